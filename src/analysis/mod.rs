@@ -1,0 +1,133 @@
+//! Analyses over a thread's reply tree. Each returns plain data (findings
+//! with rule, span and target); nothing here prints.
+//!
+//! Every finding names the rule that fired, the exact text it matched and
+//! its byte span in the comment body, so a moderator can audit it.
+
+pub mod hostility;
+pub mod pushback;
+
+use serde::Serialize;
+
+use crate::model::Thread;
+
+/// What a finding says about a comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// A personal attack on the interlocutor or a named person.
+    Insult,
+    /// Hostility toward people for who they are: slurs, sweeping negative
+    /// generalizations about a group.
+    IdentityAttack,
+    /// Likening people to animals, vermin, disease, filth, demons or things.
+    Dehumanizing,
+    /// Calls for, threats of, or celebration of harm.
+    Violence,
+    /// Vulgar words; not hostile on its own.
+    Profanity,
+    /// Asks for proof, a source, or how one knows.
+    EvidenceRequest,
+    /// Says the claim is false or baseless.
+    Denial,
+    /// Says the claim is speculation, conspiracy or unsupported.
+    SpeculationCallout,
+    /// Answers a claim with evidence or a pointer to it.
+    CounterEvidence,
+}
+
+impl Category {
+    /// The snake_case name used in every output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Insult => "insult",
+            Category::IdentityAttack => "identity_attack",
+            Category::Dehumanizing => "dehumanizing",
+            Category::Violence => "violence",
+            Category::Profanity => "profanity",
+            Category::EvidenceRequest => "evidence_request",
+            Category::Denial => "denial",
+            Category::SpeculationCallout => "speculation_callout",
+            Category::CounterEvidence => "counter_evidence",
+        }
+    }
+
+    /// True for the hostility categories that make a comment hostile
+    /// (everything but profanity and the pushback acts).
+    pub fn is_hostile(self) -> bool {
+        matches!(self, Category::Insult | Category::IdentityAttack | Category::Dehumanizing | Category::Violence)
+    }
+
+    /// True for the pushback acts that make a comment pushback.
+    pub fn is_pushback(self) -> bool {
+        matches!(self, Category::EvidenceRequest | Category::Denial | Category::SpeculationCallout)
+    }
+}
+
+/// Whom a finding is aimed at.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum Target {
+    /// The person replied to (second person, or the reply's addressee).
+    Interlocutor,
+    /// A group, by the name used.
+    Group(String),
+    /// A named person.
+    NamedPerson(String),
+    /// The claim of the parent comment.
+    ParentClaim,
+    /// The claim of the post or article.
+    PostClaim,
+    /// Cannot be told.
+    Unknown,
+}
+
+/// One explainable finding in one comment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// Index of the comment in `Thread::comments`.
+    pub comment: usize,
+    /// What was found.
+    pub category: Category,
+    /// The rule or lexicon entry id that fired.
+    pub rule: String,
+    /// Byte span `[start, end)` of the match in the comment text.
+    pub start: usize,
+    /// End of the byte span.
+    pub end: usize,
+    /// The matched text, exactly as written.
+    pub matched: String,
+    /// Whom it is aimed at.
+    pub target: Target,
+    /// Severity in `[0, 1]`.
+    pub severity: f32,
+    /// True when the match lies in text the comment quotes from someone
+    /// else (it then does not count against the comment's author).
+    pub quoted: bool,
+    /// True when the comment mentions or denounces the term rather than
+    /// using it ("calling people rats is vile"); it then does not count.
+    pub mention: bool,
+}
+
+impl Finding {
+    /// Does this finding count against the comment's author?
+    pub fn counts(&self) -> bool {
+        !self.quoted && !self.mention
+    }
+}
+
+/// Everything the analyses found in one thread.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ThreadAnalysis {
+    /// Hostility per comment (index = comment index).
+    pub hostility: Vec<hostility::CommentHostility>,
+    /// Pushback per comment and the events it starts.
+    pub pushback: pushback::PushbackAnalysis,
+}
+
+/// Run every analysis on a thread.
+pub fn analyze(thread: &Thread) -> ThreadAnalysis {
+    let hostility = hostility::analyze(thread);
+    let pushback = pushback::analyze(thread, &hostility);
+    ThreadAnalysis { hostility, pushback }
+}

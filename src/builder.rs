@@ -1,0 +1,311 @@
+//! Turning records with parent *ids* into a [`Thread`] with a checked tree.
+//!
+//! Every record-based reader (edge lists, platform exports) pushes
+//! [`RawComment`]s and lets [`ThreadBuilder::build`] resolve parents, so
+//! missing parents, duplicate ids and cycles are handled once, the same way
+//! for every format.
+
+use std::collections::HashMap;
+
+use crate::graph::ReplyGraph;
+use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRole, Post, Source, Thread};
+
+/// A comment as a reader found it, with its parent named by id.
+#[derive(Clone, Debug, Default)]
+pub struct RawComment {
+    /// The comment fields; `parent` and `depth` are ignored and computed.
+    pub comment: Comment,
+    /// Parent id; `None` (or the post's id) for a reply to the post.
+    pub parent_id: Option<String>,
+    /// Line or record number, for diagnostics.
+    pub record: Option<u64>,
+}
+
+/// Collects one thread's post and comments, then builds the tree.
+#[derive(Debug)]
+pub struct ThreadBuilder {
+    source: Source,
+    post: Post,
+    raws: Vec<RawComment>,
+    diagnostics: Vec<Diagnostic>,
+    line_roles: Vec<LineRole>,
+}
+
+impl ThreadBuilder {
+    /// Start a thread read from `source`.
+    pub fn new(source: Source) -> ThreadBuilder {
+        ThreadBuilder {
+            source,
+            post: Post::default(),
+            raws: Vec::new(),
+            diagnostics: Vec::new(),
+            line_roles: Vec::new(),
+        }
+    }
+
+    /// Set the post.
+    pub fn post(&mut self, post: Post) -> &mut Self {
+        self.post = post;
+        self
+    }
+
+    /// Mutable access to the post, for readers that fill it piecemeal.
+    pub fn post_mut(&mut self) -> &mut Post {
+        &mut self.post
+    }
+
+    /// Add a comment.
+    pub fn push(&mut self, raw: RawComment) -> &mut Self {
+        self.raws.push(raw);
+        self
+    }
+
+    /// Number of comments pushed so far.
+    pub fn len(&self) -> usize {
+        self.raws.len()
+    }
+
+    /// True when no comment was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.raws.is_empty()
+    }
+
+    /// Add a diagnostic.
+    pub fn diagnostic(&mut self, d: Diagnostic) -> &mut Self {
+        self.diagnostics.push(d);
+        self
+    }
+
+    /// Record line roles (text inputs).
+    pub fn line_roles(&mut self, roles: Vec<LineRole>) -> &mut Self {
+        self.line_roles = roles;
+        self
+    }
+
+    /// Resolve parent ids and build the thread.
+    ///
+    /// - A parent id equal to the post id, or absent, means a top-level comment.
+    /// - A parent id not in the data gets one placeholder node (status
+    ///   [`CommentStatus::Missing`]) placed just before its first reply, and a
+    ///   diagnostic.
+    /// - A later record reusing an id keeps its place under the id `ID#2`
+    ///   (`#3`, …) with a diagnostic; replies attach to the first.
+    /// - Parent links that loop are broken by making the loop's first
+    ///   comment in input order top-level, with a diagnostic.
+    pub fn build(self) -> Thread {
+        let ThreadBuilder { source, post, raws, mut diagnostics, line_roles } = self;
+
+        // First occurrence of each id wins; later ones are renamed.
+        let mut first_index: HashMap<String, usize> = HashMap::with_capacity(raws.len());
+        let mut dup_count: HashMap<String, usize> = HashMap::new();
+        let mut ids: Vec<String> = Vec::with_capacity(raws.len());
+        for (i, raw) in raws.iter().enumerate() {
+            let id = raw.comment.id.clone();
+            if first_index.contains_key(&id) {
+                let n = dup_count.entry(id.clone()).or_insert(1);
+                *n += 1;
+                let mut renamed = format!("{id}#{n}");
+                while first_index.contains_key(&renamed) {
+                    *n += 1;
+                    renamed = format!("{id}#{n}");
+                }
+                diagnostics.push(Diagnostic {
+                    line: raw.record,
+                    kind: DiagnosticKind::DuplicateId,
+                    message: format!(
+                        "id {id:?} appears again; this record is kept as {renamed:?} and replies go to the first"
+                    ),
+                    text: None,
+                });
+                first_index.insert(renamed.clone(), i);
+                ids.push(renamed);
+            } else {
+                first_index.insert(id.clone(), i);
+                ids.push(id);
+            }
+        }
+
+        // Final order: input order, with a placeholder before the first
+        // reply to each absent parent.
+        let post_id = post.id.clone();
+        let mut comments: Vec<Comment> = Vec::with_capacity(raws.len());
+        let mut final_index_of_raw: Vec<usize> = Vec::with_capacity(raws.len());
+        let mut placeholder_of: HashMap<String, usize> = HashMap::new();
+        let mut parent_key: Vec<Option<ParentRef>> = Vec::with_capacity(raws.len());
+        for (raw, id) in raws.into_iter().zip(ids) {
+            let pref = match raw.parent_id.as_deref() {
+                None | Some("") => None,
+                Some(p) if Some(p) == post_id.as_deref() => None,
+                Some(p) => match first_index.get(p) {
+                    Some(&ri) => Some(ParentRef::Raw(ri)),
+                    None => {
+                        let ph = *placeholder_of.entry(p.to_string()).or_insert_with(|| {
+                            diagnostics.push(Diagnostic {
+                                line: raw.record,
+                                kind: DiagnosticKind::MissingParent,
+                                message: format!(
+                                    "parent {p:?} of {:?} is not in the input; a placeholder stands in",
+                                    raw.comment.id
+                                ),
+                                text: None,
+                            });
+                            comments.push(Comment {
+                                id: p.to_string(),
+                                status: CommentStatus::Missing,
+                                ..Comment::default()
+                            });
+                            parent_key.push(None);
+                            comments.len() - 1
+                        });
+                        Some(ParentRef::Final(ph))
+                    }
+                },
+            };
+            let mut c = raw.comment;
+            c.id = id;
+            final_index_of_raw.push(comments.len());
+            comments.push(c);
+            parent_key.push(pref);
+        }
+        let mut parents: Vec<Option<usize>> = parent_key
+            .into_iter()
+            .map(|p| match p {
+                None => None,
+                Some(ParentRef::Raw(ri)) => Some(final_index_of_raw[ri]),
+                Some(ParentRef::Final(f)) => Some(f),
+            })
+            .collect();
+
+        break_cycles(&mut parents, &comments, &mut diagnostics);
+        let graph = ReplyGraph::from_parents(&parents);
+        for (i, c) in comments.iter_mut().enumerate() {
+            c.parent = parents[i];
+            c.depth = graph.depth(i);
+        }
+        Thread { source, post, comments, diagnostics, line_roles, graph }
+    }
+}
+
+enum ParentRef {
+    Raw(usize),
+    Final(usize),
+}
+
+/// Make every comment reach the post: walk each parent chain once
+/// (iteratively), and where a chain loops back on itself, cut the link of
+/// the loop's earliest comment.
+fn break_cycles(parents: &mut [Option<usize>], comments: &[Comment], diagnostics: &mut Vec<Diagnostic>) {
+    const UNSEEN: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNSEEN; parents.len()];
+    let mut path = Vec::new();
+    for start in 0..parents.len() {
+        if state[start] != UNSEEN {
+            continue;
+        }
+        path.clear();
+        let mut cur = Some(start);
+        while let Some(c) = cur {
+            match state[c] {
+                DONE => break,
+                ON_PATH => {
+                    // The loop is the part of `path` from `c` on.
+                    let pos = path.iter().position(|&x| x == c).unwrap_or(0);
+                    let cut = *path[pos..].iter().min().unwrap_or(&c);
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::Cycle,
+                        format!(
+                            "reply links loop through {} comments; {:?} is made a reply to the post",
+                            path.len() - pos,
+                            comments[cut].id
+                        ),
+                    ));
+                    parents[cut] = None;
+                    break;
+                }
+                _ => {
+                    state[c] = ON_PATH;
+                    path.push(c);
+                    cur = parents[c];
+                }
+            }
+        }
+        for &c in &path {
+            state[c] = DONE;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceFormat;
+
+    fn raw(id: &str, parent: Option<&str>) -> RawComment {
+        RawComment {
+            comment: Comment { id: id.into(), ..Comment::default() },
+            parent_id: parent.map(str::to_string),
+            record: None,
+        }
+    }
+
+    fn builder() -> ThreadBuilder {
+        ThreadBuilder::new(Source { path: "t".into(), thread_id: None, format: SourceFormat::Csv })
+    }
+
+    #[test]
+    fn resolves_parents_in_any_order() {
+        let mut b = builder();
+        b.push(raw("b", Some("a"))).push(raw("a", None));
+        let t = b.build();
+        assert_eq!(t.comments[0].parent, Some(1));
+        assert_eq!(t.comments[0].depth, 1);
+        assert!(t.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn missing_parent_gets_placeholder_before_first_reply() {
+        let mut b = builder();
+        b.push(raw("a", None)).push(raw("b", Some("zz"))).push(raw("c", Some("zz")));
+        let t = b.build();
+        let ids: Vec<&str> = t.comments.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "zz", "b", "c"]);
+        assert_eq!(t.comments[1].status, CommentStatus::Missing);
+        assert_eq!(t.comments[2].parent, Some(1));
+        assert_eq!(t.comments[3].parent, Some(1));
+        assert_eq!(t.diagnostics.len(), 1);
+        assert_eq!(t.diagnostics[0].kind, DiagnosticKind::MissingParent);
+    }
+
+    #[test]
+    fn duplicate_ids_are_kept_and_reported() {
+        let mut b = builder();
+        b.push(raw("a", None)).push(raw("a", None)).push(raw("b", Some("a")));
+        let t = b.build();
+        assert_eq!(t.comments[1].id, "a#2");
+        assert_eq!(t.comments[2].parent, Some(0));
+        assert_eq!(t.diagnostics[0].kind, DiagnosticKind::DuplicateId);
+    }
+
+    #[test]
+    fn cycles_are_broken() {
+        let mut b = builder();
+        b.push(raw("a", Some("c"))).push(raw("b", Some("a"))).push(raw("c", Some("b"))).push(raw("d", Some("d")));
+        let t = b.build();
+        assert_eq!(t.comments[0].parent, None);
+        assert_eq!(t.comments[2].depth, 2);
+        assert_eq!(t.comments[3].parent, None);
+        assert_eq!(t.diagnostics.iter().filter(|d| d.kind == DiagnosticKind::Cycle).count(), 2);
+    }
+
+    #[test]
+    fn post_id_as_parent_means_top_level() {
+        let mut b = builder();
+        b.post_mut().id = Some("t3_x".into());
+        b.push(raw("a", Some("t3_x")));
+        let t = b.build();
+        assert_eq!(t.comments[0].parent, None);
+        assert!(t.diagnostics.is_empty());
+    }
+}

@@ -1,0 +1,245 @@
+//! The `threadlens` command line: argument parsing, dispatch, and the one
+//! place where errors become exit codes (0 ok, 1 unreadable input, 2 usage).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Result;
+use crate::export;
+use crate::model::Thread;
+use crate::read::{self, Format};
+
+/// Read comment threads (scraped pages, browser dumps, edge lists) into
+/// reply trees and report what happened in them.
+#[derive(Debug, Parser)]
+#[command(name = "threadlens", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  threadlens tree fixtures/seeds/001_1ff2f1cad038d70a.txt\n  threadlens export thread.txt --to csv -o comments.csv\n  cat edges.jsonl | threadlens tree - --format jsonl"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the reply tree as an indented outline; diagnostics go to stderr.
+    Tree {
+        /// Input file (`-` for standard input).
+        file: PathBuf,
+        /// Print the thread model (post, comments, diagnostics) as JSON instead.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Write one row per comment, for pandas, R or a spreadsheet.
+    Export {
+        /// Input files (`-` for standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What to write.
+        #[arg(long, value_enum, default_value_t = ExportKind::Csv)]
+        to: ExportKind,
+        /// Output path (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct InputArgs {
+    /// Input format; `auto` looks at the content.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ExportKind {
+    /// One row per comment: thread_id,comment_id,parent_id,depth,author,line,text,…
+    Csv,
+}
+
+/// Run the command line and return the process exit code.
+pub fn main() -> i32 {
+    run(std::env::args_os())
+}
+
+/// Run with the given arguments (the first is the program name).
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = match Args::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match dispatch(args) {
+        Ok(()) => 0,
+        Err(e) if e.is_io() && is_broken_pipe(&e) => 0,
+        Err(e) => {
+            eprintln!("threadlens: {e}");
+            1
+        }
+    }
+}
+
+fn is_broken_pipe(e: &crate::Error) -> bool {
+    matches!(e.kind(), crate::error::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn dispatch(args: Args) -> Result<()> {
+    match args.command {
+        Command::Tree { file, json, input } => {
+            let threads = read_all(std::slice::from_ref(&file), input.format)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            for t in &threads {
+                if json {
+                    serde_json::to_writer_pretty(&mut out, t).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+                    writeln!(out)?;
+                } else {
+                    write_tree(t, &mut out)?;
+                }
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Command::Export { files, to, output, input } => {
+            let threads = read_all(&files, input.format)?;
+            write_output(output.as_deref(), |w| match to {
+                ExportKind::Csv => export::write_comments_csv(&threads, w),
+            })
+        }
+    }
+}
+
+/// Read every file, printing each thread's diagnostics to stderr.
+fn read_all(files: &[PathBuf], format: Format) -> Result<Vec<Thread>> {
+    let mut all = Vec::new();
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for f in files {
+        for t in read::read_path(f, format)? {
+            for d in &t.diagnostics {
+                let _ = writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d);
+            }
+            all.push(t);
+        }
+    }
+    Ok(all)
+}
+
+fn kind_name(d: &crate::model::Diagnostic) -> String {
+    serde_json::to_value(d.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Write to `path` through a temporary file renamed at the end (so an
+/// interrupted run leaves no complete-looking output), or to stdout.
+fn write_output<F>(path: Option<&Path>, write: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> Result<()>,
+{
+    match path {
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            write(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+        Some(p) => {
+            let tmp = p.with_extension(format!("{}.partial", p.extension().and_then(|e| e.to_str()).unwrap_or("out")));
+            let file = std::fs::File::create(&tmp).map_err(|e| crate::Error::from(e).with_path(&tmp))?;
+            let mut out = io::BufWriter::new(file);
+            let result = write(&mut out).and_then(|_| out.flush().map_err(Into::into));
+            drop(out);
+            match result {
+                Ok(()) => std::fs::rename(&tmp, p).map_err(|e| crate::Error::from(e).with_path(p)),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// Deepest indentation the outline draws; deeper comments show their depth
+/// as a number so output stays linear in the input.
+const MAX_DRAWN_DEPTH: u32 = 40;
+
+/// Print a thread as an indented outline: one line per comment.
+pub fn write_tree<W: Write + ?Sized>(t: &Thread, out: &mut W) -> Result<()> {
+    let title = t.post.title.as_deref().unwrap_or("(untitled)");
+    let depth = t.graph.max_depth().map_or("-".to_string(), |d| d.to_string());
+    writeln!(
+        out,
+        "{title} [{}] — {} comments, {} participants, max depth {depth}",
+        t.display_id(),
+        t.comments.len(),
+        t.participant_count()
+    )?;
+    for c in t.graph.preorder() {
+        let com = &t.comments[c];
+        let d = com.depth;
+        let pad = "  ".repeat(d.min(MAX_DRAWN_DEPTH) as usize + 1);
+        let deep = if d > MAX_DRAWN_DEPTH { format!("[depth {d}] ") } else { String::new() };
+        let line = com.lines.map(|s| format!(" line {}", s.start)).unwrap_or_default();
+        let status = if com.status == crate::model::CommentStatus::Normal {
+            String::new()
+        } else {
+            format!(" [{}]", com.status.name())
+        };
+        writeln!(out, "{pad}{deep}{} ({}{line}){status}: {}", com.author_or_unknown(), com.id, excerpt(&com.text, 60))?;
+    }
+    Ok(())
+}
+
+/// The first `max` characters of `text` on one line, with an ellipsis when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(max + 3);
+    let mut n = 0;
+    let mut last_space = false;
+    for ch in text.chars() {
+        let ch = if ch.is_whitespace() { ' ' } else { ch };
+        if ch == ' ' && (last_space || n == 0) {
+            continue;
+        }
+        last_space = ch == ' ';
+        if n == max {
+            out.truncate(out.trim_end().len());
+            out.push('…');
+            return out;
+        }
+        out.push(ch);
+        n += 1;
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_cuts_on_chars() {
+        assert_eq!(excerpt("a  b\n\nc", 10), "a b c");
+        assert_eq!(excerpt("χρηστος writes", 7), "χρηστος…");
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        assert_eq!(run(["threadlens", "nonsense"]), 2);
+    }
+}

@@ -1,0 +1,240 @@
+//! The reply tree: a petgraph graph rooted at the post.
+//!
+//! Node 0 is the post; comment `i` (index into [`crate::model::Thread::comments`])
+//! is node `i + 1`. Edges run parent → child. Nodes are only ever added, so
+//! indices never shift. Every traversal here is iterative: input controls
+//! the depth of a thread, and a 100,000-level chain must not overflow the
+//! stack.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+/// A node of the reply tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// The post or article at the root.
+    Post,
+    /// A comment, by index into `Thread::comments`.
+    Comment(usize),
+}
+
+impl Node {
+    fn index(self) -> NodeIndex {
+        match self {
+            Node::Post => NodeIndex::new(0),
+            Node::Comment(i) => NodeIndex::new(i + 1),
+        }
+    }
+
+    fn from_index(ix: NodeIndex) -> Node {
+        match ix.index() {
+            0 => Node::Post,
+            n => Node::Comment(n - 1),
+        }
+    }
+
+    /// The comment index, or `None` for the post.
+    pub fn comment(self) -> Option<usize> {
+        match self {
+            Node::Post => None,
+            Node::Comment(i) => Some(i),
+        }
+    }
+}
+
+/// The reply tree of one thread.
+///
+/// Children are kept in display order (the order of the comments in the
+/// input), which petgraph alone does not promise.
+#[derive(Clone, Debug, Default)]
+pub struct ReplyGraph {
+    graph: DiGraph<Node, ()>,
+    /// Children of each node in display order (petgraph lists neighbours
+    /// newest-first; reports need document order).
+    children: Vec<Vec<usize>>,
+    parent: Vec<Option<usize>>,
+    depth: Vec<u32>,
+}
+
+impl ReplyGraph {
+    /// Build the tree from each comment's parent (`None` = the post).
+    ///
+    /// The parents must form a forest under the post (no cycles); the
+    /// [`crate::builder::ThreadBuilder`] guarantees it.
+    pub fn from_parents(parents: &[Option<usize>]) -> ReplyGraph {
+        let n = parents.len();
+        let mut graph = DiGraph::with_capacity(n + 1, n);
+        graph.add_node(Node::Post);
+        for i in 0..n {
+            graph.add_node(Node::Comment(i));
+        }
+        let mut children = vec![Vec::new(); n + 1];
+        for (i, p) in parents.iter().enumerate() {
+            let pnode = p.map_or(0, |p| p + 1);
+            graph.add_edge(NodeIndex::new(pnode), NodeIndex::new(i + 1), ());
+            children[pnode].push(i);
+        }
+        // Depth in one pass over a preorder (parents may come after their
+        // children in edge-list inputs, so index order is not enough).
+        let mut depth = vec![0u32; n];
+        let mut stack: Vec<(usize, u32)> = children[0].iter().rev().map(|&c| (c, 0)).collect();
+        while let Some((c, d)) = stack.pop() {
+            depth[c] = d;
+            stack.extend(children[c + 1].iter().rev().map(|&k| (k, d + 1)));
+        }
+        ReplyGraph { graph, children, parent: parents.to_vec(), depth }
+    }
+
+    /// The underlying petgraph graph (node 0 is the post).
+    pub fn petgraph(&self) -> &DiGraph<Node, ()> {
+        &self.graph
+    }
+
+    /// Number of comments (nodes other than the post).
+    pub fn comment_count(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Comments replying directly to `node`, in display order.
+    pub fn children(&self, node: Node) -> &[usize] {
+        &self.children[node.index().index()]
+    }
+
+    /// Top-level comments, in display order.
+    pub fn top_level(&self) -> &[usize] {
+        &self.children[0]
+    }
+
+    /// The parent of a comment: another comment or the post.
+    pub fn parent(&self, comment: usize) -> Node {
+        match self.parent[comment] {
+            Some(p) => Node::Comment(p),
+            None => Node::Post,
+        }
+    }
+
+    /// Depth of a comment: 0 for top-level.
+    pub fn depth(&self, comment: usize) -> u32 {
+        self.depth[comment]
+    }
+
+    /// The largest depth in the thread, `None` when it has no comments.
+    pub fn max_depth(&self) -> Option<u32> {
+        self.depth.iter().copied().max()
+    }
+
+    /// Ancestors of a comment, nearest first, ending with the post.
+    pub fn ancestors(&self, comment: usize) -> Vec<Node> {
+        let mut out = Vec::with_capacity(self.depth[comment] as usize + 1);
+        let mut cur = self.parent[comment];
+        while let Some(p) = cur {
+            out.push(Node::Comment(p));
+            cur = self.parent[p];
+        }
+        out.push(Node::Post);
+        out
+    }
+
+    /// The path from the first top-level comment down to `comment`
+    /// (inclusive), post excluded.
+    pub fn path_from_root(&self, comment: usize) -> Vec<usize> {
+        let mut path: Vec<usize> = self.ancestors(comment).into_iter().filter_map(Node::comment).collect();
+        path.reverse();
+        path.push(comment);
+        path
+    }
+
+    /// `node` and every comment below it, in preorder (display order).
+    pub fn subtree(&self, node: Node) -> Vec<Node> {
+        let mut out = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            stack.extend(self.children(n).iter().rev().map(|&c| Node::Comment(c)));
+        }
+        out
+    }
+
+    /// All comments in preorder: the order a reader of the page meets them.
+    pub fn preorder(&self) -> Vec<usize> {
+        self.subtree(Node::Post).into_iter().filter_map(Node::comment).collect()
+    }
+
+    /// Number of comments below `node` (not counting itself).
+    pub fn subtree_size(&self, node: Node) -> usize {
+        self.subtree(node).len() - 1
+    }
+
+    /// Comments nobody replied to.
+    pub fn leaves(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.comment_count()).filter(|&c| self.children[c + 1].is_empty())
+    }
+
+    /// Every root-to-leaf chain (top-level comment first), in display
+    /// order of the leaves. The total size is the sum of leaf depths, so
+    /// callers that only need the longest should use [`Self::longest_chains`].
+    pub fn chains(&self) -> impl Iterator<Item = Vec<usize>> + '_ {
+        self.preorder().into_iter().filter(|&c| self.children[c + 1].is_empty()).map(|leaf| self.path_from_root(leaf))
+    }
+
+    /// The `k` longest root-to-leaf chains, longest first; ties keep
+    /// display order. Costs O(n + k·depth).
+    pub fn longest_chains(&self, k: usize) -> Vec<Vec<usize>> {
+        let mut leaves: Vec<usize> = self.preorder().into_iter().filter(|&c| self.children[c + 1].is_empty()).collect();
+        // Stable sort keeps display order among equal depths.
+        leaves.sort_by_key(|&l| std::cmp::Reverse(self.depth[l]));
+        leaves.into_iter().take(k).map(|l| self.path_from_root(l)).collect()
+    }
+
+    /// Direction helper for code that walks petgraph directly.
+    pub fn petgraph_children(&self, node: Node) -> impl Iterator<Item = Node> + '_ {
+        self.graph.neighbors_directed(node.index(), Direction::Outgoing).map(Node::from_index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_tree_operations() {
+        // post ─ 0 ─ 1 ─ 2
+        //      │   └ 3
+        //      └ 4
+        let g = ReplyGraph::from_parents(&[None, Some(0), Some(1), Some(0), None]);
+        assert_eq!(g.top_level(), &[0, 4]);
+        assert_eq!(g.children(Node::Comment(0)), &[1, 3]);
+        assert_eq!(g.parent(2), Node::Comment(1));
+        assert_eq!(g.parent(0), Node::Post);
+        assert_eq!(g.depth(2), 2);
+        assert_eq!(g.ancestors(2), vec![Node::Comment(1), Node::Comment(0), Node::Post]);
+        assert_eq!(g.path_from_root(2), vec![0, 1, 2]);
+        assert_eq!(g.preorder(), vec![0, 1, 2, 3, 4]);
+        assert_eq!(g.subtree_size(Node::Comment(0)), 3);
+        assert_eq!(g.chains().collect::<Vec<_>>(), vec![vec![0, 1, 2], vec![0, 3], vec![4]]);
+        assert_eq!(g.longest_chains(1), vec![vec![0, 1, 2]]);
+        let mut pg: Vec<Node> = g.petgraph_children(Node::Comment(0)).collect();
+        pg.sort();
+        assert_eq!(pg, vec![Node::Comment(1), Node::Comment(3)]);
+    }
+
+    #[test]
+    fn parents_after_children() {
+        // Edge lists may list a reply before its parent.
+        let g = ReplyGraph::from_parents(&[Some(1), None]);
+        assert_eq!(g.depth(0), 1);
+        assert_eq!(g.depth(1), 0);
+        assert_eq!(g.preorder(), vec![1, 0]);
+    }
+
+    #[test]
+    fn deep_chain_does_not_overflow() {
+        let n = 100_000;
+        let parents: Vec<Option<usize>> = (0..n).map(|i| if i == 0 { None } else { Some(i - 1) }).collect();
+        let g = ReplyGraph::from_parents(&parents);
+        assert_eq!(g.max_depth(), Some(n as u32 - 1));
+        assert_eq!(g.ancestors(n - 1).len(), n);
+        assert_eq!(g.longest_chains(1)[0].len(), n);
+        assert_eq!(g.subtree_size(Node::Post), n);
+    }
+}

@@ -1,0 +1,367 @@
+//! The thread model every reader produces and every analysis consumes.
+//!
+//! A [`Thread`] is plain data: where it came from, the post or article it
+//! hangs under, its comments in document order, and the diagnostics the
+//! reader wrote for everything it had to guess. The reply tree itself is a
+//! petgraph graph ([`crate::graph::ReplyGraph`]) built from the comments'
+//! parent links once, by [`crate::builder::ThreadBuilder`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::graph::ReplyGraph;
+
+/// An inclusive, 1-based range of source lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LineSpan {
+    /// First line (1-based).
+    pub start: u64,
+    /// Last line (1-based, inclusive).
+    pub end: u64,
+}
+
+impl LineSpan {
+    /// A span covering a single line.
+    pub fn line(n: u64) -> LineSpan {
+        LineSpan { start: n, end: n }
+    }
+}
+
+/// Which input format a thread was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// Scraped or browser-dumped text where indentation shows replies.
+    Text,
+    /// Generic CSV edge list.
+    Csv,
+    /// Generic JSON Lines edge list.
+    Jsonl,
+    /// RumourEval thread folders (Twitter or Reddit).
+    Rumoureval,
+    /// Reddit API thread JSON.
+    RedditJson,
+    /// Pushshift / Arctic Shift NDJSON dumps.
+    Pushshift,
+    /// Hacker News item JSON (official API or Algolia tree).
+    HackerNews,
+    /// YouTube comments as written by yt-dlp.
+    Youtube,
+    /// Disqus export XML.
+    Disqus,
+    /// WordPress WXR export.
+    Wordpress,
+    /// Unix mbox mailing-list archive.
+    Mbox,
+    /// ConvoKit corpus folder.
+    Convokit,
+}
+
+impl SourceFormat {
+    /// The name used on the command line and in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::Text => "text",
+            SourceFormat::Csv => "csv",
+            SourceFormat::Jsonl => "jsonl",
+            SourceFormat::Rumoureval => "rumoureval",
+            SourceFormat::RedditJson => "reddit",
+            SourceFormat::Pushshift => "pushshift",
+            SourceFormat::HackerNews => "hn",
+            SourceFormat::Youtube => "youtube",
+            SourceFormat::Disqus => "disqus",
+            SourceFormat::Wordpress => "wordpress",
+            SourceFormat::Mbox => "mbox",
+            SourceFormat::Convokit => "convokit",
+        }
+    }
+}
+
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a thread came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// The input path as given (`-` for standard input).
+    pub path: String,
+    /// The thread id, for inputs that hold many threads (or carry an id).
+    pub thread_id: Option<String>,
+    /// The format the thread was read as.
+    pub format: SourceFormat,
+}
+
+/// The post or article a thread hangs under. Always present: when the
+/// input carries no article text, every field is empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Post {
+    /// Platform id of the post, when the input has one.
+    pub id: Option<String>,
+    /// Title or headline.
+    pub title: Option<String>,
+    /// Author or byline name ("By X", "Written by X").
+    pub author: Option<String>,
+    /// Date line as written in the source.
+    pub date: Option<String>,
+    /// Site metadata (`Region`, `Theme`, `url`, …), sorted by key.
+    pub metadata: BTreeMap<String, String>,
+    /// Body paragraphs, in order.
+    pub paragraphs: Vec<String>,
+    /// Site chrome kept apart from the body (footers, disclaimers, …).
+    pub boilerplate: Vec<String>,
+    /// Source lines the post occupies (text inputs only).
+    pub lines: Option<LineSpan>,
+}
+
+impl Post {
+    /// The body as one string, paragraphs separated by a blank line.
+    pub fn body(&self) -> String {
+        self.paragraphs.join("\n\n")
+    }
+
+    /// True when the input carried no article or post at all.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none() && self.paragraphs.is_empty() && self.id.is_none()
+    }
+}
+
+/// What state a comment is in. Deletion is not one state: who deleted what
+/// matters to moderation research.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CommentStatus {
+    /// An ordinary comment.
+    #[default]
+    Normal,
+    /// The author's account was deleted; the text is kept.
+    AuthorDeleted,
+    /// The author deleted the text.
+    Deleted,
+    /// A moderator removed the text.
+    Removed,
+    /// Marked as spam by the platform.
+    Spam,
+    /// A stub that stands for comments the input does not hold
+    /// (Reddit "load more" / "continue this thread").
+    Placeholder {
+        /// How many comments the stub hides, when the input says.
+        hidden: u64,
+    },
+    /// A parent that other comments reply to but the input lacks.
+    Missing,
+}
+
+impl CommentStatus {
+    /// True for nodes that stand for absent comments (placeholders and
+    /// missing parents): they carry no text of anyone's.
+    pub fn is_stand_in(&self) -> bool {
+        matches!(self, CommentStatus::Placeholder { .. } | CommentStatus::Missing)
+    }
+
+    /// Short name used in exports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CommentStatus::Normal => "normal",
+            CommentStatus::AuthorDeleted => "author_deleted",
+            CommentStatus::Deleted => "deleted",
+            CommentStatus::Removed => "removed",
+            CommentStatus::Spam => "spam",
+            CommentStatus::Placeholder { .. } => "placeholder",
+            CommentStatus::Missing => "missing",
+        }
+    }
+}
+
+/// One comment of a thread.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    /// Stable id: the platform's id, or `c1`, `c2`, … in document order
+    /// for text inputs.
+    pub id: String,
+    /// Author name; `None` when the input does not tell.
+    pub author: Option<String>,
+    /// Index of the parent in [`Thread::comments`]; `None` for a reply to
+    /// the post.
+    pub parent: Option<usize>,
+    /// 0 for a top-level comment, parent depth + 1 otherwise.
+    pub depth: u32,
+    /// Body text. Paragraphs are separated by a blank line (`"\n\n"`);
+    /// hard-wrapped source lines inside a paragraph are kept as `"\n"`.
+    pub text: String,
+    /// Byte ranges of `text` the comment quotes from others (`>` lines,
+    /// quoted e-mail), as found by the reader.
+    pub quoted: Vec<(usize, usize)>,
+    /// Source lines (text inputs only): author line to last body line.
+    pub lines: Option<LineSpan>,
+    /// Timestamp as given by the source (RFC 3339, Unix seconds, or the
+    /// page's own words such as "3 hours ago").
+    pub created_at: Option<String>,
+    /// Score or points, when the source shows them.
+    pub score: Option<i64>,
+    /// Deleted, removed, placeholder, …
+    pub status: CommentStatus,
+    /// Everything else the source said about the comment, sorted by key.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Comment {
+    /// The author, or `"[unknown]"`.
+    pub fn author_or_unknown(&self) -> &str {
+        self.author.as_deref().unwrap_or("[unknown]")
+    }
+
+    /// The body split into paragraphs.
+    pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
+        self.text.split("\n\n").filter(|p| !p.trim().is_empty())
+    }
+}
+
+/// What a diagnostic is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// A line the reader could not place and kept here instead.
+    UnplacedLine,
+    /// A comment body line deeper than expected (lost author line or
+    /// continuation).
+    IndentJump,
+    /// A comment without an author line, attributed as unknown.
+    UnattributedComment,
+    /// Text cut short by the page ("Read more »").
+    TruncatedText,
+    /// A reply whose parent is not in the input; a placeholder stands in.
+    MissingParent,
+    /// Two records share an id.
+    DuplicateId,
+    /// Parent links that form a loop; broken at one comment.
+    Cycle,
+    /// A record that could not be read and was skipped.
+    MalformedRecord,
+    /// A record read but left out on purpose (pingbacks, spam, …).
+    SkippedRecord,
+    /// A guess the reader made about structure (indent step, bullets…).
+    Guess,
+    /// A stub for comments the input does not hold.
+    Placeholder,
+}
+
+/// Something the reader had to guess, skip or repair, with where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// 1-based line (or record number for record formats), when known.
+    pub line: Option<u64>,
+    /// What kind of issue this is.
+    pub kind: DiagnosticKind,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The input text the diagnostic keeps, for lines that went nowhere
+    /// else (so no text is silently dropped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at a line.
+    pub fn at(line: u64, kind: DiagnosticKind, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { line: Some(line), kind, message: message.into(), text: None }
+    }
+
+    /// A diagnostic without a line.
+    pub fn new(kind: DiagnosticKind, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { line: None, kind, message: message.into(), text: None }
+    }
+
+    /// Attach the input text this diagnostic keeps.
+    pub fn with_text(mut self, text: impl Into<String>) -> Diagnostic {
+        self.text = Some(text.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Where one non-blank line of a text input ended up. Every non-blank line
+/// gets exactly one role; tests check that none is left unassigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "role", content = "comment")]
+pub enum LineRole {
+    /// Blank or whitespace-only.
+    Blank,
+    /// Article title, byline, date or site metadata.
+    ArticleHeader,
+    /// Article body paragraph.
+    ArticleBody,
+    /// Site chrome kept apart (footer, disclaimer, "Comment on … Facebook").
+    Boilerplate,
+    /// The author line of comment N (index into `Thread::comments`).
+    CommentHeader(usize),
+    /// A body line of comment N.
+    CommentBody(usize),
+    /// Kept in a diagnostic.
+    Diagnostic,
+}
+
+/// One thread: a post, its comments in document order, the reply tree over
+/// them, and the reader's diagnostics.
+#[derive(Clone, Debug, Serialize)]
+pub struct Thread {
+    /// Where the thread came from.
+    pub source: Source,
+    /// The post or article (empty when the input has none).
+    pub post: Post,
+    /// Comments in document (display) order.
+    pub comments: Vec<Comment>,
+    /// What the reader had to guess, skip or repair.
+    pub diagnostics: Vec<Diagnostic>,
+    /// For text inputs: the role of each input line (index = line - 1).
+    #[serde(skip)]
+    pub line_roles: Vec<LineRole>,
+    /// The reply tree, rooted at the post.
+    #[serde(skip)]
+    pub graph: ReplyGraph,
+}
+
+impl Thread {
+    /// The thread id to print in exports: the source's thread id, else the
+    /// post id, else the file stem.
+    pub fn display_id(&self) -> String {
+        if let Some(id) = &self.source.thread_id {
+            return id.clone();
+        }
+        if let Some(id) = &self.post.id {
+            return id.clone();
+        }
+        let path = std::path::Path::new(&self.source.path);
+        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| self.source.path.clone())
+    }
+
+    /// Number of distinct named authors among the comments.
+    pub fn participant_count(&self) -> usize {
+        let mut names: Vec<&str> = self.comments.iter().filter_map(|c| c.author.as_deref()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+
+    /// The text a comment replies to: its parent's body, or the post body
+    /// for top-level comments.
+    pub fn target_text(&self, comment: usize) -> String {
+        match self.comments[comment].parent {
+            Some(p) => self.comments[p].text.clone(),
+            None => self.post.body(),
+        }
+    }
+}

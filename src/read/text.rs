@@ -1,0 +1,685 @@
+//! Reader for scraped pages where indentation shows who replies to whom.
+//!
+//! The layout (see `docs/formats.md` for the variants measured on real
+//! browser dumps):
+//!
+//! ```text
+//! Article title and paragraphs …
+//!
+//!   • Author                      <- a bullet line starts a comment
+//!
+//!     Body paragraph …            <- its body, deeper than the bullet
+//!
+//!     • Replier 3 hours ago       <- a reply, one indentation step deeper
+//!
+//!       Reply body …
+//! ```
+//!
+//! Bullet glyphs and the indentation step are read from the data, not
+//! assumed: a bullet line counts as an author line only when the next
+//! non-blank line sits deeper (its body or a reply), which keeps markdown
+//! lists in an article from being read as comments. Depth comes from the
+//! bullet column, `(column - base) / step`. Tabs expand to 8-column stops;
+//! CR, a BOM and non-breaking spaces do not matter.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::builder::ThreadBuilder;
+use crate::model::{Comment, Diagnostic, DiagnosticKind, LineRole, LineSpan, Source, Thread};
+use crate::read::article::{self, parse_article};
+
+/// Glyphs that browsers and scrapers put before an author line.
+const BULLETS: &[char] = &[
+    '•', '◦', '▪', '▫', '■', '□', '●', '○', '◆', '◇', '☆', '★', '‣', '⁃', '∙', '*', '+', 'o', '#', '@', '=', '-', '–',
+];
+
+/// Longest author line (after the glyph) that can still be a name plus chrome.
+const MAX_HEADER_CHARS: usize = 160;
+/// Longest name, in characters and words.
+const MAX_NAME_CHARS: usize = 80;
+const MAX_NAME_WORDS: usize = 8;
+
+const TIME_UNITS: &str = r"(?:second|sec|minute|min|hour|hr|day|week|month|year|yr)s?";
+const MONTHS: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+
+/// Page chrome that may follow the name on an author line.
+static CHROME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?ix)(?:^|[\s•·|,]+)(?:
+            (?P<ago>(?:\d+|an?|one)\s+{TIME_UNITS}\s+ago|just\ now|yesterday|today)
+          | (?P<date>{MONTHS}\.?\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?
+                   | \d{{1,2}}\s+{MONTHS}\.?,?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?
+                   | \d{{4}}-\d{{2}}-\d{{2}}(?:[T\s]\d{{2}}:\d{{2}}(?::\d{{2}})?Z?)?
+                   | \d{{1,2}}/\d{{1,2}}/\d{{2,4}})
+          | (?P<score>[-+−]?\d[\d,]*)\s+(?:points?|likes?|votes?|upvotes?)
+          | (?P<word>reply|share\s*›?|edited|report|permalink|flag|like|says:|said:|wrote:|\(edited\))
+        )(?:\b|\s|$)",
+    ))
+    .expect("chrome pattern compiles")
+});
+
+/// Marker of a comment cut short by the page.
+static READ_MORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:…|\.\.\.)?\s*(?:read|show|see)\s+more\s*(?:»|›|>>|…)?\s*$").expect("read-more pattern compiles")
+});
+
+/// One input line, measured.
+#[derive(Clone, Copy, Debug)]
+struct Line<'a> {
+    /// Column of the first non-space character.
+    indent: usize,
+    /// The line without surrounding whitespace.
+    content: &'a str,
+}
+
+impl<'a> Line<'a> {
+    fn measure(raw: &'a str) -> Line<'a> {
+        let mut indent = 0;
+        let mut start = raw.len();
+        for (i, ch) in raw.char_indices() {
+            match ch {
+                ' ' => indent += 1,
+                '\t' => indent = (indent / 8 + 1) * 8,
+                c if c.is_whitespace() => indent += 1,
+                _ => {
+                    start = i;
+                    break;
+                }
+            }
+        }
+        Line { indent, content: raw[start..].trim_end() }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.content.is_empty()
+    }
+
+    /// If this line is `GLYPH name …`, the glyph and what follows it.
+    fn bullet(&self) -> Option<(char, &'a str)> {
+        let mut chars = self.content.chars();
+        let glyph = chars.next()?;
+        if !BULLETS.contains(&glyph) {
+            return None;
+        }
+        let rest = chars.as_str();
+        let after = rest.trim_start();
+        // The glyph must be followed by whitespace, then something.
+        if after.len() == rest.len() || after.is_empty() || after.chars().count() > MAX_HEADER_CHARS {
+            return None;
+        }
+        Some((glyph, after))
+    }
+}
+
+/// An author line split into the name and the page chrome after it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorLine {
+    /// The name as shown.
+    pub name: String,
+    /// Timestamp text ("3 hours ago", a date).
+    pub created_at: Option<String>,
+    /// Points or likes.
+    pub score: Option<i64>,
+    /// Other chrome words ("Reply", "Edited", …), space-joined.
+    pub chrome: Option<String>,
+}
+
+/// Split `Alice 3 hours ago • 12 points Reply` into name and chrome.
+pub fn split_author_line(rest: &str) -> AuthorLine {
+    let mut out = AuthorLine::default();
+    let Some(first) = CHROME.find(rest) else {
+        out.name = rest.trim().to_string();
+        return out;
+    };
+    out.name = rest[..first.start()].trim().trim_end_matches(['•', '·', '|', ',', '-']).trim().to_string();
+    let mut words = Vec::new();
+    for caps in CHROME.captures_iter(&rest[first.start()..]) {
+        if let Some(m) = caps.name("ago").or_else(|| caps.name("date")) {
+            out.created_at.get_or_insert_with(|| m.as_str().trim().to_string());
+        } else if let Some(m) = caps.name("score") {
+            let digits: String = m.as_str().chars().filter(|c| c.is_ascii_digit()).collect();
+            let neg = m.as_str().starts_with(['-', '−']);
+            if let Ok(v) = digits.parse::<i64>() {
+                out.score.get_or_insert(if neg { -v } else { v });
+            }
+        } else if let Some(m) = caps.name("word") {
+            words.push(m.as_str().trim().to_string());
+        }
+    }
+    if !words.is_empty() {
+        out.chrome = Some(words.join(" "));
+    }
+    out
+}
+
+/// Does `rest` (the text after a bullet) look like a name with chrome?
+fn is_name_like(rest: &str) -> bool {
+    let a = split_author_line(rest);
+    let name = a.name.as_str();
+    !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && name.split_whitespace().count() <= MAX_NAME_WORDS
+        && !name.ends_with([':', ';', ','])
+}
+
+/// A line that is nothing but chrome ("3 hours ago", "Reply", "12 points").
+fn is_chrome_only(content: &str) -> bool {
+    match CHROME.find(content) {
+        Some(m) if m.start() == 0 => split_author_line(&format!("x {content}")).name == "x",
+        _ => false,
+    }
+}
+
+/// The structure read off the page: which lines are author lines, and the
+/// indentation geometry.
+struct Layout {
+    /// Line indices (0-based) of author lines.
+    headers: Vec<usize>,
+    /// Column of top-level bullets.
+    base: usize,
+    /// Columns per reply level.
+    step: usize,
+    /// Columns from a bullet to its body text.
+    body_offset: usize,
+}
+
+fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
+    let next_non_blank = |i: usize| lines[i + 1..].iter().position(|l| !l.is_blank()).map(|p| i + 1 + p);
+    // Pass 1: bullet lines followed by something deeper are author lines.
+    let mut confirmed: Vec<(char, usize)> = Vec::new();
+    let mut is_header = vec![false; lines.len()];
+    for (i, line) in lines.iter().enumerate() {
+        let Some((glyph, rest)) = line.bullet() else { continue };
+        if !is_name_like(rest) {
+            continue;
+        }
+        let mut j = next_non_blank(i);
+        // Chrome on its own line right under the name does not count as body.
+        while let Some(k) = j.filter(|&k| is_chrome_only(lines[k].content) && lines[k].bullet().is_none()) {
+            j = next_non_blank(k);
+        }
+        if j.is_some_and(|j| lines[j].indent > line.indent) {
+            is_header[i] = true;
+            if !confirmed.contains(&(glyph, line.indent)) {
+                confirmed.push((glyph, line.indent));
+            }
+        }
+    }
+    let first = is_header.iter().position(|&h| h)?;
+    // Pass 2: after the first author line, a bullet line whose glyph and
+    // column match a confirmed author line is one too (a comment whose
+    // body is empty, e.g. an embed that was stripped).
+    for i in first..lines.len() {
+        if is_header[i] {
+            continue;
+        }
+        if let Some((glyph, rest)) = lines[i].bullet() {
+            if confirmed.contains(&(glyph, lines[i].indent)) && is_name_like(rest) {
+                is_header[i] = true;
+            }
+        }
+    }
+    let headers: Vec<usize> = (0..lines.len()).filter(|&i| is_header[i]).collect();
+    let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let base = columns[0];
+    let step = columns.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(0);
+    // Body offset: the most common distance from a bullet to the first
+    // line of its body.
+    let mut offsets: Vec<usize> = Vec::new();
+    for &h in &headers {
+        if let Some(j) = next_non_blank(h) {
+            if !is_header[j] && lines[j].indent > lines[h].indent && !is_chrome_only(lines[j].content) {
+                offsets.push(lines[j].indent - lines[h].indent);
+            }
+        }
+    }
+    let body_offset = mode(&offsets).unwrap_or(2);
+    let step = if step == 0 { body_offset.max(1) } else { step };
+    Some(Layout { headers, base, step, body_offset })
+}
+
+fn mode(values: &[usize]) -> Option<usize> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < sorted.len() {
+        let j = sorted[i..].iter().position(|&v| v != sorted[i]).map_or(sorted.len(), |p| i + p);
+        if best.is_none_or(|(_, n)| j - i > n) {
+            best = Some((sorted[i], j - i));
+        }
+        i = j;
+    }
+    best.map(|(v, _)| v)
+}
+
+/// The comment being filled while walking the comment section.
+struct Open {
+    index: usize,
+    depth: u32,
+    /// Column where this comment's body is expected.
+    body_column: usize,
+    /// A blank line was seen since the last body line.
+    gap: bool,
+    /// No body line yet.
+    empty: bool,
+}
+
+/// Read an indented text page into a thread.
+pub fn read_text(text: &str, source: Source) -> Thread {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut raw_lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    if raw_lines.last() == Some(&"") {
+        raw_lines.pop();
+    }
+    let lines: Vec<Line<'_>> = raw_lines.iter().map(|l| Line::measure(l)).collect();
+    let mut roles = vec![LineRole::Blank; lines.len()];
+    let mut builder = ThreadBuilder::new(source);
+    let mut comments: Vec<Comment> = Vec::new();
+    let mut parents: Vec<Option<usize>> = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+
+    let layout = detect_layout(&lines);
+    let article_end = layout.as_ref().map_or(lines.len(), |l| l.headers[0]);
+    let article_end =
+        take_widget_comments(&lines, article_end, &mut comments, &mut parents, &mut roles, &mut diagnostics);
+    parse_article(&raw_lines[..article_end], 1, builder.post_mut(), &mut roles);
+    if let Some(layout) = layout {
+        read_comment_section(&lines, &layout, &mut comments, &mut parents, &mut roles, &mut diagnostics);
+    }
+
+    // Text inputs carry their parents as indices already; ids are c1, c2, …
+    // in document order, so the builder's id resolution is exact.
+    order_by_first_line(&mut comments, &mut parents);
+    for (i, mut c) in comments.into_iter().enumerate() {
+        c.id = format!("c{}", i + 1);
+        let parent_id = parents[i].map(|p| format!("c{}", p + 1));
+        builder.push(crate::builder::RawComment { comment: c, parent_id, record: None });
+    }
+    for d in diagnostics {
+        builder.diagnostic(d);
+    }
+    builder.line_roles(roles);
+    let mut thread = builder.build();
+    thread.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+    thread
+}
+
+/// Widget comments (taken from the end of the article region) are found
+/// before the section comments; put everything in document order.
+fn order_by_first_line(comments: &mut Vec<Comment>, parents: &mut Vec<Option<usize>>) {
+    let mut order: Vec<usize> = (0..comments.len()).collect();
+    order.sort_by_key(|&i| comments[i].lines.map_or(0, |s| s.start));
+    if order.iter().enumerate().all(|(k, &i)| k == i) {
+        return;
+    }
+    let mut new_index = vec![0; order.len()];
+    for (k, &i) in order.iter().enumerate() {
+        new_index[i] = k;
+    }
+    let old_comments = std::mem::take(comments);
+    let old_parents = std::mem::take(parents);
+    let mut slots: Vec<Option<Comment>> = old_comments.into_iter().map(Some).collect();
+    for &i in &order {
+        comments.push(slots[i].take().expect("each comment moved once"));
+        parents.push(old_parents[i].map(|p| new_index[p]));
+    }
+}
+
+/// Recent-comment widgets list comment excerpts after the article, cut by
+/// "Read more »". When the article region ends in such a paragraph, it and
+/// the paragraphs before it back to the last caption-like line (a short
+/// line without closing punctuation, as image captions and section
+/// headings are) are read as unattributed top-level comments.
+///
+/// Returns the new end of the article region.
+fn take_widget_comments(
+    lines: &[Line<'_>],
+    end: usize,
+    comments: &mut Vec<Comment>,
+    parents: &mut Vec<Option<usize>>,
+    roles: &mut [LineRole],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> usize {
+    // Paragraph blocks of the region, as [start, end) line ranges.
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        if lines[i].is_blank() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < end && !lines[i].is_blank() {
+            i += 1;
+        }
+        blocks.push((start, i));
+    }
+    let Some(&(ls, le)) = blocks.last() else { return end };
+    if !READ_MORE.is_match(lines[le - 1].content) || article::is_boilerplate_line(lines[ls].content) {
+        return end;
+    }
+    let is_caption = |(s, e): (usize, usize)| {
+        e - s == 1
+            && lines[s].content.chars().count() <= 200
+            && !lines[s].content.ends_with(['.', '!', '?', '»', '”', '"', ':'])
+    };
+    // Walk back to a caption; without one, only the cut paragraph is taken.
+    let mut take = 1;
+    let mut found_caption = false;
+    for k in (0..blocks.len() - 1).rev() {
+        if is_caption(blocks[k]) {
+            found_caption = true;
+            break;
+        }
+        take += 1;
+        if take > 10 {
+            break;
+        }
+    }
+    if !found_caption {
+        take = 1;
+    }
+    let first_block = blocks.len() - take;
+    for (k, &(s, e)) in blocks[first_block..].iter().enumerate() {
+        let index = comments.len();
+        let mut text = lines[s..e].iter().map(|l| l.content).collect::<Vec<_>>().join("\n");
+        let mut metadata = std::collections::BTreeMap::new();
+        if k + 1 == take {
+            if let Some(m) = READ_MORE.find(&text) {
+                text.truncate(m.start());
+                let trimmed = text.trim_end().len();
+                text.truncate(trimmed);
+                metadata.insert("truncated".to_string(), "true".to_string());
+                diagnostics.push(Diagnostic::at(
+                    (e) as u64,
+                    DiagnosticKind::TruncatedText,
+                    "comment excerpt cut by \"Read more »\"; the rest is not in the page",
+                ));
+            }
+        }
+        diagnostics.push(Diagnostic::at(
+            (s + 1) as u64,
+            DiagnosticKind::UnattributedComment,
+            "paragraph after the article, before a \"Read more »\" excerpt: read as an unattributed top-level comment from a comments widget",
+        ));
+        for (r, role) in roles.iter_mut().enumerate().take(e).skip(s) {
+            let _ = r;
+            *role = LineRole::CommentBody(index);
+        }
+        comments.push(Comment {
+            text,
+            lines: Some(LineSpan { start: (s + 1) as u64, end: e as u64 }),
+            metadata,
+            ..Comment::default()
+        });
+        parents.push(None);
+    }
+    blocks[first_block].0
+}
+
+fn read_comment_section(
+    lines: &[Line<'_>],
+    layout: &Layout,
+    comments: &mut Vec<Comment>,
+    parents: &mut Vec<Option<usize>>,
+    roles: &mut [LineRole],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let depth_of_bullet = |column: usize| -> (u32, bool) {
+        let rel = column.saturating_sub(layout.base);
+        let exact = rel % layout.step == 0 && column >= layout.base;
+        (((rel + layout.step / 2) / layout.step) as u32, exact)
+    };
+    let mut stack: Vec<Open> = Vec::new();
+    let mut next_header = 0;
+    let start = layout.headers[0];
+    let mut line_no;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        line_no = (i + 1) as u64;
+        if line.is_blank() {
+            if let Some(top) = stack.last_mut() {
+                top.gap = true;
+            }
+            continue;
+        }
+        if layout.headers.get(next_header) == Some(&i) {
+            next_header += 1;
+            let (glyph_depth, exact) = depth_of_bullet(line.indent);
+            if !exact {
+                diagnostics.push(Diagnostic::at(
+                    line_no,
+                    DiagnosticKind::Guess,
+                    format!(
+                        "author line at column {} is between reply levels (step {}); read as depth {glyph_depth}",
+                        line.indent, layout.step
+                    ),
+                ));
+            }
+            while stack.last().is_some_and(|o| o.depth >= glyph_depth) {
+                stack.pop();
+            }
+            let parent = stack.last().map(|o| (o.index, o.depth));
+            let depth = match parent {
+                Some((p, pd)) => {
+                    if pd + 1 < glyph_depth {
+                        diagnostics.push(Diagnostic::at(
+                            line_no,
+                            DiagnosticKind::IndentJump,
+                            format!(
+                                "reply indented {} levels below its nearest comment above ({}, line {}); attached to it",
+                                glyph_depth - pd,
+                                comments[p].author_or_unknown(),
+                                comments[p].lines.map_or(0, |s| s.start)
+                            ),
+                        ));
+                    }
+                    pd + 1
+                }
+                None => {
+                    if glyph_depth > 0 {
+                        diagnostics.push(Diagnostic::at(
+                            line_no,
+                            DiagnosticKind::IndentJump,
+                            format!("reply at depth {glyph_depth} with no comment above it; read as top-level"),
+                        ));
+                    }
+                    0
+                }
+            };
+            let (_, rest) = line.bullet().expect("header lines have bullets");
+            let author = split_author_line(rest);
+            let index = comments.len();
+            let mut metadata = std::collections::BTreeMap::new();
+            if let Some(ch) = author.chrome {
+                metadata.insert("chrome".to_string(), ch);
+            }
+            comments.push(Comment {
+                author: Some(author.name),
+                created_at: author.created_at,
+                score: author.score,
+                lines: Some(LineSpan::line(line_no)),
+                metadata,
+                ..Comment::default()
+            });
+            parents.push(parent.map(|(p, _)| p));
+            roles[i] = LineRole::CommentHeader(index);
+            stack.push(Open { index, depth, body_column: line.indent + layout.body_offset, gap: false, empty: true });
+            continue;
+        }
+
+        // A body line.
+        let Some(top) = stack.last_mut() else {
+            roles[i] = LineRole::Diagnostic;
+            diagnostics.push(
+                Diagnostic::at(
+                    line_no,
+                    DiagnosticKind::UnplacedLine,
+                    "text before the first author line of the comment section",
+                )
+                .with_text(line.content),
+            );
+            continue;
+        };
+        if line.indent < layout.base {
+            // Shallower than any comment: page chrome after the section.
+            if article::is_boilerplate_line(line.content) {
+                roles[i] = LineRole::Boilerplate;
+            } else {
+                roles[i] = LineRole::Diagnostic;
+                diagnostics.push(
+                    Diagnostic::at(
+                        line_no,
+                        DiagnosticKind::UnplacedLine,
+                        "text left of the comment indentation; kept here, not in any comment",
+                    )
+                    .with_text(line.content),
+                );
+            }
+            continue;
+        }
+        let c = &mut comments[top.index];
+        if top.empty && is_chrome_only(line.content) {
+            // "3 hours ago" or "Reply" on its own line under the name.
+            let a = split_author_line(&format!("x {}", line.content));
+            if c.created_at.is_none() {
+                c.created_at = a.created_at;
+            }
+            if c.score.is_none() {
+                c.score = a.score;
+            }
+            if let Some(ch) = a.chrome {
+                c.metadata
+                    .entry("chrome".into())
+                    .and_modify(|v| {
+                        v.push(' ');
+                        v.push_str(&ch)
+                    })
+                    .or_insert(ch);
+            }
+            roles[i] = LineRole::CommentHeader(top.index);
+            extend_span(c, line_no);
+            continue;
+        }
+        if line.indent >= top.body_column + layout.step && top.gap && !top.empty {
+            // A paragraph one reply level deeper than its comment's body,
+            // after a blank line: a reply whose author line was lost.
+            let levels = ((line.indent - top.body_column) / layout.step) as u32;
+            let (pindex, pdepth) = (top.index, top.depth);
+            let pauthor = c.author_or_unknown().to_string();
+            let pline = c.lines.map_or(0, |s| s.start);
+            diagnostics.push(Diagnostic::at(
+                line_no,
+                DiagnosticKind::UnattributedComment,
+                format!(
+                    "paragraph indented {levels} level(s) deeper than the body of {pauthor} (line {pline}) with no author line; read as an unattributed reply to it"
+                ),
+            ));
+            let index = comments.len();
+            comments.push(Comment {
+                text: line.content.to_string(),
+                lines: Some(LineSpan::line(line_no)),
+                ..Comment::default()
+            });
+            parents.push(Some(pindex));
+            roles[i] = LineRole::CommentBody(index);
+            stack.push(Open { index, depth: pdepth + 1, body_column: line.indent, gap: false, empty: false });
+            continue;
+        }
+        if line.indent + layout.step <= top.body_column.saturating_sub(layout.body_offset) && !top.empty {
+            diagnostics.push(Diagnostic::at(
+                line_no,
+                DiagnosticKind::Guess,
+                format!(
+                    "body line at column {} is left of its author line; kept in {}'s comment",
+                    line.indent,
+                    c.author_or_unknown()
+                ),
+            ));
+        }
+        if !c.text.is_empty() {
+            c.text.push_str(if top.gap { "\n\n" } else { "\n" });
+        }
+        c.text.push_str(line.content);
+        roles[i] = LineRole::CommentBody(top.index);
+        extend_span(c, line_no);
+        top.gap = false;
+        top.empty = false;
+    }
+    // "Read more »" at the end of a comment: the page cut it.
+    for (index, c) in comments.iter_mut().enumerate() {
+        if let Some(m) = READ_MORE.find(&c.text) {
+            if m.start() > 0 && c.text[..m.start()].trim_end().ends_with(['…', '.']) || m.as_str().contains('»') {
+                let cut = c.text[..m.start()].trim_end().len();
+                c.text.truncate(cut);
+                c.metadata.insert("truncated".into(), "true".into());
+                let line = c.lines.map_or(0, |s| s.end);
+                let _ = index;
+                diagnostics.push(Diagnostic::at(
+                    line,
+                    DiagnosticKind::TruncatedText,
+                    "comment cut by \"Read more\"; the rest is not in the page",
+                ));
+            }
+        }
+    }
+}
+
+fn extend_span(c: &mut Comment, line: u64) {
+    if let Some(span) = &mut c.lines {
+        span.end = span.end.max(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceFormat;
+
+    fn read(text: &str) -> Thread {
+        read_text(text, Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text })
+    }
+
+    #[test]
+    fn author_line_chrome() {
+        let a = split_author_line("Alice 3 hours ago • 12 points Reply");
+        assert_eq!(a.name, "Alice");
+        assert_eq!(a.created_at.as_deref(), Some("3 hours ago"));
+        assert_eq!(a.score, Some(12));
+        assert_eq!(a.chrome.as_deref(), Some("Reply"));
+        assert_eq!(split_author_line("Putin’s baby").name, "Putin’s baby");
+        assert_eq!(
+            split_author_line("Bob September 26, 2017 at 3:04 pm").created_at.as_deref(),
+            Some("September 26, 2017 at 3:04 pm")
+        );
+        assert_eq!(split_author_line("Replyguy").name, "Replyguy");
+    }
+
+    #[test]
+    fn tabs_crlf_bom_nbsp() {
+        let t = read("\u{feff}Title\r\n\r\n\t• Ann\r\n\r\n\t  Hello\r\n\r\n\t  • Bob\r\n\t    Hi\u{a0}there\r\n");
+        assert_eq!(t.comments.len(), 2);
+        assert_eq!(t.comments[1].parent, Some(0));
+        assert_eq!(t.comments[1].text, "Hi\u{a0}there");
+        let t = read("T\n\n\u{a0}\u{a0}• Ann\n\n\u{a0}\u{a0}\u{a0}\u{a0}Hello\n");
+        assert_eq!(t.comments[0].text, "Hello");
+    }
+
+    #[test]
+    fn markdown_list_in_article_is_not_a_comment() {
+        let t = read("Title\n\nIntro:\n- one\n- two\n\nEnd.\n");
+        assert!(t.comments.is_empty());
+        assert!(t.post.paragraphs.iter().any(|p| p.contains("- one")));
+    }
+
+    #[test]
+    fn chrome_line_under_name() {
+        let t = read("T\n\n      * Ann\n        3 hours ago\n        Body text here\n");
+        assert_eq!(t.comments[0].created_at.as_deref(), Some("3 hours ago"));
+        assert_eq!(t.comments[0].text, "Body text here");
+    }
+}
