@@ -26,6 +26,7 @@ pub mod analysis;
 pub mod builder;
 pub mod cli;
 pub mod error;
+pub mod eval;
 pub mod export;
 pub mod graph;
 pub mod model;
