@@ -177,6 +177,8 @@ impl ThreadBuilder {
             .collect();
 
         break_cycles(&mut parents, &comments, &mut diagnostics);
+        // Reading order; diagnostics without a line (cycles) come last.
+        diagnostics.sort_by_key(|d| d.line.unwrap_or(u64::MAX));
         let graph = ReplyGraph::from_parents(&parents);
         for (i, c) in comments.iter_mut().enumerate() {
             c.parent = parents[i];

@@ -62,6 +62,8 @@ struct InputArgs {
 enum ExportKind {
     /// One row per comment: thread_id,comment_id,parent_id,depth,author,line,text,…
     Csv,
+    /// The canonical indented layout (the seed format), e.g. to turn an edge list into a page.
+    Text,
 }
 
 /// Run the command line and return the process exit code.
@@ -118,6 +120,7 @@ fn dispatch(args: Args) -> Result<()> {
             let threads = read_all(&files, input.format)?;
             write_output(output.as_deref(), |w| match to {
                 ExportKind::Csv => export::write_comments_csv(&threads, w),
+                ExportKind::Text => threads.iter().try_for_each(|t| export::write_indented(t, &mut *w)),
             })
         }
     }

@@ -62,7 +62,7 @@ static CHROME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Marker of a comment cut short by the page.
 static READ_MORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:…|\.\.\.)?\s*(?:read|show|see)\s+more\s*(?:»|›|>>|…)?\s*$").expect("read-more pattern compiles")
+    Regex::new(r"(?i)\s*(?:read|show|see)\s+more\s*(?:»|›|>>|…)?\s*$").expect("read-more pattern compiles")
 });
 
 /// One input line, measured.
@@ -304,9 +304,7 @@ pub fn read_text(text: &str, source: Source) -> Thread {
         builder.diagnostic(d);
     }
     builder.line_roles(roles);
-    let mut thread = builder.build();
-    thread.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
-    thread
+    builder.build()
 }
 
 /// Widget comments (taken from the end of the article region) are found
