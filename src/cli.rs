@@ -134,7 +134,10 @@ fn read_all(files: &[PathBuf], format: Format) -> Result<Vec<Thread>> {
     for f in files {
         for t in read::read_path(f, format)? {
             for d in &t.diagnostics {
-                let _ = writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d);
+                let _ = match d.line {
+                    Some(line) => writeln!(err, "{}:{line}: {}: {}", t.source.path, kind_name(d), d.message),
+                    None => writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d.message),
+                };
             }
             all.push(t);
         }

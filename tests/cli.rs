@@ -16,7 +16,7 @@ fn tree_prints_the_outline_and_diagnostics_on_stderr() {
     assert!(lines[1].starts_with("  MD Ranix (c1 line 46): shameless zio satanic"));
     assert!(lines[55].starts_with("          Harold Smith (c55 line 316): You’re obviously a jew liar"));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("unattributed_comment: line 211:"), "{stderr}");
+    assert!(stderr.contains("001_1ff2f1cad038d70a.txt:211: unattributed_comment: paragraph indented"), "{stderr}");
 }
 
 #[test]
