@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::error::Result;
 use crate::export;
+use crate::gen::{write_corpus, GenFormat, GenOptions};
 use crate::model::Thread;
 use crate::read::{self, Format};
 
@@ -49,6 +50,27 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Generate a synthetic corpus for benchmarks (deterministic).
+    Gen(GenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GenArgs {
+    /// Number of threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Comments per thread.
+    #[arg(long, default_value_t = 1000)]
+    comments: usize,
+    /// Random seed (same seed, same bytes).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output layout.
+    #[arg(long = "to", value_enum, default_value_t = GenFormat::Text)]
+    to: GenFormat,
+    /// Output path (default: standard output).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,6 +144,15 @@ fn dispatch(args: Args) -> Result<()> {
                 ExportKind::Csv => export::write_comments_csv(&threads, w),
                 ExportKind::Text => threads.iter().try_for_each(|t| export::write_indented(t, &mut *w)),
             })
+        }
+        Command::Gen(g) => {
+            let opts = GenOptions {
+                threads: g.threads,
+                comments_per_thread: g.comments,
+                seed: g.seed,
+                ..GenOptions::default()
+            };
+            write_output(g.output.as_deref(), |w| write_corpus(&opts, g.to, w).map_err(Into::into))
         }
     }
 }
