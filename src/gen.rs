@@ -252,7 +252,7 @@ fn gen_text(rng: &mut Rng, opts: &GenOptions) -> String {
         s.push('.');
     }
     if rng.unit() < opts.pushback_share {
-        s.insert_str(0, " ");
+        s.insert(0, ' ');
         s.insert_str(0, PUSHBACK[rng.below(PUSHBACK.len())]);
     }
     if rng.unit() < opts.hostile_share {
