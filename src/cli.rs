@@ -237,7 +237,9 @@ pub fn write_tree<W: Write + ?Sized>(t: &Thread, out: &mut W) -> Result<()> {
         } else {
             format!(" [{}]", com.status.name())
         };
-        writeln!(out, "{pad}{deep}{} ({}{line}){status}: {}", com.author_or_unknown(), com.id, excerpt(&com.text, 60))?;
+        let text = excerpt(&com.text, 60);
+        let sep = if text.is_empty() { "" } else { ": " };
+        writeln!(out, "{pad}{deep}{} ({}{line}){status}{sep}{text}", com.author_or_unknown(), com.id)?;
     }
     Ok(())
 }

@@ -9,3 +9,4 @@ mod edgelist;
 mod line_accounting;
 mod properties;
 mod seeds;
+mod snapshots;

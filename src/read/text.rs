@@ -80,7 +80,8 @@ impl<'a> Line<'a> {
         let bytes = raw.as_bytes();
         let spaces = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
         if spaces == bytes.len() {
-            return Line { indent: spaces, content: "" };
+            // An empty slice of `raw` itself, so pointer spans stay inside the text.
+            return Line { indent: spaces, content: &raw[spaces..] };
         }
         if bytes[spaces] != b'\t' && bytes[spaces].is_ascii() && !bytes[spaces].is_ascii_whitespace() {
             return Line { indent: spaces, content: raw[spaces..].trim_end() };
