@@ -1,0 +1,238 @@
+//! ConvoKit corpora: read a corpus folder, and write threads back as one.
+//!
+//! A corpus folder holds `utterances.jsonl` (one utterance per line: `id`,
+//! `speaker` (older corpora: `user`), `conversation_id` (older: `root`),
+//! `reply_to` (some corpora: `reply-to`), `timestamp`, `text`, `meta`) and,
+//! when present, `conversations.json` (conversation id → `{meta, vectors}`)
+//! and `speakers.json`. Each conversation becomes a thread; the utterance
+//! whose id is the conversation id is the post, the others are comments.
+//! Utterance `meta` is kept as comment metadata (nested values as JSON).
+//!
+//! [`write_corpus`] writes the same layout (plus `corpus.json` and
+//! `index.json`) from any threads, so results move both ways. Statuses,
+//! scores and quoted ranges travel in `meta` and are restored on reading.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::builder::RawComment;
+use crate::error::{Error, Result};
+use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, SourceFormat, Thread};
+use crate::read::fields;
+use crate::read::group::Groups;
+use crate::read::html::quoted_lines;
+
+/// Meta keys threadlens writes and reads back into model fields.
+const META_STATUS: &str = "status";
+const META_HIDDEN: &str = "hidden";
+const META_SCORE: &str = "score";
+const META_TITLE: &str = "title";
+
+/// Speaker id written for comments without an author.
+const UNKNOWN_SPEAKER: &str = "[unknown]";
+
+/// Read a corpus folder.
+pub fn read_dir(dir: &Path) -> Result<Vec<Thread>> {
+    let utt_path = dir.join("utterances.jsonl");
+    let bytes = std::fs::read(&utt_path).map_err(|e| Error::from(e).with_path(&utt_path))?;
+    let text = crate::error::decode_text(&bytes).map_err(|e| e.with_path(&utt_path))?;
+    let conv_path = dir.join("conversations.json");
+    let conversations = match std::fs::read_to_string(&conv_path) {
+        Ok(s) => Some(serde_json::from_str::<Value>(&s).map_err(|e| {
+            Error::format(format!("conversations.json is not valid JSON: {e}"))
+                .with_path(&conv_path)
+                .at_line(e.line() as u64)
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::from(e).with_path(&conv_path)),
+    };
+    read_utterances(text, &utt_path.to_string_lossy(), conversations.as_ref())
+}
+
+/// Read `utterances.jsonl` text; `conversations` is the parsed
+/// `conversations.json`, when there is one.
+pub fn read_utterances(text: &str, path: &str, conversations: Option<&Value>) -> Result<Vec<Thread>> {
+    let mut g = Groups::new(path, SourceFormat::Convokit);
+    for (n, obj) in fields::ndjson_objects(text, &mut g.orphans) {
+        let Some(id) = fields::text(&obj, "id") else {
+            g.orphans.push(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "utterance has no `id`; skipped"));
+            continue;
+        };
+        let conv =
+            fields::text(&obj, "conversation_id").or_else(|| fields::text(&obj, "root")).unwrap_or_else(|| id.clone());
+        if !g.contains(&conv) {
+            let meta = conversations.and_then(|c| c.get(&conv)).map(|c| c.get("meta").unwrap_or(c));
+            if let Some(m) = meta.and_then(Value::as_object) {
+                let post = g.builder(&conv).post_mut();
+                post.title = fields::text(m, META_TITLE);
+                post.metadata = flatten(m, &[META_TITLE]);
+            }
+        }
+        let b = g.builder(&conv);
+        let speaker =
+            fields::text(&obj, "speaker").or_else(|| fields::text(&obj, "user")).filter(|s| s != UNKNOWN_SPEAKER);
+        let reply_to = fields::text(&obj, "reply_to").or_else(|| fields::text(&obj, "reply-to"));
+        let text = fields::text(&obj, "text").unwrap_or_default();
+        let empty = Map::new();
+        let meta = obj.get("meta").and_then(Value::as_object).unwrap_or(&empty);
+        if id == conv && reply_to.is_none() {
+            let post = b.post_mut();
+            post.author = speaker;
+            post.date = fields::time(&obj, "timestamp");
+            post.paragraphs = fields::paragraphs(&text);
+            if let Some(t) = fields::text(meta, META_TITLE) {
+                post.title = Some(t);
+            }
+            post.metadata.extend(flatten(meta, &[META_TITLE]));
+            continue;
+        }
+        let status = match fields::text(meta, META_STATUS).as_deref() {
+            Some("author_deleted") => CommentStatus::AuthorDeleted,
+            Some("deleted") => CommentStatus::Deleted,
+            Some("removed") => CommentStatus::Removed,
+            Some("spam") => CommentStatus::Spam,
+            Some("placeholder") => {
+                CommentStatus::Placeholder { hidden: fields::int(meta, META_HIDDEN).unwrap_or(0).max(0) as u64 }
+            }
+            Some("missing") => CommentStatus::Missing,
+            _ => CommentStatus::Normal,
+        };
+        let comment = Comment {
+            id,
+            author: speaker,
+            quoted: quoted_lines(&text),
+            text,
+            created_at: fields::time(&obj, "timestamp"),
+            score: fields::int(meta, META_SCORE),
+            status,
+            metadata: flatten(meta, &[META_STATUS, META_HIDDEN, META_SCORE]),
+            ..Comment::default()
+        };
+        b.push(RawComment { comment, parent_id: reply_to, record: Some(n) });
+    }
+    g.finish("utterance")
+}
+
+/// Scalar meta values as text, nested ones as compact JSON; nulls dropped.
+fn flatten(meta: &Map<String, Value>, skip: &[&str]) -> BTreeMap<String, String> {
+    meta.iter()
+        .filter(|(k, v)| !skip.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .collect()
+}
+
+/// The conversation id threadlens writes for a thread: its post id, else
+/// its display id.
+fn conversation_id(t: &Thread) -> String {
+    t.post.id.clone().unwrap_or_else(|| t.display_id())
+}
+
+/// Timestamps ConvoKit can sort: Unix seconds as a number; anything else
+/// is null (and kept as `created_at` in meta).
+fn timestamp(s: Option<&str>) -> (Value, Option<String>) {
+    match s {
+        Some(t) => match t.parse::<i64>() {
+            Ok(n) => (json!(n), None),
+            Err(_) => (Value::Null, Some(t.to_string())),
+        },
+        None => (Value::Null, None),
+    }
+}
+
+/// Write `threads` as a ConvoKit corpus folder `dir` (created if needed):
+/// `utterances.jsonl`, `conversations.json`, `speakers.json`,
+/// `corpus.json`, `index.json`. Each thread's post is the conversation's
+/// root utterance (with empty text when the input had no post).
+pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::from(e).with_path(dir))?;
+    let mut speakers: BTreeSet<String> = BTreeSet::new();
+    let mut conversations: BTreeMap<String, Value> = BTreeMap::new();
+    let mut utt_keys: BTreeSet<String> = BTreeSet::new();
+    let mut conv_keys: BTreeSet<String> = BTreeSet::new();
+    let mut lines: Vec<u8> = Vec::new();
+    for t in threads {
+        let conv = conversation_id(t);
+        let speaker = t.post.author.clone().unwrap_or_else(|| UNKNOWN_SPEAKER.into());
+        speakers.insert(speaker.clone());
+        let (ts, raw_date) = timestamp(t.post.date.as_deref());
+        let mut meta: BTreeMap<String, String> = t.post.metadata.clone();
+        if let Some(d) = raw_date {
+            meta.insert("created_at".into(), d);
+        }
+        let mut conv_meta: BTreeMap<String, String> = BTreeMap::new();
+        conv_meta.insert("source_format".into(), t.source.format.name().into());
+        if let Some(title) = &t.post.title {
+            conv_meta.insert(META_TITLE.into(), title.clone());
+        }
+        conv_keys.extend(conv_meta.keys().cloned());
+        conversations.insert(conv.clone(), json!({"meta": conv_meta, "vectors": []}));
+        utt_keys.extend(meta.keys().cloned());
+        write_line(
+            &mut lines,
+            &json!({"id": conv, "speaker": speaker, "conversation_id": conv, "reply_to": null,
+                    "timestamp": ts, "text": t.post.body(), "meta": meta, "vectors": []}),
+        )?;
+        for c in &t.comments {
+            let speaker = c.author.clone().unwrap_or_else(|| UNKNOWN_SPEAKER.into());
+            speakers.insert(speaker.clone());
+            let reply_to = c.parent.map_or_else(|| conv.clone(), |p| t.comments[p].id.clone());
+            let (ts, raw_date) = timestamp(c.created_at.as_deref());
+            let mut meta = c.metadata.clone();
+            if let Some(d) = raw_date {
+                meta.insert("created_at".into(), d);
+            }
+            if c.status != CommentStatus::Normal {
+                meta.insert(META_STATUS.into(), c.status.name().into());
+            }
+            if let CommentStatus::Placeholder { hidden } = c.status {
+                meta.insert(META_HIDDEN.into(), hidden.to_string());
+            }
+            if let Some(s) = c.score {
+                meta.insert(META_SCORE.into(), s.to_string());
+            }
+            utt_keys.extend(meta.keys().cloned());
+            write_line(
+                &mut lines,
+                &json!({"id": c.id, "speaker": speaker, "conversation_id": conv, "reply_to": reply_to,
+                        "timestamp": ts, "text": c.text, "meta": meta, "vectors": []}),
+            )?;
+        }
+    }
+    let speakers: BTreeMap<String, Value> =
+        speakers.into_iter().map(|s| (s, json!({"meta": {}, "vectors": []}))).collect();
+    // Every meta value is written as a string, so the index says so.
+    let str_type = |keys: BTreeSet<String>| -> BTreeMap<String, Value> {
+        keys.into_iter().map(|k| (k, json!(["<class 'str'>"]))).collect()
+    };
+    let index = json!({
+        "utterances-index": str_type(utt_keys),
+        "speakers-index": {},
+        "conversations-index": str_type(conv_keys),
+        "overall-index": {},
+        "version": 1,
+        "vectors": [],
+    });
+    write_file(&dir.join("utterances.jsonl"), &lines)?;
+    write_file(&dir.join("conversations.json"), &to_json(&conversations)?)?;
+    write_file(&dir.join("speakers.json"), &to_json(&speakers)?)?;
+    write_file(&dir.join("corpus.json"), b"{}")?;
+    write_file(&dir.join("index.json"), &to_json(&index)?)?;
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::from(std::io::Error::other(e)))
+}
+
+fn write_line(out: &mut Vec<u8>, v: &Value) -> Result<()> {
+    serde_json::to_writer(&mut *out, v).map_err(|e| Error::from(std::io::Error::other(e)))?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::from(e).with_path(path))
+}

@@ -1,0 +1,81 @@
+//! Pushshift / Arctic Shift NDJSON dumps: one Reddit comment per line.
+//!
+//! Lines carry `id`, `parent_id` (`t1_…` comment, `t3_…` post), `link_id`
+//! (the post), `author`, `body`, `created_utc`, `score`, `subreddit`, …
+//! with types that drift between years (`created_utc` integer, float or
+//! string; `score` string or null; `parent_id` an integer or null). All are
+//! tolerated. Comments are grouped into one thread per `link_id`, in order
+//! of each thread's first line; parents missing from the dump (an earlier
+//! month) get placeholders from [`crate::builder::ThreadBuilder`].
+//! Submission lines (with `title`, no `link_id`) in the same file or in a
+//! separate `RS_…` file given as `submissions` become the posts.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::builder::RawComment;
+use crate::error::Result;
+use crate::model::{Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
+use crate::read::group::Groups;
+use crate::read::{fields, reddit};
+
+/// Read a comments dump; `submissions` is the text of a matching `RS_`
+/// file and its name, when given.
+pub fn read_pushshift(text: &str, path: &str, submissions: Option<(&str, &str)>) -> Result<Vec<Thread>> {
+    let mut g = Groups::new(path, SourceFormat::Pushshift);
+    let mut posts: HashMap<String, Post> = HashMap::new();
+    if let Some((sub_text, sub_path)) = submissions {
+        let mut diags = Vec::new();
+        for (n, obj) in fields::ndjson_objects(sub_text, &mut diags) {
+            match reddit::post_from(&obj) {
+                Post { id: Some(id), title: Some(t), .. } if !t.is_empty() => {
+                    posts.insert(id.clone(), reddit::post_from(&obj));
+                }
+                _ => diags.push(Diagnostic::at(
+                    n,
+                    DiagnosticKind::MalformedRecord,
+                    "no `id` and `title`: not a submission; skipped",
+                )),
+            }
+        }
+        g.orphans.extend(diags.into_iter().map(|mut d| {
+            d.message = format!("{sub_path}: {}", d.message);
+            d
+        }));
+    }
+
+    let mut lines = fields::ndjson_objects(text, &mut g.orphans);
+    for (n, obj) in lines.drain(..) {
+        let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
+            if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
+                posts.insert(post.id.clone().unwrap_or_default(), post);
+                continue;
+            }
+            g.orphans.push(
+                Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `link_id`; skipped")
+                    .with_text(fields::truncate(&Value::Object(obj).to_string(), 200)),
+            );
+            continue;
+        };
+        let Some((comment, parent)) = reddit::comment_from(&obj) else {
+            g.orphans.push(
+                Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `id`; skipped")
+                    .with_text(fields::truncate(&Value::Object(obj).to_string(), 200)),
+            );
+            continue;
+        };
+        let parent_id = match parent.as_deref() {
+            None => None,
+            Some(p) if p.starts_with("t3_") => None,
+            Some(p) => Some(reddit::strip_kind(p).to_string()),
+        };
+        g.builder(&link).push(RawComment { comment, parent_id, record: Some(n) });
+    }
+    for (link, b) in g.iter_mut() {
+        if let Some(post) = posts.remove(link) {
+            b.post(post);
+        }
+    }
+    g.finish("Pushshift comment")
+}
