@@ -41,7 +41,7 @@ pub fn read_hn(text: &str, path: &str) -> Result<Vec<Thread>> {
                         Diagnostic::at(
                             i as u64 + 1,
                             DiagnosticKind::MalformedRecord,
-                            "array element is not an item object; skipped",
+                            format!("array element {} is not an item object; skipped", i + 1),
                         )
                         .with_text(fields::truncate(&other.to_string(), 200)),
                     );

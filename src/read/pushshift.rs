@@ -30,7 +30,7 @@ pub fn read_pushshift(text: &str, path: &str, submissions: Option<(&str, &str)>)
         for (n, obj) in fields::ndjson_objects(sub_text, &mut diags) {
             match reddit::post_from(&obj) {
                 Post { id: Some(id), title: Some(t), .. } if !t.is_empty() => {
-                    posts.insert(id.clone(), reddit::post_from(&obj));
+                    posts.insert(reddit::strip_kind(&id).to_string(), reddit::post_from(&obj));
                 }
                 _ => diags.push(Diagnostic::at(
                     n,
@@ -49,7 +49,8 @@ pub fn read_pushshift(text: &str, path: &str, submissions: Option<(&str, &str)>)
     for (n, obj) in lines.drain(..) {
         let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
             if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
-                posts.insert(post.id.clone().unwrap_or_default(), post);
+                let key = post.id.as_deref().map(reddit::strip_kind).unwrap_or_default().to_string();
+                posts.insert(key, post);
                 continue;
             }
             g.orphans.push(
@@ -73,9 +74,10 @@ pub fn read_pushshift(text: &str, path: &str, submissions: Option<(&str, &str)>)
         g.builder(&link).push(RawComment { comment, parent_id, record: Some(n) });
     }
     for (link, b) in g.iter_mut() {
-        if let Some(post) = posts.remove(link) {
-            b.post(post);
-        }
+        match posts.remove(link) {
+            Some(post) => b.post(post),
+            None => b.post(Post { id: Some(format!("t3_{link}")), ..Post::default() }),
+        };
     }
     g.finish("Pushshift comment")
 }

@@ -108,9 +108,12 @@ pub(crate) fn comment_from(obj: &Map<String, Value>) -> Option<(Comment, Option<
 }
 
 /// Build the post from a submission object (`t3` data or an `RS_` line).
+/// Its id is the fullname (`t3_…`): submission and comment ids are separate
+/// base-36 sequences that can coincide, and a bare post id equal to some
+/// comment id would make that comment's replies look top-level.
 pub(crate) fn post_from(obj: &Map<String, Value>) -> Post {
     let mut post = Post {
-        id: fields::text(obj, "id"),
+        id: fields::text(obj, "id").map(|id| format!("t3_{}", strip_kind(&id))),
         title: fields::text(obj, "title").map(|t| decode_entities(&t)),
         author: fields::text(obj, "author"),
         date: fields::time(obj, "created_utc"),
@@ -166,7 +169,8 @@ pub fn read_reddit(text: &str, path: &str) -> Result<Vec<Thread>> {
     };
     let post_data = posts.iter().find(|c| c.get("kind").and_then(Value::as_str) == Some("t3"));
     let post = post_data.and_then(|p| p.get("data")).and_then(Value::as_object).map(post_from).unwrap_or_default();
-    let source = Source { path: path.to_string(), thread_id: post.id.clone(), format: SourceFormat::RedditJson };
+    let thread_id = post.id.as_deref().map(|id| strip_kind(id).to_string());
+    let source = Source { path: path.to_string(), thread_id, format: SourceFormat::RedditJson };
     let mut b = ThreadBuilder::new(source);
     b.post(post);
 
@@ -179,8 +183,12 @@ pub fn read_reddit(text: &str, path: &str) -> Result<Vec<Thread>> {
         let kind = node.get("kind").and_then(Value::as_str).unwrap_or("");
         let Some(data) = node.get("data").and_then(Value::as_object) else {
             b.diagnostic(
-                Diagnostic::at(record, DiagnosticKind::MalformedRecord, "record has no `data` object; skipped")
-                    .with_text(fields::truncate(&node.to_string(), 200)),
+                Diagnostic::at(
+                    record,
+                    DiagnosticKind::MalformedRecord,
+                    format!("record {record} (in display order) has no `data` object; skipped"),
+                )
+                .with_text(fields::truncate(&node.to_string(), 200)),
             );
             continue;
         };

@@ -50,8 +50,11 @@ pub fn read_wordpress(text: &str, path: &str, include_pingbacks: bool) -> Result
             })
             .map(|c| c.descendants().filter_map(|d| d.is_text().then(|| d.text()).flatten()).collect())
             .unwrap_or_default();
+        // Post and comment ids are separate sequences (both start at 1), so
+        // the post id gets a prefix: a bare `1` would make replies to
+        // comment 1 look top-level.
         let mut post = Post {
-            id: id.clone(),
+            id: id.as_ref().map(|i| format!("post-{i}")),
             title: xml::child_text(item, "title"),
             author: xml::child_text(item, "creator"),
             date: xml::child_text(item, "post_date_gmt").or_else(|| xml::child_text(item, "pubDate")),
