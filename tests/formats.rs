@@ -400,6 +400,34 @@ fn detection_by_content() {
 }
 
 #[test]
+fn utterances_file_named_directly_reads_its_folder() {
+    let ts = read("convokit/small-corpus/utterances.jsonl");
+    assert_eq!(ts[0].post.title.as_deref(), Some("A test submission"), "conversations.json was read");
+}
+
+#[test]
+fn pushshift_stream_errors_and_bad_bytes() {
+    let dir = temp_dir("stream");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A cut zstd stream is an error naming the file, not a partial read.
+    let zst = std::fs::read(fixture("pushshift/RC_2020-09-long31.ndjson.zst")).unwrap();
+    let cut = dir.join("cut.ndjson.zst");
+    std::fs::write(&cut, &zst[..zst.len() - 8]).unwrap();
+    let e = read_path_with(&cut, &ReadOptions::new(Format::Pushshift)).unwrap_err();
+    assert!(e.to_string().starts_with(&format!("{}", cut.display())), "{e}");
+    // A line that is not UTF-8 is skipped with a diagnostic; the rest is read.
+    let mut bytes = std::fs::read(fixture("pushshift/RC_2020-09.ndjson")).unwrap();
+    bytes.extend_from_slice(b"{\"id\":\"z9\",\"link_id\":\"t3_xyz\",\"body\":\"caf\xe9\"}\n");
+    let bad = dir.join("latin1.ndjson");
+    std::fs::write(&bad, &bytes).unwrap();
+    let ts = read_path_with(&bad, &ReadOptions::new(Format::Auto)).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(outline(&ts[0]), PUSHSHIFT_OUTLINE);
+    let last = ts[0].diagnostics.iter().find(|d| d.line == Some(11)).expect("line 11 diagnostic");
+    assert_eq!(last.message, "line is not UTF-8; skipped");
+}
+
+#[test]
 fn directories_without_utterances_are_an_error() {
     let e = read_path_with(&fixture("hn"), &ReadOptions::new(Format::Auto)).unwrap_err();
     assert!(e.to_string().ends_with("a directory is read as a ConvoKit corpus, but it has no utterances.jsonl"), "{e}");
@@ -476,4 +504,38 @@ fn cli_strict_summary_and_convokit_export() {
     assert_eq!(utterances.lines().count(), 9, "the post plus 8 comments");
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(run(&["export", handmade.to_str().unwrap(), "--to", "convokit"]), 1, "-o DIR is required");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(300))]
+
+    /// A real fixture's start followed by JSON / XML / mail-ish noise never
+    /// makes a platform reader panic, whatever format it is read as.
+    #[test]
+    fn fixture_prefix_plus_noise_never_panics(
+        which in 0usize..9,
+        keep in 0usize..400,
+        noise in "[\\[\\]{}\",:a-z0-9<>/!&#;=_ \n\t\\\\-]{0,300}",
+        format in 0usize..10,
+    ) {
+        let files = [
+            "reddit/handmade-statuses.json",
+            "pushshift/RC_2020-09.ndjson",
+            "hn/items.json",
+            "hn/algolia-item.json",
+            "youtube/dQw4w9WgXcQ.info.json",
+            "disqus/myblog-export.xml",
+            "wordpress/blog.wordpress.2020-01-10.xml",
+            "mbox/list-2020-01.mbox",
+            "convokit/small-corpus/utterances.jsonl",
+        ];
+        let formats = [
+            Format::Auto, Format::Reddit, Format::Pushshift, Format::Hn, Format::Youtube,
+            Format::Disqus, Format::Wordpress, Format::Mbox, Format::Convokit, Format::Jsonl,
+        ];
+        let mut bytes = std::fs::read(fixture(files[which])).unwrap();
+        bytes.truncate(keep);
+        bytes.extend_from_slice(noise.as_bytes());
+        let _ = read::read_bytes(&bytes, files[which], formats[format]);
+    }
 }

@@ -6,7 +6,7 @@
 //! (`window_log_max(31)`).
 
 use std::borrow::Cow;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use crate::error::{Error, Result};
 
@@ -61,6 +61,22 @@ pub fn decompress<'a>(bytes: &'a [u8], path: &str) -> Result<Cow<'a, [u8]>> {
     Ok(Cow::Owned(out))
 }
 
+/// Wrap `input` so reading it yields the decompressed bytes (gzip and
+/// zstd told by their magic bytes; anything else passes through).
+pub fn reader<'a, R: Read + 'a>(input: R) -> std::io::Result<Box<dyn BufRead + 'a>> {
+    let mut buffered = BufReader::with_capacity(1 << 16, input);
+    let kind = Compression::sniff(buffered.fill_buf()?);
+    Ok(match kind {
+        None => Box::new(buffered),
+        Some(Compression::Gzip) => Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(buffered))),
+        Some(Compression::Zstd) => {
+            let mut d = zstd::stream::read::Decoder::with_buffer(buffered)?;
+            d.window_log_max(31)?;
+            Box::new(BufReader::new(d))
+        }
+    })
+}
+
 /// `name` without a trailing `.gz` / `.zst`, so the inner extension can
 /// still hint at the format (`RC_2019-01.ndjson.zst` → `RC_2019-01.ndjson`).
 pub fn strip_extension(name: &str) -> &str {
@@ -87,6 +103,11 @@ mod tests {
         let zst = zstd::encode_all(&text[..], 3).unwrap();
         assert_eq!(decompress(&zst, "x.zst").unwrap().as_ref(), text);
         assert!(matches!(decompress(text, "x").unwrap(), Cow::Borrowed(_)));
+        for bytes in [&gz[..], &zst[..], &text[..]] {
+            let mut out = Vec::new();
+            reader(bytes).unwrap().read_to_end(&mut out).unwrap();
+            assert_eq!(out, text);
+        }
     }
 
     #[test]

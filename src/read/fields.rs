@@ -77,27 +77,37 @@ pub(crate) use crate::read::edgelist::truncate;
 /// The JSON objects of an NDJSON text with their 1-based line numbers;
 /// unreadable lines become diagnostics (with the line's start kept).
 pub(crate) fn ndjson_objects(text: &str, diags: &mut Vec<crate::model::Diagnostic>) -> Vec<(u64, Map<String, Value>)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| object_line(i as u64 + 1, line, diags).map(|m| (i as u64 + 1, m)))
+        .collect()
+}
+
+/// One NDJSON line as an object; `None` for blank lines and, with a
+/// diagnostic, for lines that are not a JSON object.
+pub(crate) fn object_line(n: u64, line: &str, diags: &mut Vec<crate::model::Diagnostic>) -> Option<Map<String, Value>> {
     use crate::model::{Diagnostic, DiagnosticKind};
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i as u64 + 1;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(map)) => out.push((n, map)),
-            Ok(_) => diags.push(
+    let line = line.trim();
+    if line.is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(map)) => Some(map),
+        Ok(_) => {
+            diags.push(
                 Diagnostic::at(n, DiagnosticKind::MalformedRecord, "not a JSON object; skipped")
                     .with_text(truncate(line, 200)),
-            ),
-            Err(e) => diags.push(
+            );
+            None
+        }
+        Err(e) => {
+            diags.push(
                 Diagnostic::at(n, DiagnosticKind::MalformedRecord, format!("invalid JSON ({e}); skipped"))
                     .with_text(truncate(line, 200)),
-            ),
+            );
+            None
         }
     }
-    out
 }
 
 /// Parse a whole JSON document, errors positioned in `path`.

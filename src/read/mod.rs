@@ -101,14 +101,61 @@ pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<Vec<Thread>> {
         }
         return convokit::read_dir(path);
     }
-    let bytes = if name == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::from(e).with_path("-"))?;
-        buf
+    // A corpus's utterances.jsonl named directly: read the folder, so
+    // conversations.json (titles, conversation metadata) is used too.
+    if path.file_name().is_some_and(|f| f == "utterances.jsonl")
+        && matches!(opts.format, Format::Auto | Format::Convokit)
+    {
+        if let Some(dir) = path.parent().filter(|d| d.join("utterances.jsonl").is_file()) {
+            return convokit::read_dir(dir);
+        }
+    }
+    // Decompress as a stream; a Pushshift dump is then read line by line
+    // instead of being held in memory whole.
+    let input: Box<dyn Read> = if name == "-" {
+        Box::new(std::io::stdin())
     } else {
-        std::fs::read(path).map_err(|e| Error::from(e).with_path(path))?
+        Box::new(std::fs::File::open(path).map_err(|e| Error::from(e).with_path(path))?)
     };
-    read_bytes_with(&bytes, &name, opts)
+    let read_err = |e: std::io::Error| Error::format(format!("cannot read: {e}")).with_path(path);
+    let mut reader = compress::reader(input).map_err(read_err)?;
+    let mut head = Vec::new();
+    reader.by_ref().take(STREAM_SNIFF_BYTES).read_to_end(&mut head).map_err(read_err)?;
+    let stream = match opts.format {
+        Format::Pushshift => true,
+        Format::Auto => sniff_head(&head, &name) == Some(Format::Pushshift),
+        _ => false,
+    };
+    if stream {
+        let subs = read_submissions(opts)?;
+        let subs = subs.as_ref().map(|(t, p)| (t.as_str(), p.as_str()));
+        return pushshift::read_pushshift_stream(std::io::Cursor::new(head).chain(reader), &name, subs);
+    }
+    reader.read_to_end(&mut head).map_err(read_err)?;
+    read_bytes_with(&head, &name, opts)
+}
+
+/// How much decompressed input is looked at before choosing to stream.
+const STREAM_SNIFF_BYTES: u64 = 1 << 16;
+
+/// Detect the format from the first complete lines of a stream's head.
+fn sniff_head(head: &[u8], name: &str) -> Option<Format> {
+    let upto = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+    let prefix = &head[..upto];
+    let text = match std::str::from_utf8(prefix) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()?,
+    };
+    detect(text.trim_start_matches('\u{feff}'), compress::strip_extension(name)).ok()
+}
+
+/// The `--submissions` file, decompressed, with its name.
+fn read_submissions(opts: &ReadOptions) -> Result<Option<(String, String)>> {
+    let Some(p) = &opts.submissions else { return Ok(None) };
+    let raw = std::fs::read(p).map_err(|e| Error::from(e).with_path(p))?;
+    let raw = compress::decompress(&raw, &p.to_string_lossy())?.into_owned();
+    let text = String::from_utf8(raw).map_err(|_| Error::new(ErrorKind::NotUtf8).with_path(p))?;
+    Ok(Some((text, p.to_string_lossy().into_owned())))
 }
 
 /// Read every thread in `bytes`, naming the input `name` in errors.
@@ -140,15 +187,7 @@ pub fn read_bytes_with(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<V
     match format {
         Format::Reddit => reddit::read_reddit(text, name),
         Format::Pushshift => {
-            let subs = match &opts.submissions {
-                Some(p) => {
-                    let raw = std::fs::read(p).map_err(|e| Error::from(e).with_path(p))?;
-                    let raw = compress::decompress(&raw, &p.to_string_lossy())?.into_owned();
-                    let text = String::from_utf8(raw).map_err(|_| Error::new(ErrorKind::NotUtf8).with_path(p))?;
-                    Some((text, p.to_string_lossy().into_owned()))
-                }
-                None => None,
-            };
+            let subs = read_submissions(opts)?;
             pushshift::read_pushshift(text, name, subs.as_ref().map(|(t, p)| (t.as_str(), p.as_str())))
         }
         Format::Hn => hackernews::read_hn(text, name),
