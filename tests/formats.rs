@@ -512,3 +512,38 @@ proptest::proptest! {
         let _ = read::read_bytes(&bytes, rel, formats[format]);
     }
 }
+
+/// A reply chain `depth` long in each record format reads in linear time
+/// without recursion: the last comment ends up `depth - 1` deep.
+#[test]
+fn deep_reply_chains_through_record_readers() {
+    const N: usize = 100_000;
+    let mut pushshift = String::new();
+    let mut hn = String::from("{\"id\": 0, \"type\": \"story\", \"title\": \"t\", \"by\": \"op\", \"kids\": [1]}\n");
+    let mut mbox = String::new();
+    for i in 1..=N {
+        let parent = if i == 1 { "t3_s".to_string() } else { format!("t1_c{}", i - 1) };
+        pushshift.push_str(&format!(
+            "{{\"id\":\"c{i}\",\"parent_id\":\"{parent}\",\"link_id\":\"t3_s\",\"author\":\"a\",\"body\":\"x\"}}\n"
+        ));
+        hn.push_str(&format!(
+            "{{\"id\": {i}, \"type\": \"comment\", \"by\": \"a\", \"parent\": {}, \"kids\": [{}], \"text\": \"x\"}}\n",
+            i - 1,
+            i + 1
+        ));
+    }
+    for i in 0..N / 5 {
+        let irt = if i == 0 { String::new() } else { format!("In-Reply-To: <m{}@x>\n", i - 1) };
+        mbox.push_str(&format!(
+            "From a@x Mon Jan  6 10:00:00 2020\nFrom: a@x\nMessage-ID: <m{i}@x>\n{irt}\nbody {i}\n\n"
+        ));
+    }
+    for (text, format, depth) in
+        [(&pushshift, Format::Pushshift, N - 1), (&hn, Format::Hn, N - 1), (&mbox, Format::Mbox, N / 5 - 2)]
+    {
+        let ts = read::read_bytes(text.as_bytes(), "deep", format).unwrap();
+        assert_eq!(ts.len(), 1, "{format:?}");
+        assert_eq!(ts[0].graph.max_depth(), Some(depth as u32), "{format:?}");
+        assert!(ts[0].diagnostics.is_empty(), "{format:?}: {:?}", &ts[0].diagnostics[..1]);
+    }
+}

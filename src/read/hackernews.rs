@@ -137,35 +137,44 @@ fn read_items(items: Vec<(u64, Map<String, Value>)>, mut orphans: Vec<Diagnostic
     }
     let parent_of = |i: usize| fields::text(&items[i].1, "parent");
 
-    // Root of each item: walk parents (bounded by the item count, so a
-    // parent loop cannot hang) to a story or to the first absent parent.
+    // Root of each item: walk parents to a story, to the first absent
+    // parent, or to an item already resolved; everything on the walk gets
+    // the same root, so the whole pass is linear even for deep chains.
+    // A parent loop ends the walk where it closes.
     let mut root_of: Vec<Option<String>> = vec![None; items.len()];
+    let mut on_path = vec![false; items.len()];
+    let mut walk: Vec<usize> = Vec::new();
     for i in 0..items.len() {
-        if ids[i].is_none() {
+        if ids[i].is_none() || root_of[i].is_some() {
             continue;
         }
+        walk.clear();
         let mut cur = i;
-        let mut root = ids[i].clone();
-        for _ in 0..items.len() {
-            if is_story(&items[cur].1) {
-                root = ids[cur].clone();
-                break;
+        let root = loop {
+            if let Some(r) = &root_of[cur] {
+                break r.clone();
             }
+            let own = ids[cur].clone().unwrap_or_default();
+            if on_path[cur] || is_story(&items[cur].1) {
+                break own;
+            }
+            on_path[cur] = true;
+            walk.push(cur);
             match parent_of(cur) {
                 Some(p) => match index.get(&p) {
-                    Some(&pi) => {
-                        cur = pi;
-                        root = ids[cur].clone();
-                    }
-                    None => {
-                        root = Some(p);
-                        break;
-                    }
+                    Some(&pi) => cur = pi,
+                    None => break p,
                 },
-                None => break,
+                None => break own,
             }
+        };
+        if root_of[cur].is_none() {
+            root_of[cur] = Some(root.clone());
         }
-        root_of[i] = root;
+        for &k in &walk {
+            root_of[k] = Some(root.clone());
+            on_path[k] = false;
+        }
     }
 
     // Display order: preorder over `kids` from each root, then whatever the

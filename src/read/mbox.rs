@@ -174,6 +174,11 @@ fn by_id_has(cs: &[Container], id: &str) -> bool {
 
 /// Is `a` an ancestor of `b` (or `b` itself)? Bounded walk up `b`'s parents.
 fn is_ancestor(cs: &[Container], a: usize, b: usize) -> bool {
+    // A container without children is nobody's ancestor: this keeps long
+    // reply chains linear (each new message has no children yet).
+    if cs[a].children.is_empty() {
+        return a == b;
+    }
     let mut cur = Some(b);
     for _ in 0..=cs.len() {
         match cur {
