@@ -27,7 +27,7 @@ pub struct Args {
 enum Command {
     /// Print the reply tree as an indented outline; diagnostics go to stderr.
     Tree {
-        /// Input file (`-` for standard input).
+        /// Input file or ConvoKit corpus folder (`-` for standard input).
         file: PathBuf,
         /// Print the thread model (post, comments, diagnostics) as JSON instead.
         #[arg(long)]
@@ -37,7 +37,7 @@ enum Command {
     },
     /// Write one row per comment, for pandas, R or a spreadsheet.
     Export {
-        /// Input files (`-` for standard input).
+        /// Input files or ConvoKit corpus folders (`-` for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// What to write.

@@ -317,6 +317,18 @@ fn mbox_jwz_threads_with_phantoms_and_quotes() {
     assert_eq!(ts[1].post.metadata.get("status").map(String::as_str), Some("missing"));
     assert_eq!(outline(&ts[1]), ["m5@example.org"]);
     assert_eq!(ts[2].post.title.as_deref(), Some("A message without an id"));
+    assert_eq!(ts[2].post.id.as_deref(), Some("mbox-message-6@line-74"));
+}
+
+#[test]
+fn mbox_that_is_not_utf8_is_read_lossily() {
+    let mut bytes = std::fs::read(fixture("mbox/list-2020-01.mbox")).unwrap();
+    bytes.extend_from_slice(b"\nFrom x@y Tue Jan  7 11:00:00 2020\nFrom: Zo\xe9 <z@y>\nMessage-ID: <m9@example.org>\nIn-Reply-To: <m2@example.org>\n\nCaf\xe9.\n");
+    let ts = read::read_bytes(&bytes, "latin1.mbox", Format::Auto).unwrap();
+    let c = comment(&ts[0], "m9@example.org");
+    assert_eq!(c.text, "Caf\u{fffd}.");
+    assert_eq!(c.author.as_deref(), Some("Zo\u{fffd}"));
+    assert_eq!(ts[0].comments[c.parent.unwrap()].id, "m2@example.org");
 }
 
 #[test]

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use mailparse::{MailHeaderMap, ParsedMail};
+use mailparse::ParsedMail;
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
@@ -260,25 +260,50 @@ fn parse_message(raw: &str, line: u64, ordinal: usize) -> std::result::Result<Me
         let body = body_of(&mail);
         (mail.headers, body)
     };
-    let id = headers.get_first_value("Message-ID").and_then(|v| ids(&v).into_iter().next());
+    let id = header(&headers, "Message-ID").and_then(|v| ids(&v).into_iter().next());
     let id = id.unwrap_or_else(|| format!("mbox-message-{ordinal}@line-{line}"));
-    let mut refs = headers.get_first_value("References").map(|v| ids(&v)).unwrap_or_default();
-    if let Some(irt) = headers.get_first_value("In-Reply-To").and_then(|v| ids(&v).into_iter().next()) {
+    let mut refs = header(&headers, "References").map(|v| ids(&v)).unwrap_or_default();
+    if let Some(irt) = header(&headers, "In-Reply-To").and_then(|v| ids(&v).into_iter().next()) {
         if refs.last() != Some(&irt) {
             refs.retain(|r| *r != irt);
             refs.push(irt);
         }
     }
-    let author = headers.get_first_value("From").and_then(|f| display_name(&f));
+    let author = header(&headers, "From").and_then(|f| display_name(&f));
     Ok(Message {
         line,
         id,
         refs,
         author,
-        subject: headers.get_first_value("Subject").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-        date: headers.get_first_value("Date").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        subject: header(&headers, "Subject").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        date: header(&headers, "Date").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         body: clean_body(&body),
     })
+}
+
+/// A header's value. Raw 8-bit UTF-8 (common, though not allowed by RFC
+/// 5322) is kept as UTF-8; encoded words (`=?UTF-8?Q?…?=`) are decoded.
+fn header(headers: &[mailparse::MailHeader<'_>], name: &str) -> Option<String> {
+    let h = headers.iter().find(|h| h.get_key_ref().eq_ignore_ascii_case(name))?;
+    match std::str::from_utf8(h.get_value_raw()) {
+        Ok(raw) if !raw.is_ascii() && !raw.contains("=?") => Some(raw.split_whitespace().collect::<Vec<_>>().join(" ")),
+        _ => Some(h.get_value()),
+    }
+}
+
+/// A part's body as text. Without a declared charset (or with the default
+/// `us-ascii`) mail software still sends UTF-8, so valid UTF-8 is taken as
+/// such instead of being decoded byte by byte as Latin-1.
+fn body_text(part: &ParsedMail<'_>) -> String {
+    let charset = part.ctype.charset.to_ascii_lowercase();
+    if charset.is_empty() || charset == "us-ascii" {
+        if let Ok(raw) = part.get_body_raw() {
+            if let Ok(text) = String::from_utf8(raw) {
+                return text;
+            }
+        }
+    }
+    part.get_body().unwrap_or_default()
 }
 
 /// The sender's display name, else the address.
@@ -305,10 +330,10 @@ fn body_of(mail: &ParsedMail<'_>) -> String {
         }
         let mime = part.ctype.mimetype.to_ascii_lowercase();
         if mime == "text/plain" || mime.is_empty() {
-            return part.get_body().unwrap_or_default();
+            return body_text(part);
         }
         if mime == "text/html" && html.is_none() {
-            html = part.get_body().ok().map(|h| to_text(&h, Newlines::Collapse).text);
+            html = Some(to_text(&body_text(part), Newlines::Collapse).text);
         }
     }
     html.unwrap_or_default()
