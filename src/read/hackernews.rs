@@ -135,7 +135,8 @@ fn read_items(items: Vec<(u64, Map<String, Value>)>, mut orphans: Vec<Diagnostic
             }
         }
     }
-    let parent_of = |i: usize| fields::text(&items[i].1, "parent");
+    // Poll options name their poll in `poll`, not `parent`.
+    let parent_of = |i: usize| fields::text(&items[i].1, "parent").or_else(|| fields::text(&items[i].1, "poll"));
 
     // Root of each item: walk parents to a story, to the first absent
     // parent, or to an item already resolved; everything on the walk gets
@@ -286,5 +287,25 @@ fn push_children<'a>(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_options_belong_to_their_poll() {
+        let items = r#"[
+            {"id": 1, "type": "poll", "by": "op", "title": "Tabs?", "parts": [2, 3], "kids": [4]},
+            {"id": 2, "type": "pollopt", "by": "op", "poll": 1, "text": "Yes", "score": 10},
+            {"id": 3, "type": "pollopt", "by": "op", "poll": 1, "text": "No", "score": 3},
+            {"id": 4, "type": "comment", "by": "ann", "parent": 1, "text": "Spaces."}
+        ]"#;
+        let ts = read_hn(items, "poll.json").unwrap();
+        assert_eq!(ts.len(), 1);
+        let ids: Vec<(&str, Option<usize>)> = ts[0].comments.iter().map(|c| (c.id.as_str(), c.parent)).collect();
+        assert_eq!(ids, [("4", None), ("2", None), ("3", None)]);
+        assert_eq!(ts[0].comments[1].score, Some(10));
     }
 }

@@ -203,13 +203,25 @@ fn set_parent(cs: &mut [Container], child: usize, parent: Option<usize>) {
     }
 }
 
-/// Split the archive at `From ` lines and parse each message.
+/// Is `line` a mail header (`Name: value`, RFC 5322 field name)?
+fn is_header(line: &str) -> bool {
+    match line.split_once(':') {
+        Some((name, _)) => !name.is_empty() && name.bytes().all(|b| (33..=126).contains(&b)),
+        None => false,
+    }
+}
+
+/// Split the archive at `From ` lines and parse each message. A `From `
+/// line counts only at the top or after a blank line, and only when a
+/// header follows: an unescaped "From here on…" in a body stays body text.
 fn split(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Message> {
     let mut starts: Vec<(usize, u64)> = Vec::new();
     let mut offset = 0;
     let mut prev_blank = true;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if line.starts_with("From ") && prev_blank {
+    let mut lines = text.split_inclusive('\n').enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let next_is_header = lines.peek().is_some_and(|(_, next)| is_header(next));
+        if line.starts_with("From ") && prev_blank && next_is_header {
             starts.push((offset, i as u64 + 1));
         }
         prev_blank = line.trim().is_empty();
@@ -368,5 +380,16 @@ mod tests {
             clean_body(">From the start\r\n>>From here\r\n> quoted\r\n"),
             "From the start\n>From here\n> quoted"
         );
+        assert!(is_header("Message-ID: <a@b>") && is_header("X-Foo:bar"));
+        assert!(!is_header("From here on, we agree.") && !is_header(": x") && !is_header("no colon"));
+    }
+
+    #[test]
+    fn unescaped_from_in_a_body_stays_in_the_body() {
+        let mbox = "From a@x Mon Jan  6 10:00:00 2020\nMessage-ID: <1@x>\n\nFirst.\n\nFrom here on, we agree.\n\nFrom b@x Mon Jan  6 11:00:00 2020\nMessage-ID: <2@x>\nIn-Reply-To: <1@x>\n\nOk.\n";
+        let ts = read_mbox(mbox, "m").unwrap();
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].post.paragraphs, ["First.", "From here on, we agree."]);
+        assert_eq!(ts[0].comments[0].text, "Ok.");
     }
 }
