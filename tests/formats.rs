@@ -348,15 +348,18 @@ fn convokit_corpus_folder() {
     assert_eq!(diag_lines(t, DiagnosticKind::MalformedRecord), [7]);
 }
 
-/// A comment's id, author, text and score.
-type CommentEssentials = (String, Option<String>, String, Option<i64>);
+/// A comment's id, author, text, score and time.
+type CommentEssentials = (String, Option<String>, String, Option<i64>, Option<String>);
 
 /// What a round trip must keep of each thread: post id, outline, comments.
 fn essentials(ts: &[Thread]) -> Vec<(String, Vec<String>, Vec<CommentEssentials>)> {
     ts.iter()
         .map(|t| {
-            let comments =
-                t.comments.iter().map(|c| (c.id.clone(), c.author.clone(), c.text.clone(), c.score)).collect();
+            let comments = t
+                .comments
+                .iter()
+                .map(|c| (c.id.clone(), c.author.clone(), c.text.clone(), c.score, c.created_at.clone()))
+                .collect();
             (t.post.id.clone().unwrap_or_default(), outline(t), comments)
         })
         .collect()
@@ -376,6 +379,7 @@ fn convokit_round_trips() {
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(essentials(&after), essentials(&before), "{rel}");
         assert_eq!(after[0].post.title, before[0].post.title, "{rel}");
+        assert_eq!(after[0].post.date, before[0].post.date, "{rel}");
     }
 }
 

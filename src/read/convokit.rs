@@ -78,15 +78,22 @@ pub fn read_utterances(text: &str, path: &str, conversations: Option<&Value>) ->
         let text = fields::text(&obj, "text").unwrap_or_default();
         let empty = Map::new();
         let meta = obj.get("meta").and_then(Value::as_object).unwrap_or(&empty);
+        // A time threadlens filled in is no time; one it converted has its
+        // original text in meta.
+        let created_at = match (fields::text(meta, META_CREATED), meta.contains_key(META_INFERRED)) {
+            (Some(raw), _) => Some(raw),
+            (None, true) => None,
+            (None, false) => fields::time(&obj, "timestamp"),
+        };
         if id == conv && reply_to.is_none() {
             let post = b.post_mut();
             post.author = speaker;
-            post.date = fields::time(&obj, "timestamp");
+            post.date = created_at;
             post.paragraphs = fields::paragraphs(&text);
             if let Some(t) = fields::text(meta, META_TITLE) {
                 post.title = Some(t);
             }
-            post.metadata.extend(flatten(meta, &[META_TITLE]));
+            post.metadata.extend(flatten(meta, &[META_TITLE, META_CREATED, META_INFERRED]));
             continue;
         }
         let status = match fields::text(meta, META_STATUS).as_deref() {
@@ -105,10 +112,10 @@ pub fn read_utterances(text: &str, path: &str, conversations: Option<&Value>) ->
             author: speaker,
             quoted: quoted_lines(&text),
             text,
-            created_at: fields::time(&obj, "timestamp"),
+            created_at,
             score: fields::int(meta, META_SCORE),
             status,
-            metadata: flatten(meta, &[META_STATUS, META_HIDDEN, META_SCORE]),
+            metadata: flatten(meta, &[META_STATUS, META_HIDDEN, META_SCORE, META_CREATED, META_INFERRED]),
             ..Comment::default()
         };
         b.push(RawComment { comment, parent_id: reply_to, record: Some(n) });
@@ -130,15 +137,86 @@ fn conversation_id(t: &Thread) -> String {
     t.post.id.clone().unwrap_or_else(|| t.display_id())
 }
 
-/// Timestamps ConvoKit can sort: Unix seconds as a number; anything else
-/// is null (and kept as `created_at` in meta).
-fn timestamp(s: Option<&str>) -> (Value, Option<String>) {
-    match s {
-        Some(t) => match t.parse::<i64>() {
-            Ok(n) => (json!(n), None),
-            Err(_) => (Value::Null, Some(t.to_string())),
-        },
-        None => (Value::Null, None),
+/// Meta keys that carry what ConvoKit's integer `timestamp` cannot.
+const META_CREATED: &str = "created_at";
+const META_INFERRED: &str = "timestamp_inferred";
+
+/// ConvoKit sorts replies by `timestamp`, which must then be a number on
+/// every utterance. For each of a thread's times (post first, document
+/// order): Unix seconds, or an RFC 3339 / RFC 2822 date converted; the
+/// original text when it was not already seconds; and, when no time can be
+/// had, how the number was filled in (`previous`: the last known time before
+/// it; `next`: the first known after it; `order`: the document position,
+/// when the thread has no times at all).
+fn timestamps(times: &[Option<&str>]) -> Vec<(i64, Option<String>, Option<&'static str>)> {
+    let parsed: Vec<Option<i64>> = times.iter().map(|t| t.and_then(unix_seconds)).collect();
+    let first = parsed.iter().flatten().next().copied();
+    let mut last = None;
+    parsed
+        .iter()
+        .zip(times)
+        .enumerate()
+        .map(|(i, (p, raw))| {
+            let raw = raw.filter(|r| r.trim().parse::<i64>().is_err()).map(str::to_string);
+            match (p, last, first) {
+                (Some(n), _, _) => {
+                    last = Some(*n);
+                    (*n, raw, None)
+                }
+                (None, Some(prev), _) => (prev, raw, Some("previous")),
+                (None, None, Some(next)) => (next, raw, Some("next")),
+                (None, None, None) => (i as i64, raw, Some("order")),
+            }
+        })
+        .collect()
+}
+
+/// Unix seconds from `1600000000`, `2020-01-02T10:00:00Z` (RFC 3339, also
+/// with a space, fractions or an offset) or an e-mail `Date:` (RFC 2822).
+fn unix_seconds(s: &str) -> Option<i64> {
+    let s = s.trim();
+    s.parse::<i64>().ok().or_else(|| rfc3339(s)).or_else(|| mailparse::dateparse(s).ok())
+}
+
+fn rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// Put a filled-in timestamp's side notes into `meta`.
+fn note_time(meta: &mut BTreeMap<String, String>, raw: Option<String>, inferred: Option<&str>) {
+    if let Some(r) = raw {
+        meta.insert(META_CREATED.into(), r);
+    }
+    if let Some(how) = inferred {
+        meta.insert(META_INFERRED.into(), how.into());
     }
 }
 
@@ -157,11 +235,12 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
         let conv = conversation_id(t);
         let speaker = t.post.author.clone().unwrap_or_else(|| UNKNOWN_SPEAKER.into());
         speakers.insert(speaker.clone());
-        let (ts, raw_date) = timestamp(t.post.date.as_deref());
+        let times: Vec<Option<&str>> =
+            std::iter::once(t.post.date.as_deref()).chain(t.comments.iter().map(|c| c.created_at.as_deref())).collect();
+        let mut times = timestamps(&times).into_iter();
+        let (ts, raw, inferred) = times.next().expect("the post's time");
         let mut meta: BTreeMap<String, String> = t.post.metadata.clone();
-        if let Some(d) = raw_date {
-            meta.insert("created_at".into(), d);
-        }
+        note_time(&mut meta, raw, inferred);
         let mut conv_meta: BTreeMap<String, String> = BTreeMap::new();
         conv_meta.insert("source_format".into(), t.source.format.name().into());
         if let Some(title) = &t.post.title {
@@ -179,11 +258,9 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
             let speaker = c.author.clone().unwrap_or_else(|| UNKNOWN_SPEAKER.into());
             speakers.insert(speaker.clone());
             let reply_to = c.parent.map_or_else(|| conv.clone(), |p| t.comments[p].id.clone());
-            let (ts, raw_date) = timestamp(c.created_at.as_deref());
+            let (ts, raw, inferred) = times.next().expect("one time per comment");
             let mut meta = c.metadata.clone();
-            if let Some(d) = raw_date {
-                meta.insert("created_at".into(), d);
-            }
+            note_time(&mut meta, raw, inferred);
             if c.status != CommentStatus::Normal {
                 meta.insert(META_STATUS.into(), c.status.name().into());
             }
@@ -221,6 +298,41 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
     write_file(&dir.join("corpus.json"), b"{}")?;
     write_file(&dir.join("index.json"), &to_json(&index)?)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_to_unix_seconds() {
+        let cases = [
+            ("1600000000", Some(1_600_000_000)),
+            ("2020-01-02T10:00:00Z", Some(1_577_959_200)),
+            ("2006-10-09T18:21:51.000Z", Some(1_160_418_111)),
+            ("2020-01-01 11:00:00", Some(1_577_876_400)),
+            ("2020-01-02T12:00:00+02:00", Some(1_577_959_200)),
+            ("Mon, 06 Jan 2020 10:00:00 +0000", Some(1_578_304_800)),
+            ("3 hours ago", None),
+            ("2020-13-01T00:00:00Z", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(unix_seconds(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn missing_times_are_filled_and_said_so() {
+        let got = timestamps(&[None, Some("100"), None, Some("2020-01-02T10:00:00Z")]);
+        let want = [
+            (100, None, Some("next")),
+            (100, None, None),
+            (100, None, Some("previous")),
+            (1_577_959_200, Some("2020-01-02T10:00:00Z".to_string()), None),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(timestamps(&[None, Some("3 hours ago")])[1], (1, Some("3 hours ago".into()), Some("order")));
+    }
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
