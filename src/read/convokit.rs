@@ -300,6 +300,20 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
     Ok(())
 }
 
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::from(std::io::Error::other(e)))
+}
+
+fn write_line(out: &mut Vec<u8>, v: &Value) -> Result<()> {
+    serde_json::to_writer(&mut *out, v).map_err(|e| Error::from(std::io::Error::other(e)))?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::from(e).with_path(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,18 +347,4 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(timestamps(&[None, Some("3 hours ago")])[1], (1, Some("3 hours ago".into()), Some("order")));
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(v).map_err(|e| Error::from(std::io::Error::other(e)))
-}
-
-fn write_line(out: &mut Vec<u8>, v: &Value) -> Result<()> {
-    serde_json::to_writer(&mut *out, v).map_err(|e| Error::from(std::io::Error::other(e)))?;
-    out.write_all(b"\n")?;
-    Ok(())
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::from(e).with_path(path))
 }
