@@ -9,8 +9,11 @@
 //! in the tree as phantom parents ([`CommentStatus::Missing`]). Each root
 //! becomes a thread whose post is the root message (or, for a phantom root,
 //! an empty post carrying the missing message's id). Subject grouping (JWZ
-//! step 5) is not done: a reply with neither `In-Reply-To` nor `References`
-//! starts its own thread.
+//! step 5) is done in its safest case only: a root message whose subject
+//! says it is a reply (`Re: X`) joins the earliest root whose own subject is
+//! `X` (an original, or a phantom whose replies are about `X`), with a
+//! `guess` diagnostic. Two originals, or two replies, with the same subject
+//! stay separate threads.
 //!
 //! Bodies: the first `text/plain` part (else `text/html`, converted), with
 //! quoted-printable and base64 decoded by `mailparse`; mboxrd `>From `
@@ -95,6 +98,8 @@ pub fn read_mbox(text: &str, path: &str) -> Result<Vec<Thread>> {
         set_parent(&mut cs, c, parent);
     }
 
+    group_by_subject(&mut cs, &messages, &mut diags);
+
     let mut threads = Vec::new();
     for root in 0..cs.len() {
         if cs[root].parent.is_some() || (cs[root].msg.is_none() && cs[root].children.is_empty()) {
@@ -166,6 +171,64 @@ pub fn read_mbox(text: &str, path: &str) -> Result<Vec<Thread>> {
     }
     threads[0].diagnostics.splice(0..0, diags);
     Ok(threads)
+}
+
+/// A subject without `Re:` / `Fwd:`-style prefixes (and `Re[2]:`), and
+/// whether it had one.
+fn base_subject(subject: &str) -> (String, bool) {
+    let mut s = subject.trim();
+    let mut reply = false;
+    loop {
+        let lower = s.to_ascii_lowercase();
+        let prefix = ["re:", "aw:", "sv:", "fwd:", "fw:"].iter().find(|p| lower.starts_with(**p)).map(|p| p.len());
+        let bracketed = lower
+            .strip_prefix("re[")
+            .and_then(|r| r.find("]:").filter(|&i| r[..i].bytes().all(|b| b.is_ascii_digit())))
+            .map(|i| i + 5);
+        match prefix.or(bracketed) {
+            Some(n) => {
+                reply = true;
+                s = s[n..].trim_start();
+            }
+            None => break,
+        }
+    }
+    (s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase(), reply)
+}
+
+/// JWZ step 5, safest case: a root reply joins the earliest root (an
+/// original or a phantom) about the same subject.
+fn group_by_subject(cs: &mut [Container], messages: &[Message], diags: &mut Vec<Diagnostic>) {
+    // The subject a root stands for: its message's, or (a phantom) its first child's.
+    let subject_of = |cs: &[Container], c: usize| -> Option<(String, bool)> {
+        let m = cs[c].msg.or_else(|| cs[c].children.first().and_then(|&k| cs[k].msg))?;
+        let (base, reply) = base_subject(messages[m].subject.as_deref()?);
+        (!base.is_empty()).then_some((base, reply && cs[c].msg.is_some()))
+    };
+    let roots: Vec<usize> = (0..cs.len())
+        .filter(|&c| cs[c].parent.is_none() && (cs[c].msg.is_some() || !cs[c].children.is_empty()))
+        .collect();
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for &r in &roots {
+        if let Some((base, false)) = subject_of(cs, r) {
+            first.entry(base).or_insert(r);
+        }
+    }
+    for &r in &roots {
+        let Some((base, true)) = subject_of(cs, r) else { continue };
+        let Some(&target) = first.get(&base) else { continue };
+        if target == r || is_ancestor(cs, r, target) {
+            continue;
+        }
+        set_parent(cs, r, Some(target));
+        let line = cs[r].msg.map(|m| messages[m].line);
+        diags.push(Diagnostic {
+            line,
+            kind: DiagnosticKind::Guess,
+            message: format!("{} names no parent; threaded under {} by its subject {base:?}", cs[r].id, cs[target].id),
+            text: None,
+        });
+    }
 }
 
 fn by_id_has(cs: &[Container], id: &str) -> bool {
@@ -382,6 +445,25 @@ mod tests {
         );
         assert!(is_header("Message-ID: <a@b>") && is_header("X-Foo:bar"));
         assert!(!is_header("From here on, we agree.") && !is_header(": x") && !is_header("no colon"));
+    }
+
+    #[test]
+    fn subjects() {
+        assert_eq!(base_subject("Re: RE: Fwd:  Tabs   vs spaces"), ("tabs vs spaces".to_string(), true));
+        assert_eq!(base_subject("Re[2]: Tabs"), ("tabs".to_string(), true));
+        assert_eq!(base_subject("Regarding tabs"), ("regarding tabs".to_string(), false));
+    }
+
+    #[test]
+    fn a_reply_without_references_joins_its_subject() {
+        let mbox = "From a@x Mon Jan  6 10:00:00 2020\nMessage-ID: <1@x>\nSubject: Tabs\n\nOriginal.\n\n\
+From b@x Mon Jan  6 11:00:00 2020\nMessage-ID: <2@x>\nSubject: Re: Tabs\n\nNo references.\n\n\
+From c@x Mon Jan  6 12:00:00 2020\nMessage-ID: <3@x>\nSubject: Tabs\n\nAnother original.\n";
+        let ts = read_mbox(mbox, "m").unwrap();
+        assert_eq!(ts.len(), 2, "two originals stay apart");
+        assert_eq!(ts[0].comments.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["2@x"]);
+        assert_eq!(ts[0].diagnostics[0].kind, DiagnosticKind::Guess);
+        assert_eq!(ts[1].post.id.as_deref(), Some("3@x"));
     }
 
     #[test]
