@@ -194,9 +194,9 @@ fn rfc3339(s: &str) -> Option<i64> {
     }
     let offset = match rest {
         "" | "Z" | "z" => 0,
-        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && o.get(3..4) == Some(":") => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
+            sign * (o.get(1..3)?.parse::<i64>().ok()? * 3600 + o.get(4..6)?.parse::<i64>().ok()? * 60)
         }
         _ => return None,
     };
@@ -332,6 +332,15 @@ mod tests {
         ];
         for (s, want) in cases {
             assert_eq!(unix_seconds(s), want, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn date_parsing_never_panics(s in "[0-9T:+Z. é-]{0,30}", t in "\\PC{0,40}") {
+            let _ = unix_seconds(&s);
+            let _ = unix_seconds(&t);
+            let _ = unix_seconds(&format!("2020-01-02T10:00:00{s}"));
         }
     }
 
