@@ -410,7 +410,16 @@ fn detection_by_content() {
         let text = std::str::from_utf8(&bytes).unwrap();
         assert_eq!(detect(text, rel).unwrap(), want, "{rel}");
     }
-    // The foundation's formats still win on their own inputs.
+    // The foundation's formats still win on their own inputs: saved HTML
+    // pages and seeds are text.
+    let html =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/browser/thread.html")).unwrap();
+    assert_eq!(detect(&html, "thread.html").unwrap(), Format::Text);
+    for seed in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds")).unwrap() {
+        let path = seed.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(detect(&text, &path.to_string_lossy()).unwrap(), Format::Text, "{}", path.display());
+    }
     assert_eq!(detect("{\"id\": 1, \"parent_id\": null, \"text\": \"x\"}\n", "e.jsonl").unwrap(), Format::Jsonl);
     // Ambiguous and unknown shapes say so.
     let e =

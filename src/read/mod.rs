@@ -238,6 +238,8 @@ fn detect_platform(text: &str, first: &str) -> Result<Option<Format>> {
         return match root.as_deref() {
             Some("disqus") => Ok(Some(Format::Disqus)),
             Some("rss") if head.contains("xmlns:wp=") || head.contains("<wp:") => Ok(Some(Format::Wordpress)),
+            // HTML pages (saved browser pages) are the text reader's.
+            Some(r) if r.eq_ignore_ascii_case("html") || !trimmed.starts_with("<?xml") => Ok(None),
             Some(other) => ambiguous(&format!(
                 "XML with root <{other}> is neither a Disqus export (<disqus>) nor WordPress WXR (<rss> with wp: namespace)"
             )),
