@@ -1,12 +1,148 @@
-//! Pushback on unsupported claims (issue: pushback detector).
+//! Pushback on unsupported claims (issue 4).
 //!
-//! Placeholder interface: the detector itself lands separately.
+//! Per comment, four acts may fire: `evidence_request`, `denial`,
+//! `speculation_callout` (the three that make a comment *pushback*) and
+//! `counter_evidence`. Acts come from two explainable sources:
+//!
+//! - hand rules in `lexicons/pushback.csv` (embedded; one [`RegexSet`] pass
+//!   per comment, then the rules that fired are re-run for their spans);
+//! - a small logistic-regression model over word n-grams and the rule hits
+//!   ([`crate::analysis::pushback_model`]), trained on RumourEval training
+//!   threads only. A model finding names the n-gram that contributed most.
+//!
+//! Each pushback comment starts a [`PushbackEvent`]: the target claim (the
+//! parent comment, or the post for top-level comments; the quoted sentence
+//! when the reply quotes its target, else the target's most claim-like
+//! sentence), how the target supported it ([`claims::support`]), and the
+//! outcome read from the target author's later replies in the pushback's
+//! subtree.
 
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Serialize;
 
+use crate::analysis::claims::{self, ClaimSupport, Support};
 use crate::analysis::hostility::CommentHostility;
-use crate::analysis::{Category, Finding};
+use crate::analysis::pushback_model::{self, Model};
+use crate::analysis::{Category, Finding, Target};
+use crate::error::{Error, Result};
+use crate::graph::Node;
 use crate::model::Thread;
+
+/// One rule of a rule file: an id, a category name and a regex.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Unique id, reported in every hit.
+    pub id: String,
+    /// Category name as written in the file.
+    pub category: String,
+    regex: Regex,
+}
+
+/// A compiled rule file: every rule, plus one [`RegexSet`] over all of them
+/// so a text is scanned once to learn which rules fire.
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    set: RegexSet,
+}
+
+/// One rule match in a text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RuleHit {
+    /// Byte offset where the match starts.
+    pub start: usize,
+    /// Byte offset where it ends.
+    pub end: usize,
+    /// The rule id.
+    pub rule: String,
+    /// The rule's category name.
+    pub category: String,
+    /// The matched text.
+    pub matched: String,
+}
+
+impl RuleSet {
+    /// Parse a rule file: CSV with header `id,category,pattern`, `#` comment
+    /// lines allowed; patterns match case-insensitively. Errors name `name`
+    /// and the line.
+    pub fn parse(text: &str, name: &str) -> Result<RuleSet> {
+        let mut rdr = csv::ReaderBuilder::new().comment(Some(b'#')).flexible(false).from_reader(text.as_bytes());
+        let headers = rdr.headers().map_err(|e| Error::format(format!("rule file header: {e}")).with_path(name))?;
+        if headers.iter().collect::<Vec<_>>() != ["id", "category", "pattern"] {
+            return Err(Error::format("rule file header must be `id,category,pattern`").with_path(name));
+        }
+        let mut rules: Vec<Rule> = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                Error::format(format!("rule file: {e}")).with_path(name).at_line(line)
+            })?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let (id, category, pattern) = (&rec[0], &rec[1], &rec[2]);
+            if rules.iter().any(|r| r.id == id) {
+                return Err(Error::format(format!("duplicate rule id {id:?}")).with_path(name).at_line(line));
+            }
+            let regex = RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| Error::format(format!("rule {id}: {e}")).with_path(name).at_line(line))?;
+            rules.push(Rule { id: id.to_string(), category: category.to_string(), regex });
+        }
+        let set = RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| Error::format(format!("rule set: {e}")).with_path(name))?;
+        Ok(RuleSet { rules, set })
+    }
+
+    /// The rules, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every match of every rule in `text`, sorted by position then rule id.
+    pub fn hits(&self, text: &str) -> Vec<RuleHit> {
+        let mut out = Vec::new();
+        for i in self.set.matches(text).iter() {
+            let rule = &self.rules[i];
+            for m in rule.regex.find_iter(text) {
+                out.push(RuleHit {
+                    start: m.start(),
+                    end: m.end(),
+                    rule: rule.id.clone(),
+                    category: rule.category.clone(),
+                    matched: m.as_str().to_string(),
+                });
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+static ACT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
+    RuleSet::parse(include_str!("lexicons/pushback.csv"), "lexicons/pushback.csv")
+        .expect("built-in pushback rules are valid (tested)")
+});
+
+/// The built-in pushback act rules.
+pub fn act_rules() -> &'static RuleSet {
+    &ACT_RULES
+}
+
+/// The [`Category`] of a pushback rule category name, if it is an act.
+pub fn act_category(name: &str) -> Option<Category> {
+    match name {
+        "evidence_request" => Some(Category::EvidenceRequest),
+        "denial" => Some(Category::Denial),
+        "speculation_callout" => Some(Category::SpeculationCallout),
+        "counter_evidence" => Some(Category::CounterEvidence),
+        _ => None,
+    }
+}
 
 /// Pushback acts found in one comment.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -17,6 +153,80 @@ pub struct CommentPushback {
     pub acts: Vec<Category>,
     /// The findings behind them.
     pub findings: Vec<Finding>,
+    /// True when an evidence request fires.
+    pub evidence_request: bool,
+    /// Id of the comment whose claim this one answers; `None` for the post.
+    pub target_id: Option<String>,
+    /// How this comment supports its own claim; `None` when it makes none.
+    pub claim_support: Option<Support>,
+    /// Model probabilities `(pushback, evidence_request)`, for auditing.
+    pub model_scores: (f32, f32),
+}
+
+/// What the challenged author did next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Answered with a link, a source or a pointer to evidence.
+    EvidenceOffered,
+    /// Answered without evidence.
+    Restated,
+    /// Answered with abuse (the hostility detector's verdict).
+    Hostile,
+    /// Conceded ("fair point", "you're right").
+    Conceded,
+    /// Did not answer in the pushback's subtree (or cannot be told: the
+    /// target's author is unknown).
+    NoReply,
+}
+
+impl Outcome {
+    /// The snake_case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::EvidenceOffered => "evidence_offered",
+            Outcome::Restated => "restated",
+            Outcome::Hostile => "hostile",
+            Outcome::Conceded => "conceded",
+            Outcome::NoReply => "no_reply",
+        }
+    }
+}
+
+/// The claim a pushback answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TargetClaim {
+    /// Index of the target comment; `None` for the post.
+    pub comment: Option<usize>,
+    /// Its id (`None` for the post).
+    pub id: Option<String>,
+    /// The target's author, when known.
+    pub author: Option<String>,
+    /// The sentence the pushback is tied to (empty when the target has no text).
+    pub sentence: String,
+    /// True when the reply quotes this sentence; false when it was picked
+    /// as the target's most claim-like sentence (or is the whole target).
+    pub quoted: bool,
+    /// How the target supports its claim; `None` when it makes none.
+    pub support: Option<ClaimSupport>,
+}
+
+/// One pushback and what followed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PushbackEvent {
+    /// Index of the pushback comment.
+    pub comment: usize,
+    /// The pushback acts (and counter-evidence, if any) it makes.
+    pub acts: Vec<Category>,
+    /// The claim it answers.
+    pub target: TargetClaim,
+    /// What the target's author did next.
+    pub outcome: Outcome,
+    /// The target author's reply that decided the outcome.
+    pub reply: Option<usize>,
+    /// Rule ids behind the outcome (concession or evidence cues, or
+    /// `hostility` when the hostility detector flagged the reply).
+    pub outcome_cues: Vec<String>,
 }
 
 /// Pushback over a whole thread.
@@ -24,9 +234,247 @@ pub struct CommentPushback {
 pub struct PushbackAnalysis {
     /// One entry per comment (index = comment index).
     pub comments: Vec<CommentPushback>,
+    /// One event per pushback comment, in document order.
+    pub events: Vec<PushbackEvent>,
 }
 
-/// Find pushback in every comment of a thread.
-pub fn analyze(thread: &Thread, _hostility: &[CommentHostility]) -> PushbackAnalysis {
-    PushbackAnalysis { comments: vec![CommentPushback::default(); thread.comments.len()] }
+/// How acts are decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Hand rules only.
+    Rules,
+    /// Hand rules, plus the trained model where the rules are silent.
+    RulesAndModel,
+}
+
+/// Find pushback in every comment of a thread and follow each one.
+///
+/// # Arguments
+/// `hostility` is the hostility verdict per comment (index = comment
+/// index); it decides the `hostile` outcome. Shorter slices are allowed
+/// (missing entries count as not hostile).
+///
+/// # Complexity
+/// One regex-set pass per comment; the outcome walk visits each pushback's
+/// subtree once (iteratively).
+pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnalysis {
+    analyze_with(thread, hostility, Mode::RulesAndModel, pushback_model::builtin())
+}
+
+/// [`analyze`] with an explicit mode and model.
+pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode, model: &Model) -> PushbackAnalysis {
+    let comments: Vec<CommentPushback> =
+        (0..thread.comments.len()).map(|i| detect_comment(thread, i, mode, model)).collect();
+    let mut events = Vec::new();
+    for (i, cp) in comments.iter().enumerate() {
+        if cp.pushback {
+            events.push(follow(thread, i, cp, hostility));
+        }
+    }
+    PushbackAnalysis { comments, events }
+}
+
+/// Detect the acts of comment `i`.
+fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> CommentPushback {
+    let c = &thread.comments[i];
+    let target = match c.parent {
+        Some(_) => Target::ParentClaim,
+        None => Target::PostClaim,
+    };
+    let target_id = c.parent.map(|p| thread.comments[p].id.clone());
+    if c.status.is_stand_in() || c.text.is_empty() {
+        return CommentPushback { target_id, ..CommentPushback::default() };
+    }
+    let hits = ACT_RULES.hits(&c.text);
+    let mut findings: Vec<Finding> = Vec::new();
+    for h in &hits {
+        let Some(category) = act_category(&h.category) else { continue };
+        findings.push(Finding {
+            comment: i,
+            category,
+            rule: h.rule.clone(),
+            start: h.start,
+            end: h.end,
+            matched: h.matched.clone(),
+            target: target.clone(),
+            severity: 0.5,
+            quoted: in_quote(c, h.start, h.end),
+            mention: false,
+        });
+    }
+    let mut model_scores = (0.0, 0.0);
+    if mode == Mode::RulesAndModel {
+        let depth0 = c.parent.is_none();
+        let features = pushback_model::features(&c.text, &hits, depth0);
+        let (p_push, why_push) = model.pushback.explain(&features);
+        let (p_er, why_er) = model.evidence_request.explain(&features);
+        model_scores = (p_push, p_er);
+        let counts = |cat: Category| findings.iter().any(|f| f.category == cat && f.counts());
+        if p_er >= model.evidence_request.threshold && !counts(Category::EvidenceRequest) {
+            findings.push(model_finding(
+                i,
+                Category::EvidenceRequest,
+                "model_evidence_request",
+                &why_er,
+                p_er,
+                &target,
+            ));
+        }
+        let any_push = findings.iter().any(|f| f.category.is_pushback() && f.counts());
+        if p_push >= model.pushback.threshold && !any_push {
+            findings.push(model_finding(i, Category::Denial, "model_pushback", &why_push, p_push, &target));
+        }
+    }
+    let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
+    acts.sort();
+    acts.dedup();
+    let pushback = acts.iter().any(|a| a.is_pushback());
+    let evidence_request = acts.contains(&Category::EvidenceRequest);
+    CommentPushback {
+        pushback,
+        acts,
+        findings,
+        evidence_request,
+        target_id,
+        claim_support: claims::support(&c.text).map(|s| s.support),
+        model_scores,
+    }
+}
+
+fn model_finding(i: usize, category: Category, rule: &str, why: &str, p: f32, target: &Target) -> Finding {
+    Finding {
+        comment: i,
+        category,
+        rule: rule.to_string(),
+        start: 0,
+        end: 0,
+        matched: why.to_string(),
+        target: target.clone(),
+        severity: p,
+        quoted: false,
+        mention: false,
+    }
+}
+
+/// Is `[start, end)` inside text the comment quotes (a `>` line the reader
+/// marked)?
+fn in_quote(c: &crate::model::Comment, start: usize, end: usize) -> bool {
+    c.quoted.iter().any(|&(s, e)| s <= start && end <= e)
+}
+
+/// Quoted fragments of a reply: `>` lines and text in “…” or "…" of at
+/// least three words. Private stand-in until the shared quote module lands.
+fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
+    let mut out: Vec<String> =
+        c.quoted.iter().map(|&(s, e)| c.text[s..e].trim_start_matches(['>', ' ']).to_string()).collect();
+    for (open, close) in [('“', '”'), ('"', '"')] {
+        let mut rest = c.text.as_str();
+        while let Some(a) = rest.find(open) {
+            let after = &rest[a + open.len_utf8()..];
+            let Some(b) = after.find(close) else { break };
+            let frag = after[..b].trim();
+            if frag.split_whitespace().count() >= 3 {
+                out.push(frag.to_string());
+            }
+            rest = &after[b + close.len_utf8()..];
+        }
+    }
+    out
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Tie pushback comment `i` to its target claim and read the outcome.
+fn follow(thread: &Thread, i: usize, cp: &CommentPushback, hostility: &[CommentHostility]) -> PushbackEvent {
+    let c = &thread.comments[i];
+    let (target_text, author) = match c.parent {
+        Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
+        None => {
+            let mut t = thread.post.title.clone().unwrap_or_default();
+            let body = thread.post.body();
+            if !body.is_empty() {
+                if !t.is_empty() {
+                    t.push_str("\n\n");
+                }
+                t.push_str(&body);
+            }
+            (t, thread.post.author.clone())
+        }
+    };
+    let spans = claims::sentences(&target_text);
+    let mut sentence = None;
+    for frag in quoted_fragments(c) {
+        let frag = squash(&frag);
+        if frag.len() < 12 {
+            continue;
+        }
+        if let Some(&(s, e)) = spans.iter().find(|&&(s, e)| {
+            let sent = squash(&target_text[s..e]);
+            sent.contains(&frag) || frag.contains(&sent)
+        }) {
+            sentence = Some((target_text[s..e].to_string(), true));
+            break;
+        }
+    }
+    let (sentence, quoted) = sentence.unwrap_or_else(|| match claims::main_claim(&target_text) {
+        Some((s, e)) => (target_text[s..e].to_string(), false),
+        None => (target_text.trim().to_string(), false),
+    });
+    let target = TargetClaim {
+        comment: c.parent,
+        id: cp.target_id.clone(),
+        author: author.clone(),
+        sentence,
+        quoted,
+        support: claims::support(&target_text),
+    };
+    let (outcome, reply, outcome_cues) = outcome(thread, i, author.as_deref(), hostility);
+    PushbackEvent { comment: i, acts: cp.acts.clone(), target, outcome, reply, outcome_cues }
+}
+
+/// The target author's first reply in the subtree of pushback `i`, and
+/// what it does.
+fn outcome(
+    thread: &Thread,
+    i: usize,
+    author: Option<&str>,
+    hostility: &[CommentHostility],
+) -> (Outcome, Option<usize>, Vec<String>) {
+    let Some(author) = author else { return (Outcome::NoReply, None, Vec::new()) };
+    let reply = thread.graph.subtree(Node::Comment(i)).into_iter().filter_map(Node::comment).find(|&j| {
+        j != i && thread.comments[j].author.as_deref() == Some(author) && !thread.comments[j].status.is_stand_in()
+    });
+    let Some(j) = reply else { return (Outcome::NoReply, None, Vec::new()) };
+    let (outcome, cues) = classify_reply(&thread.comments[j].text, hostility.get(j).is_some_and(|h| h.hostile));
+    (outcome, Some(j), cues)
+}
+
+/// Classify an answer to pushback: hostile (per the hostility verdict),
+/// conceded, evidence offered, or restated. Returns the cues behind it.
+pub fn classify_reply(text: &str, hostile: bool) -> (Outcome, Vec<String>) {
+    if hostile {
+        return (Outcome::Hostile, vec!["hostility".to_string()]);
+    }
+    let hits = ACT_RULES.hits(text);
+    let ids = |cat: &str| -> Vec<String> {
+        let mut v: Vec<String> = hits.iter().filter(|h| h.category == cat).map(|h| h.rule.clone()).collect();
+        v.dedup();
+        v
+    };
+    let conceded = ids("concession");
+    if !conceded.is_empty() {
+        return (Outcome::Conceded, conceded);
+    }
+    let mut evidence = ids("counter_evidence");
+    if let Some(s) = claims::support(text).filter(|s| s.support == Support::Sourced) {
+        evidence.extend(s.cues.iter().filter(|h| h.category == "source").map(|h| h.rule.clone()));
+    }
+    evidence.sort();
+    evidence.dedup();
+    if !evidence.is_empty() {
+        return (Outcome::EvidenceOffered, evidence);
+    }
+    (Outcome::Restated, Vec::new())
 }

@@ -7,6 +7,7 @@
 
 pub mod article;
 pub mod edgelist;
+pub mod rumoureval;
 pub mod text;
 
 use std::io::Read;
@@ -26,11 +27,31 @@ pub enum Format {
     Csv,
     /// JSON Lines edge list.
     Jsonl,
+    /// RumourEval thread folder(s): `source-tweet/`, `replies/`, `structure.json`.
+    Rumoureval,
 }
 
 /// Read every thread in `path` (`-` for standard input).
+///
+/// A directory is read as RumourEval thread folders (one, or many under
+/// it); it is the only format that is a directory.
 pub fn read_path(path: &Path, format: Format) -> Result<Vec<Thread>> {
     let name = path.to_string_lossy().into_owned();
+    if name != "-" && path.is_dir() {
+        return match format {
+            Format::Auto | Format::Rumoureval => rumoureval::read_dir(path),
+            f => Err(Error::new(ErrorKind::UnknownFormat(format!(
+                "a directory can only be read as --format rumoureval, not {f:?}"
+            )))
+            .with_path(path)),
+        };
+    }
+    if format == Format::Rumoureval {
+        return Err(Error::new(ErrorKind::UnknownFormat(
+            "--format rumoureval reads a directory (a thread folder with structure.json, or a folder of them)".into(),
+        ))
+        .with_path(path));
+    }
     let bytes = if name == "-" {
         let mut buf = Vec::new();
         std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::from(e).with_path("-"))?;
@@ -55,6 +76,10 @@ pub fn read_bytes(bytes: &[u8], name: &str, format: Format) -> Result<Vec<Thread
         }
         Format::Csv => edgelist::read_csv(text, name),
         Format::Jsonl => edgelist::read_jsonl(text, name),
+        Format::Rumoureval => {
+            Err(Error::new(ErrorKind::UnknownFormat("--format rumoureval reads a directory, not bytes".into()))
+                .with_path(name))
+        }
     }
 }
 

@@ -1,0 +1,184 @@
+//! Claims in a comment: sentences, the most claim-like one, and how the
+//! claim is supported (sourced, hedged, or unsupported), with the cues.
+//!
+//! Cue rules live in `lexicons/pushback_support.csv` (embedded), loaded by
+//! the same [`RuleSet`] loader as the pushback acts.
+
+use std::sync::LazyLock;
+
+use serde::Serialize;
+
+use crate::analysis::pushback::{RuleHit, RuleSet};
+
+/// How a claim is supported by its own text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// Points to a source: a link, "according to", an attributed quote, a
+    /// named outlet or report.
+    Sourced,
+    /// No source, but hedged ("apparently", "I believe", "may").
+    Hedged,
+    /// Neither sourced nor hedged (over-certainty cues, if any, are listed).
+    Unsupported,
+}
+
+impl Support {
+    /// The snake_case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Support::Sourced => "sourced",
+            Support::Hedged => "hedged",
+            Support::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The support judgment for one text, with the cues behind it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimSupport {
+    /// The judgment.
+    pub support: Support,
+    /// Every cue that fired (source, hedge and certainty rules), in text order.
+    pub cues: Vec<RuleHit>,
+}
+
+static SUPPORT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
+    RuleSet::parse(include_str!("lexicons/pushback_support.csv"), "lexicons/pushback_support.csv")
+        .expect("built-in support rules are valid (tested)")
+});
+
+/// The built-in support cue rules.
+pub fn support_rules() -> &'static RuleSet {
+    &SUPPORT_RULES
+}
+
+/// Byte spans `[start, end)` of the sentences of `text`: split after `.`, `!`
+/// or `?` followed by whitespace, and at blank lines. Trimmed; empty
+/// sentences dropped.
+pub fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let end_here = match b {
+            b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            b'\n' => bytes.get(i + 1) == Some(&b'\n'),
+            _ => false,
+        };
+        if end_here {
+            push_trimmed(text, start, i + 1, &mut out);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    push_trimmed(text, start, bytes.len(), &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let s = &text[start..end];
+    let lead = s.len() - s.trim_start().len();
+    let trimmed = s.trim();
+    if !trimmed.is_empty() {
+        out.push((start + lead, start + lead + trimmed.len()));
+    }
+}
+
+/// How claim-like a sentence is: declarative, long enough, with figures,
+/// certainty cues or assertive verbs. 0 means not a claim.
+pub fn claim_score(sentence: &str) -> u32 {
+    let words = sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+    if words < 4 || sentence.trim_end().ends_with('?') {
+        return 0;
+    }
+    let lower = sentence.to_lowercase();
+    let mut score = 1;
+    if sentence.chars().any(|c| c.is_ascii_digit()) {
+        score += 1;
+    }
+    let assertive = [" is ", " are ", " was ", " were ", " has ", " have ", " will ", " did ", " killed ", " shot "];
+    if assertive.iter().any(|v| lower.contains(v)) {
+        score += 1;
+    }
+    if SUPPORT_RULES.hits(sentence).iter().any(|h| h.category == "certainty") {
+        score += 2;
+    }
+    if words >= 8 {
+        score += 1;
+    }
+    score
+}
+
+/// The most claim-like sentence of `text` (first among equals), or `None`
+/// when no sentence reads as a claim.
+pub fn main_claim(text: &str) -> Option<(usize, usize)> {
+    let mut best: Option<((usize, usize), u32)> = None;
+    for (s, e) in sentences(text) {
+        let score = claim_score(&text[s..e]);
+        if score > 0 && best.is_none_or(|(_, b)| score > b) {
+            best = Some(((s, e), score));
+        }
+    }
+    best.map(|(span, _)| span)
+}
+
+/// Judge how `text` supports its claim. `None` when it makes no claim
+/// (no declarative sentence of four words or more).
+pub fn support(text: &str) -> Option<ClaimSupport> {
+    main_claim(text)?;
+    let cues = SUPPORT_RULES.hits(text);
+    let has = |cat: &str| cues.iter().any(|h| h.category == cat);
+    let support = if has("source") {
+        Support::Sourced
+    } else if has("hedge") {
+        Support::Hedged
+    } else {
+        Support::Unsupported
+    };
+    Some(ClaimSupport { support, cues })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_split() {
+        let t = "Where's the proof? Look, I'm sure.  Done.\n\nNew para no stop";
+        let got: Vec<&str> = sentences(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(got, ["Where's the proof?", "Look, I'm sure.", "Done.", "New para no stop"]);
+        assert_eq!(sentences("3.5 million. ok"), [(0, 12), (13, 15)]);
+    }
+
+    #[test]
+    fn support_table() {
+        let cases: &[(&str, Option<Support>, &[&str])] = &[
+            (
+                "According to Reuters the general was killed by mortar fire.",
+                Some(Support::Sourced),
+                &["src_according", "src_outlet"],
+            ),
+            ("The general was apparently killed by a mortar attack.", Some(Support::Hedged), &["hd_apparently"]),
+            ("We all know the Americans did it, period.", Some(Support::Unsupported), &["ct_we_all_know", "ct_period"]),
+            ("The Americans killed the general last night.", Some(Support::Unsupported), &[]),
+            ("Is this true?", None, &[]),
+            ("lol", None, &[]),
+        ];
+        for (text, want, cues) in cases {
+            let got = support(text);
+            assert_eq!(got.as_ref().map(|s| s.support), *want, "{text}");
+            let ids: Vec<&str> = got.iter().flat_map(|s| s.cues.iter().map(|h| h.rule.as_str())).collect();
+            assert_eq!(&ids, cues, "{text}");
+        }
+    }
+
+    #[test]
+    fn main_claim_prefers_certain_sentences() {
+        let t = "Hi there. Obviously the US was behind the attack on the base. Thanks?";
+        let (s, e) = main_claim(t).unwrap();
+        assert_eq!(&t[s..e], "Obviously the US was behind the attack on the base.");
+    }
+}
