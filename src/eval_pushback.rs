@@ -142,6 +142,8 @@ pub struct Miss {
 pub struct PushbackEval {
     /// Labeled comments found per platform (and `all`).
     pub counts: BTreeMap<String, u64>,
+    /// Labels on the threads' source posts (posts are not scored).
+    pub post_labels: u64,
     /// Labels whose comment id was not in the input.
     pub unmatched_labels: u64,
     /// slice (`all`, `reddit`, `twitter`, …) → system → figures.
@@ -158,7 +160,11 @@ pub fn evaluate(threads: &[Thread], labels: &Labels, max_misses: usize, model: &
     let (mut n_fp, mut n_fn) = (0, 0);
     let mut matched = 0u64;
     let no_hostility: Vec<CommentHostility> = Vec::new();
+    let mut post_labels = 0u64;
     for t in threads {
+        if t.post.id.as_ref().is_some_and(|id| labels.contains_key(id)) {
+            post_labels += 1;
+        }
         let labeled: Vec<usize> = (0..t.comments.len()).filter(|&i| labels.contains_key(&t.comments[i].id)).collect();
         if labeled.is_empty() {
             continue;
@@ -226,7 +232,7 @@ pub fn evaluate(threads: &[Thread], labels: &Labels, max_misses: usize, model: &
         })
         .collect();
     let known = labels.values().filter(|l| gold(l).is_some()).count() as u64;
-    PushbackEval { counts, unmatched_labels: known.saturating_sub(matched), figures, misses }
+    PushbackEval { counts, post_labels, unmatched_labels: known.saturating_sub(matched + post_labels), figures, misses }
 }
 
 /// Render the evaluation as a plain-text report.
@@ -253,6 +259,9 @@ pub fn write_report<W: Write>(ev: &PushbackEval, mut w: W) -> std::io::Result<()
             writeln!(w, "detector confusion evidence_request: tp {} fp {} fn {} tn {}", e.tp, e.fp, e.fn_, e.tn)?;
         }
         writeln!(w)?;
+    }
+    if ev.post_labels > 0 {
+        writeln!(w, "{} labels are on source posts (the thread's post is not a comment; not scored)", ev.post_labels)?;
     }
     if ev.unmatched_labels > 0 {
         writeln!(w, "{} labels name comments not in the input (not scored)", ev.unmatched_labels)?;
@@ -384,6 +393,45 @@ mod tests {
         assert_eq!(gold("support"), Some((false, false)));
         assert_eq!(gold("comment"), Some((false, false)));
         assert_eq!(gold("banana"), None);
+    }
+
+    fn fixture(p: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(p)
+    }
+
+    #[test]
+    fn rumoureval_fixture_figures() {
+        let threads = crate::read::read_path(&fixture("rumoureval"), crate::read::Format::Auto).unwrap();
+        let labels = load_labels(&fixture("rumoureval/key.json")).unwrap();
+        assert_eq!(labels.len(), 24);
+        let ev = evaluate(&threads, &labels, 10, crate::analysis::pushback_model::builtin());
+        assert_eq!((ev.counts["all"], ev.counts["twitter"], ev.counts["reddit"]), (21, 17, 4));
+        assert_eq!((ev.post_labels, ev.unmatched_labels), (3, 0));
+        // These threads are training threads: the detector row is an
+        // in-sample fit, pinned as a regression check, not a quality figure.
+        let all = &ev.figures["all"];
+        let c = all[&System::Detector].pushback.confusion;
+        assert_eq!((c.tp, c.fp, c.fn_, c.tn), (7, 0, 0, 14));
+        let r = all[&System::Rules].pushback.confusion;
+        assert_eq!((r.tp, r.fp, r.fn_, r.tn), (2, 0, 5, 14));
+        let q = all[&System::CueWords].pushback.confusion;
+        assert_eq!((q.tp, q.fp, q.fn_, q.tn), (4, 3, 3, 11));
+        assert_eq!(all[&System::Majority].pushback.f1, 0.0);
+    }
+
+    #[test]
+    fn csv_labels_and_errors() {
+        let dir = std::env::temp_dir().join(format!("threadlens-labels-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = dir.join("ok.csv");
+        std::fs::write(&ok, "comment_id,label\nc1,pushback\nc2,none\n").unwrap();
+        let l = load_labels(&ok).unwrap();
+        assert_eq!(l.get("c1").map(String::as_str), Some("pushback"));
+        let bad = dir.join("bad.csv");
+        std::fs::write(&bad, "id,stance\nc1,deny\n").unwrap();
+        let e = load_labels(&bad).unwrap_err().to_string();
+        assert!(e.contains("bad.csv") && e.contains("comment_id,label"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -14,26 +14,47 @@ use crate::model::Thread;
 pub const COMMENT_COLUMNS: &[&str] =
     &["thread_id", "comment_id", "parent_id", "depth", "author", "line", "text", "status"];
 
+/// Pushback columns, appended after [`COMMENT_COLUMNS`].
+pub const PUSHBACK_COLUMNS: &[&str] = &["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"];
+
+/// The pushback cells of one comment, in [`PUSHBACK_COLUMNS`] order.
+fn pushback_cells(p: &crate::analysis::pushback::CommentPushback) -> [String; 5] {
+    let kinds: Vec<&str> = p.acts.iter().filter(|a| a.is_pushback()).map(|a| a.name()).collect();
+    [
+        p.pushback.to_string(),
+        kinds.join(";"),
+        p.evidence_request.to_string(),
+        p.target_id.clone().unwrap_or_default(),
+        p.claim_support.map(|s| s.name().to_string()).unwrap_or_default(),
+    ]
+}
+
 /// Write one row per comment of every thread.
 pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COMMENT_COLUMNS).map_err(csv_err)?;
+    w.write_record(COMMENT_COLUMNS.iter().chain(PUSHBACK_COLUMNS)).map_err(csv_err)?;
     for t in threads {
         let thread_id = t.display_id();
-        for c in &t.comments {
+        let analysis = crate::analysis::analyze(t);
+        for (i, c) in t.comments.iter().enumerate() {
+            let pushback = pushback_cells(&analysis.pushback.comments[i]);
             let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
             let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
             let depth = c.depth.to_string();
-            w.write_record([
-                thread_id.as_str(),
-                c.id.as_str(),
-                parent,
-                depth.as_str(),
-                c.author.as_deref().unwrap_or(""),
-                line.as_str(),
-                c.text.as_str(),
-                c.status.name(),
-            ])
+            w.write_record(
+                [
+                    thread_id.as_str(),
+                    c.id.as_str(),
+                    parent,
+                    depth.as_str(),
+                    c.author.as_deref().unwrap_or(""),
+                    line.as_str(),
+                    c.text.as_str(),
+                    c.status.name(),
+                ]
+                .into_iter()
+                .chain(pushback.iter().map(String::as_str)),
+            )
             .map_err(csv_err)?;
         }
     }

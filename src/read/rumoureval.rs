@@ -332,3 +332,80 @@ pub fn read_thread_dir(dir: &Path) -> Result<Thread> {
     }
     Ok(b.build())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(p: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rumoureval").join(p)
+    }
+
+    /// The tree as `id(parent)` in document order.
+    fn shape(t: &Thread) -> Vec<String> {
+        t.comments
+            .iter()
+            .map(|c| match c.parent {
+                Some(p) => format!("{}({})", c.id, t.comments[p].id),
+                None => c.id.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reddit_thread() {
+        let t = read_thread_dir(&fixture("reddit/46yxoy")).unwrap();
+        assert_eq!(t.source.format, SourceFormat::Rumoureval);
+        assert_eq!(t.post.id.as_deref(), Some("46yxoy"));
+        assert_eq!(
+            t.post.title.as_deref(),
+            Some("California To Allow Illegal Immigrants To Vote For The Next President")
+        );
+        assert_eq!(shape(&t), ["d08w400", "d096cv8(d08w400)", "d08y9vc", "d0ac82t"]);
+        assert_eq!(t.comments[0].author.as_deref(), Some("RA2lover"));
+        assert!(t.comments[3].text.starts_with("Poppycock. Rubbish."));
+        assert_eq!(t.comments[0].metadata["platform"], "reddit");
+        assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    }
+
+    #[test]
+    fn twitter_thread_with_extra_roots_and_missing_replies() {
+        let t = read_thread_dir(&fixture("twitter/ferguson/500278045597368320")).unwrap();
+        assert_eq!(t.post.author.as_deref(), Some("RT_com"));
+        assert_eq!(t.comments.len(), 12);
+        assert_eq!(t.comments[0].text, "@RT_com Is this the right link?");
+        assert_eq!(t.comments[8].parent, Some(7), "{:?}", shape(&t));
+        let kinds: Vec<DiagnosticKind> = t.diagnostics.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, [DiagnosticKind::Guess, DiagnosticKind::Guess, DiagnosticKind::SkippedRecord]);
+        assert!(t.diagnostics[2].message.contains("500281719597973506"));
+    }
+
+    #[test]
+    fn a_folder_of_folders_reads_every_thread_sorted() {
+        let threads = read_dir(&fixture("")).unwrap();
+        let ids: Vec<String> = threads.iter().map(|t| t.display_id()).collect();
+        assert_eq!(ids, ["46yxoy", "500278045597368320", "500281094239817728"]);
+        let empty = std::env::temp_dir().join(format!("threadlens-re-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let e = read_dir(&empty).unwrap_err().to_string();
+        assert!(e.contains("structure.json"), "{e}");
+        let _ = std::fs::remove_dir_all(&empty);
+    }
+
+    #[test]
+    fn broken_structure_names_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("threadlens-re-bad-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("source-tweet")).unwrap();
+        std::fs::write(dir.join("structure.json"), "{\"1\": {\n  \"2\": [],,\n}}").unwrap();
+        let e = read_thread_dir(&dir).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("structure.json") && e.position().line == Some(2), "{msg}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn html_entities_and_quotes() {
+        assert_eq!(unescape_html("a &amp;gt; b &lt;3"), "a &gt; b <3");
+        assert_eq!(quoted_lines("> quoted\nmine\n>more"), [(0, 8), (14, 19)]);
+    }
+}
