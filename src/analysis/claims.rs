@@ -90,20 +90,39 @@ fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usiz
 /// How claim-like a sentence is: declarative, long enough, with figures,
 /// certainty cues or assertive verbs. 0 means not a claim.
 pub fn claim_score(sentence: &str) -> u32 {
-    let words = sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+    let certain = SUPPORT_RULES.hits(sentence).iter().any(|h| h.category == "certainty");
+    score_sentence(sentence, certain)
+}
+
+/// Declarative and at least four words: what makes a sentence a claim at
+/// all (the cheap test behind [`score_sentence`]'s zero).
+fn is_claim(sentence: &str) -> bool {
+    !sentence.trim_end().ends_with('?')
+        && sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).nth(3).is_some()
+}
+
+/// [`claim_score`] with the certainty cue already known.
+fn score_sentence(sentence: &str, certain: bool) -> u32 {
+    const ASSERTIVE: &[&str] = &["is", "are", "was", "were", "has", "have", "will", "did", "killed", "shot"];
+    let mut words = 0;
+    let mut assertive = false;
+    for w in sentence.split_whitespace() {
+        if w.bytes().any(|b| b.is_ascii_alphanumeric()) || w.chars().any(char::is_alphanumeric) {
+            words += 1;
+        }
+        assertive = assertive || ASSERTIVE.iter().any(|a| a.eq_ignore_ascii_case(w));
+    }
     if words < 4 || sentence.trim_end().ends_with('?') {
         return 0;
     }
-    let lower = sentence.to_lowercase();
     let mut score = 1;
-    if sentence.chars().any(|c| c.is_ascii_digit()) {
+    if sentence.bytes().any(|b| b.is_ascii_digit()) {
         score += 1;
     }
-    let assertive = [" is ", " are ", " was ", " were ", " has ", " have ", " will ", " did ", " killed ", " shot "];
-    if assertive.iter().any(|v| lower.contains(v)) {
+    if assertive {
         score += 1;
     }
-    if SUPPORT_RULES.hits(sentence).iter().any(|h| h.category == "certainty") {
+    if certain {
         score += 2;
     }
     if words >= 8 {
@@ -112,12 +131,13 @@ pub fn claim_score(sentence: &str) -> u32 {
     score
 }
 
-/// The most claim-like sentence of `text` (first among equals), or `None`
-/// when no sentence reads as a claim.
-pub fn main_claim(text: &str) -> Option<(usize, usize)> {
+/// The most claim-like sentence among `spans` of `text` (first among
+/// equals), given the support cues of `text`.
+fn best_claim(text: &str, spans: &[(usize, usize)], cues: &[RuleHit]) -> Option<(usize, usize)> {
     let mut best: Option<((usize, usize), u32)> = None;
-    for (s, e) in sentences(text) {
-        let score = claim_score(&text[s..e]);
+    for &(s, e) in spans {
+        let certain = cues.iter().any(|h| h.category == "certainty" && s <= h.start && h.end <= e);
+        let score = score_sentence(&text[s..e], certain);
         if score > 0 && best.is_none_or(|(_, b)| score > b) {
             best = Some(((s, e), score));
         }
@@ -125,11 +145,36 @@ pub fn main_claim(text: &str) -> Option<(usize, usize)> {
     best.map(|(span, _)| span)
 }
 
-/// Judge how `text` supports its claim. `None` when it makes no claim
-/// (no declarative sentence of four words or more).
-pub fn support(text: &str) -> Option<ClaimSupport> {
-    main_claim(text)?;
-    let cues = SUPPORT_RULES.hits(text);
+/// The most claim-like sentence of `text` (first among equals), or `None`
+/// when no sentence reads as a claim.
+pub fn main_claim(text: &str) -> Option<(usize, usize)> {
+    best_claim(text, &sentences(text), &SUPPORT_RULES.hits(text))
+}
+
+/// A text's sentences, support cues, main claim and support judgment,
+/// computed once (targets answered by many replies reuse it).
+#[derive(Clone, Debug)]
+pub struct ClaimView {
+    /// Sentence spans.
+    pub sentences: Vec<(usize, usize)>,
+    /// The most claim-like sentence.
+    pub main_claim: Option<(usize, usize)>,
+    /// The support judgment (`None` without a claim).
+    pub support: Option<ClaimSupport>,
+}
+
+impl ClaimView {
+    /// Analyze `text`.
+    pub fn new(text: &str) -> ClaimView {
+        let sentences = sentences(text);
+        let cues = SUPPORT_RULES.hits(text);
+        let main_claim = best_claim(text, &sentences, &cues);
+        let support = main_claim.map(|_| judge(cues));
+        ClaimView { sentences, main_claim, support }
+    }
+}
+
+fn judge(cues: Vec<RuleHit>) -> ClaimSupport {
     let has = |cat: &str| cues.iter().any(|h| h.category == cat);
     let support = if has("source") {
         Support::Sourced
@@ -138,7 +183,32 @@ pub fn support(text: &str) -> Option<ClaimSupport> {
     } else {
         Support::Unsupported
     };
-    Some(ClaimSupport { support, cues })
+    ClaimSupport { support, cues }
+}
+
+/// The judgment of [`support`] without the cues (one regex-set pass, no
+/// spans): what the per-comment export column needs.
+pub fn support_kind(text: &str) -> Option<Support> {
+    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+        return None;
+    }
+    let cats = SUPPORT_RULES.categories(text);
+    Some(if cats.contains(&"source") {
+        Support::Sourced
+    } else if cats.contains(&"hedge") {
+        Support::Hedged
+    } else {
+        Support::Unsupported
+    })
+}
+
+/// Judge how `text` supports its claim. `None` when it makes no claim
+/// (no declarative sentence of four words or more).
+pub fn support(text: &str) -> Option<ClaimSupport> {
+    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+        return None;
+    }
+    Some(judge(SUPPORT_RULES.hits(text)))
 }
 
 #[cfg(test)]
@@ -170,6 +240,7 @@ mod tests {
         for (text, want, cues) in cases {
             let got = support(text);
             assert_eq!(got.as_ref().map(|s| s.support), *want, "{text}");
+            assert_eq!(support_kind(text), *want, "{text}");
             let ids: Vec<&str> = got.iter().flat_map(|s| s.cues.iter().map(|h| h.rule.as_str())).collect();
             assert_eq!(&ids, cues, "{text}");
         }

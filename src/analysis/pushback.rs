@@ -17,6 +17,7 @@
 //! outcome read from the target author's later replies in the pushback's
 //! subtree.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
@@ -65,8 +66,9 @@ pub struct RuleHit {
 
 impl RuleSet {
     /// Parse a rule file: CSV with header `id,category,pattern`, `#` comment
-    /// lines allowed; patterns match case-insensitively. Errors name `name`
-    /// and the line.
+    /// lines allowed; patterns match case-insensitively, and `\b` is an
+    /// ASCII word boundary (so one DFA pass serves any text). Errors name
+    /// `name` and the line.
     pub fn parse(text: &str, name: &str) -> Result<RuleSet> {
         let mut rdr = csv::ReaderBuilder::new().comment(Some(b'#')).flexible(false).from_reader(text.as_bytes());
         let headers = rdr.headers().map_err(|e| Error::format(format!("rule file header: {e}")).with_path(name))?;
@@ -84,7 +86,10 @@ impl RuleSet {
             if rules.iter().any(|r| r.id == id) {
                 return Err(Error::format(format!("duplicate rule id {id:?}")).with_path(name).at_line(line));
             }
-            let regex = RegexBuilder::new(pattern)
+            // ASCII word boundaries: a Unicode `\b` makes the lazy DFA give
+            // up on non-ASCII text and fall back to a ~100x slower engine.
+            let pattern = pattern.replace(r"\b", r"(?-u:\b)");
+            let regex = RegexBuilder::new(&pattern)
                 .case_insensitive(true)
                 .size_limit(1 << 20)
                 .build()
@@ -101,6 +106,15 @@ impl RuleSet {
     /// The rules, in file order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The categories of the rules that match `text` (one pass, no spans),
+    /// sorted and deduplicated.
+    pub fn categories(&self, text: &str) -> Vec<&str> {
+        let mut cats: Vec<&str> = self.set.matches(text).iter().map(|i| self.rules[i].category.as_str()).collect();
+        cats.sort_unstable();
+        cats.dedup();
+        cats
     }
 
     /// Every match of every rule in `text`, sorted by position then rule id.
@@ -285,9 +299,13 @@ pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode,
     let comments: Vec<CommentPushback> =
         (0..thread.comments.len()).map(|i| detect_comment(thread, i, mode, model)).collect();
     let mut events = Vec::new();
+    let mut views: HashMap<Option<usize>, TargetView> = HashMap::new();
+    let mut replies = ReplyCache::new(thread.comments.len());
     for (i, cp) in comments.iter().enumerate() {
         if cp.pushback {
-            events.push(follow(thread, i, cp, hostility));
+            let target = thread.comments[i].parent;
+            let view = views.entry(target).or_insert_with(|| TargetView::new(thread, target));
+            events.push(follow(thread, i, cp, view, hostility, &mut replies));
         }
     }
     PushbackAnalysis { comments, events }
@@ -326,26 +344,20 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     if mode == Mode::RulesAndModel {
         let depth0 = c.parent.is_none();
         let features = pushback_model::features(&c.text, &hits, depth0);
-        let (p_push, why_push) = model.pushback.explain(&features);
-        let (p_er, why_er) = model.evidence_request.explain(&features);
+        let (p_push, p_er) = (model.pushback.probability(&features), model.evidence_request.probability(&features));
         model_scores = (p_push, p_er);
         let counts = |cat: Category| findings.iter().any(|f| f.category == cat && f.counts());
         // A comment that points to evidence ("did you not see the photographs?")
         // asks rhetorically; the model's question features do not make it a request.
         let offers_evidence = hits.iter().any(|h| h.category == "counter_evidence" && h.rule != "ce_link");
         if p_er >= model.evidence_request.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
-            findings.push(model_finding(
-                i,
-                Category::EvidenceRequest,
-                "model_evidence_request",
-                &why_er,
-                p_er,
-                &target,
-            ));
+            let why = model.evidence_request.explain(&features).1;
+            findings.push(model_finding(i, Category::EvidenceRequest, "model_evidence_request", &why, p_er, &target));
         }
         let any_push = findings.iter().any(|f| f.category.is_pushback() && f.counts());
         if p_push >= model.pushback.threshold && !any_push {
-            findings.push(model_finding(i, Category::Denial, "model_pushback", &why_push, p_push, &target));
+            let why = model.pushback.explain(&features).1;
+            findings.push(model_finding(i, Category::Denial, "model_pushback", &why, p_push, &target));
         }
     }
     let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
@@ -359,7 +371,7 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
         findings,
         evidence_request,
         target_id,
-        claim_support: claims::support(&c.text).map(|s| s.support),
+        claim_support: claims::support_kind(&c.text),
         model_scores,
     }
 }
@@ -383,14 +395,7 @@ fn model_finding(i: usize, category: Category, rule: &str, why: &str, p: f32, ta
 /// (record formats keep Markdown quotes in the text).
 fn quote_ranges(c: &crate::model::Comment) -> Vec<(usize, usize)> {
     let mut out = c.quoted.clone();
-    let mut pos = 0;
-    for line in c.text.split_inclusive('\n') {
-        let body = line.trim_end_matches('\n');
-        if body.trim_start().starts_with('>') {
-            out.push((pos, pos + body.len()));
-        }
-        pos += line.len();
-    }
+    out.extend(crate::read::rumoureval::quoted_lines(&c.text));
     out.sort_unstable();
     out.dedup();
     out
@@ -441,14 +446,15 @@ const STOP: &[&str] = &[
 ];
 
 /// The target sentence sharing the most content words with the reply
-/// (at least two; first among equals).
-fn overlap_sentence(reply: &str, target: &str, spans: &[(usize, usize)]) -> Option<(usize, usize)> {
-    let words = content_words(reply);
+/// (at least two; first among equals). `words` are each sentence's
+/// content words, sorted.
+fn overlap_sentence(reply: &str, spans: &[(usize, usize)], words: &[Vec<String>]) -> Option<(usize, usize)> {
+    let mine = content_words(reply);
     let mut best: Option<((usize, usize), usize)> = None;
-    for &(s, e) in spans {
-        let n = content_words(&target[s..e]).iter().filter(|w| words.binary_search(w).is_ok()).count();
+    for (&span, theirs) in spans.iter().zip(words) {
+        let n = theirs.iter().filter(|w| mine.binary_search(w).is_ok()).count();
         if n >= 2 && best.is_none_or(|(_, b)| n > b) {
-            best = Some(((s, e), n));
+            best = Some((span, n));
         }
     }
     best.map(|(span, _)| span)
@@ -458,24 +464,81 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Tie pushback comment `i` to its target claim and read the outcome.
-fn follow(thread: &Thread, i: usize, cp: &CommentPushback, hostility: &[CommentHostility]) -> PushbackEvent {
-    let c = &thread.comments[i];
-    let (target_text, author) = match c.parent {
-        Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
-        None => {
-            let mut t = thread.post.title.clone().unwrap_or_default();
-            let body = thread.post.body();
-            if !body.is_empty() {
-                if !t.is_empty() {
-                    t.push_str("\n\n");
+/// A target's text and its claim analysis, computed once per target.
+struct TargetView {
+    text: String,
+    author: Option<String>,
+    claims: claims::ClaimView,
+    /// Content words of each sentence (for the overlap tie).
+    words: Vec<Vec<String>>,
+}
+
+impl TargetView {
+    fn new(thread: &Thread, target: Option<usize>) -> TargetView {
+        let (text, author) = match target {
+            Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
+            None => {
+                let mut t = thread.post.title.clone().unwrap_or_default();
+                let body = thread.post.body();
+                if !body.is_empty() {
+                    if !t.is_empty() {
+                        t.push_str("\n\n");
+                    }
+                    t.push_str(&body);
                 }
-                t.push_str(&body);
+                (t, thread.post.author.clone())
             }
-            (t, thread.post.author.clone())
+        };
+        let claims = claims::ClaimView::new(&text);
+        let words = claims.sentences.iter().map(|&(s, e)| content_words(&text[s..e])).collect();
+        TargetView { text, author, claims, words }
+    }
+}
+
+/// Whether each comment offers evidence, computed at most once per comment
+/// (a deep chain of pushbacks would otherwise re-read the same replies).
+struct ReplyCache(Vec<Option<bool>>);
+
+impl ReplyCache {
+    fn new(n: usize) -> ReplyCache {
+        ReplyCache(vec![None; n])
+    }
+
+    fn offers_evidence(&mut self, thread: &Thread, j: usize) -> bool {
+        *self.0[j].get_or_insert_with(|| classify_reply(&thread.comments[j].text, false).0 == Outcome::EvidenceOffered)
+    }
+}
+
+/// How many comments of a pushback's subtree the outcome and third-party
+/// searches look at (keeps the walk linear on huge threads).
+const SUBTREE_LIMIT: usize = 500;
+
+/// The first `limit` comments below comment `i`, in preorder (iterative).
+fn subtree_prefix(thread: &Thread, i: usize, limit: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = thread.graph.children(Node::Comment(i)).iter().rev().copied().collect();
+    while let Some(j) = stack.pop() {
+        if out.len() == limit {
+            break;
         }
-    };
-    let spans = claims::sentences(&target_text);
+        out.push(j);
+        stack.extend(thread.graph.children(Node::Comment(j)).iter().rev());
+    }
+    out
+}
+
+/// Tie pushback comment `i` to its target claim and read the outcome.
+fn follow(
+    thread: &Thread,
+    i: usize,
+    cp: &CommentPushback,
+    view: &TargetView,
+    hostility: &[CommentHostility],
+    replies: &mut ReplyCache,
+) -> PushbackEvent {
+    let c = &thread.comments[i];
+    let target_text = &view.text;
+    let spans = &view.claims.sentences;
     let mut sentence = None;
     for frag in quoted_fragments(c) {
         let frag = squash(&frag);
@@ -492,49 +555,49 @@ fn follow(thread: &Thread, i: usize, cp: &CommentPushback, hostility: &[CommentH
     }
     let (sentence, tied_by) = match sentence {
         Some(s) => (s, TieKind::Quoted),
-        None => match overlap_sentence(&c.text, &target_text, &spans) {
+        None => match overlap_sentence(&c.text, spans, &view.words) {
             Some((s, e)) => (target_text[s..e].to_string(), TieKind::Overlap),
-            None => match claims::main_claim(&target_text) {
+            None => match view.claims.main_claim {
                 Some((s, e)) => (target_text[s..e].to_string(), TieKind::ClaimLike),
                 None => (target_text.trim().to_string(), TieKind::Whole),
             },
         },
     };
-    let quoted = tied_by == TieKind::Quoted;
+    let author = view.author.as_deref();
     let target = TargetClaim {
         comment: c.parent,
         id: cp.target_id.clone(),
-        author: author.clone(),
+        author: view.author.clone(),
         sentence,
-        quoted,
+        quoted: tied_by == TieKind::Quoted,
         tied_by,
-        support: claims::support(&target_text),
+        support: view.claims.support.clone(),
     };
-    let (outcome, reply, outcome_cues) = outcome(thread, i, author.as_deref(), hostility);
-    let third_party_evidence =
-        thread.graph.subtree(Node::Comment(i)).into_iter().filter_map(Node::comment).find(|&j| {
-            let a = thread.comments[j].author.as_deref();
-            j != i
-                && a != c.author.as_deref()
-                && a != author.as_deref()
-                && !thread.comments[j].status.is_stand_in()
-                && classify_reply(&thread.comments[j].text, false).0 == Outcome::EvidenceOffered
-        });
+    let below = subtree_prefix(thread, i, SUBTREE_LIMIT);
+    let (outcome, reply, outcome_cues) = outcome(thread, &below, author, hostility);
+    let third_party_evidence = below.iter().copied().find(|&j| {
+        let a = thread.comments[j].author.as_deref();
+        a != c.author.as_deref()
+            && a != author
+            && !thread.comments[j].status.is_stand_in()
+            && replies.offers_evidence(thread, j)
+    });
     PushbackEvent { comment: i, acts: cp.acts.clone(), target, outcome, reply, outcome_cues, third_party_evidence }
 }
 
-/// The target author's first reply in the subtree of pushback `i`, and
-/// what it does.
+/// The target author's first reply among `below` (the pushback's
+/// subtree), and what it does.
 fn outcome(
     thread: &Thread,
-    i: usize,
+    below: &[usize],
     author: Option<&str>,
     hostility: &[CommentHostility],
 ) -> (Outcome, Option<usize>, Vec<String>) {
     let Some(author) = author else { return (Outcome::NoReply, None, Vec::new()) };
-    let reply = thread.graph.subtree(Node::Comment(i)).into_iter().filter_map(Node::comment).find(|&j| {
-        j != i && thread.comments[j].author.as_deref() == Some(author) && !thread.comments[j].status.is_stand_in()
-    });
+    let reply = below
+        .iter()
+        .copied()
+        .find(|&j| thread.comments[j].author.as_deref() == Some(author) && !thread.comments[j].status.is_stand_in());
     let Some(j) = reply else { return (Outcome::NoReply, None, Vec::new()) };
     let (outcome, cues) = classify_reply(&thread.comments[j].text, hostility.get(j).is_some_and(|h| h.hostile));
     (outcome, Some(j), cues)

@@ -62,35 +62,32 @@ pub fn features_named(
     };
     let mut prev = String::from("<s>");
     let mut cur = String::new();
+    let mut word = String::new();
     let mut chars = text.char_indices().peekable();
     while let Some((_, ch)) = chars.next() {
         cur.clear();
         if ch.is_alphanumeric() || ch == '@' || ch == '#' || ch == '\'' || ch == '’' {
-            let mut raw_start = ch;
-            let mut word = String::new();
-            word.push(ch);
+            let first = ch;
+            word.clear();
+            if ch != '#' {
+                push_lower(&mut word, ch);
+            }
             while let Some(&(_, n)) = chars.peek() {
-                if n.is_alphanumeric() || n == '\'' || n == '’' || n == '_' || (raw_start == 'h' && !n.is_whitespace())
-                {
-                    word.push(n);
+                if n.is_alphanumeric() || n == '\'' || n == '’' || n == '_' || (first == 'h' && !n.is_whitespace()) {
+                    push_lower(&mut word, n);
                     chars.next();
                 } else {
                     break;
                 }
             }
-            if raw_start == '#' {
-                raw_start = word.chars().nth(1).unwrap_or('#');
-                word.remove(0);
-            }
-            let lower = word.to_lowercase().replace('’', "'");
-            if lower.starts_with("http") || lower.starts_with("www.") {
+            if word.starts_with("http") || word.starts_with("www.") {
                 cur.push_str("<url>");
-            } else if raw_start == '@' {
+            } else if first == '@' {
                 cur.push_str("<user>");
-            } else if lower.chars().all(|c| c.is_ascii_digit()) {
+            } else if !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()) {
                 cur.push_str("<num>");
             } else {
-                let t = lower.trim_matches('\'');
+                let t = word.trim_matches('\'');
                 if t.is_empty() {
                     continue;
                 }
@@ -133,10 +130,39 @@ pub fn features_named(
     out
 }
 
+/// Append the lower case of `c` (curly apostrophes as `'`).
+fn push_lower(buf: &mut String, c: char) {
+    if c.is_ascii() {
+        buf.push(c.to_ascii_lowercase());
+    } else if c == '’' {
+        buf.push('\'');
+    } else {
+        buf.extend(c.to_lowercase());
+    }
+}
+
 /// [`features_named`] without names.
 pub fn features(text: &str, hits: &[RuleHit], top: bool) -> Vec<u64> {
     features_named(text, hits, top, None)
 }
+
+/// Feature ids are already FNV hashes: use them as the hash.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv(self.0 ^ FNV_OFFSET, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// One logistic-regression model: bias, weights by feature id, threshold.
 #[derive(Clone, Debug, Default)]
@@ -145,7 +171,7 @@ pub struct LogReg {
     pub bias: f32,
     /// Decision threshold on the probability.
     pub threshold: f32,
-    weights: HashMap<u64, (f32, Box<str>)>,
+    weights: IdMap<(f32, Box<str>)>,
 }
 
 impl LogReg {

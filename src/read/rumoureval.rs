@@ -94,8 +94,9 @@ fn id_string(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// Byte ranges of lines starting with `>` (Markdown quotes).
-fn quoted_lines(text: &str) -> Vec<(usize, usize)> {
+/// Byte ranges of lines starting with `>` (Markdown quotes). The pushback
+/// analysis uses it too, for record formats whose readers do not mark quotes.
+pub fn quoted_lines(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
