@@ -325,8 +325,13 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     let hits = ACT_RULES.hits(&c.text);
     let quotes = if hits.is_empty() { Vec::new() } else { quote_ranges(c) };
     let mut findings: Vec<Finding> = Vec::new();
+    let self_hedges: Vec<(usize, usize)> =
+        hits.iter().filter(|h| h.category == "self_hedge").map(|h| (h.start, h.end)).collect();
     for h in &hits {
         let Some(category) = act_category(&h.category) else { continue };
+        // "this is just a speculation": the author hedges their own claim.
+        let own_hedge =
+            category == Category::SpeculationCallout && self_hedges.iter().any(|&(s, e)| s < h.end && h.start < e);
         findings.push(Finding {
             comment: i,
             category,
@@ -337,7 +342,7 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
             target: target.clone(),
             severity: 0.5,
             quoted: in_quote(&quotes, h.start, h.end),
-            mention: false,
+            mention: own_hedge,
         });
     }
     let mut model_scores = (0.0, 0.0);
@@ -642,7 +647,8 @@ mod tests {
 
     #[test]
     fn built_in_rules_load_with_known_categories() {
-        let known = ["evidence_request", "denial", "speculation_callout", "counter_evidence", "concession"];
+        let known =
+            ["evidence_request", "denial", "speculation_callout", "counter_evidence", "concession", "self_hedge"];
         assert!(act_rules().rules().len() >= 30);
         for r in act_rules().rules() {
             assert!(known.contains(&r.category.as_str()), "{} has category {}", r.id, r.category);
@@ -679,6 +685,7 @@ mod tests {
             ("no, there is no evidence, tha us was involved", &["dn_no_evidence"]),
             ("Is this true?", &["er_is_true"]),
             ("RIP to all the victims, so sad", &[]),
+            ("but this is just a speculation right now", &["sh_own_speculation", "sp_speculation"]),
             ("The sources say the gunman is dead.", &[]),
         ];
         for (text, want) in cases {
@@ -707,6 +714,9 @@ mod tests {
             (247, "speculation_callout"),
             (120, "denial;counter_evidence"),
             (384, "counter_evidence"),
+            // gustavo agrees with the article; "just a speculation" is his own
+            // hedge (cancelled), "going to the garbage" still reads as denial.
+            (393, "denial"),
         ];
         for &(line, acts) in expect {
             let (i, cp) = by_line(line);
