@@ -3,7 +3,7 @@
 //! Input: seed 001 (a real scraped thread, 70 comments) and the RumourEval
 //! fixture threads, their comments copied into one large thread (ids and
 //! parent links renamed per copy) so the whole run is a few MB.
-//! Run: `cargo bench --bench pushback -- --measurement-time 5`.
+//! Run: `cargo bench -j1 --bench pushback -- --measurement-time 3 --warm-up-time 1`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use threadlens::analysis::pushback;
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("stage: act rules (one RegexSet pass + spans)", |b| {
         b.iter(|| texts.iter().map(|t| pushback::act_rules().hits(t).len()).sum::<usize>())
     });
-    g.bench_function("stage: claim support (sentences + one RegexSet pass)", |b| {
+    g.bench_function("stage: claim support judgment (sentences + is_match)", |b| {
         b.iter(|| texts.iter().filter(|t| threadlens::analysis::claims::support_kind(t).is_some()).count())
     });
     g.bench_function("stage: model features", |b| {

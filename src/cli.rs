@@ -260,7 +260,7 @@ fn train_pushback(path: &Path, key: &Path, output: Option<&Path>, format: Format
     let header = format!(
         "threadlens pushback model: logistic regression over word n-grams and rule hits.\n\
          Trained by: threadlens train-pushback <data> --key {} (labels: deny+query = pushback, query = evidence_request)\n\
-         {} comments from {} threads; thresholds from 5-fold CV by thread.",
+         {} comments from {} threads; thresholds from 5-fold CV (Twitter folded by news event).",
         key.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         report.examples,
         report.threads

@@ -48,6 +48,12 @@ static SUPPORT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
         .expect("built-in support rules are valid (tested)")
 });
 
+/// One alternation per category: `is_match` stops at the first cue, which
+/// is much cheaper than the overlapping set search when only the judgment
+/// is needed.
+static SOURCE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("source"));
+static HEDGE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("hedge"));
+
 /// The built-in support cue rules.
 pub fn support_rules() -> &'static RuleSet {
     &SUPPORT_RULES
@@ -192,10 +198,9 @@ pub fn support_kind(text: &str) -> Option<Support> {
     if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
         return None;
     }
-    let cats = SUPPORT_RULES.categories(text);
-    Some(if cats.contains(&"source") {
+    Some(if SOURCE_ANY.is_match(text) {
         Support::Sourced
-    } else if cats.contains(&"hedge") {
+    } else if HEDGE_ANY.is_match(text) {
         Support::Hedged
     } else {
         Support::Unsupported

@@ -108,6 +108,15 @@ impl RuleSet {
         &self.rules
     }
 
+    /// One case-insensitive regex matching what any rule of `category`
+    /// matches (for a fast yes/no).
+    pub fn any_of(&self, category: &str) -> Regex {
+        let alt: Vec<String> =
+            self.rules.iter().filter(|r| r.category == category).map(|r| format!("(?:{})", r.regex.as_str())).collect();
+        let alt = if alt.is_empty() { "[^\\s\\S]".to_string() } else { alt.join("|") };
+        RegexBuilder::new(&alt).case_insensitive(true).build().expect("an alternation of valid rules is valid")
+    }
+
     /// The categories of the rules that match `text` (one pass, no spans),
     /// sorted and deduplicated.
     pub fn categories(&self, text: &str) -> Vec<&str> {
@@ -451,18 +460,26 @@ const STOP: &[&str] = &[
 ];
 
 /// The target sentence sharing the most content words with the reply
-/// (at least two; first among equals). `words` are each sentence's
-/// content words, sorted.
-fn overlap_sentence(reply: &str, spans: &[(usize, usize)], words: &[Vec<String>]) -> Option<(usize, usize)> {
-    let mine = content_words(reply);
-    let mut best: Option<((usize, usize), usize)> = None;
-    for (&span, theirs) in spans.iter().zip(words) {
-        let n = theirs.iter().filter(|w| mine.binary_search(w).is_ok()).count();
-        if n >= 2 && best.is_none_or(|(_, b)| n > b) {
-            best = Some((span, n));
+/// (at least two; first among equals). `index` maps each content word of
+/// the target to the sentences holding it.
+fn overlap_sentence(
+    reply: &str,
+    spans: &[(usize, usize)],
+    index: &HashMap<String, Vec<usize>>,
+) -> Option<(usize, usize)> {
+    let mut counts = vec![0usize; spans.len()];
+    for w in content_words(reply) {
+        for &k in index.get(&w).map(Vec::as_slice).unwrap_or(&[]) {
+            counts[k] += 1;
         }
     }
-    best.map(|(span, _)| span)
+    let mut best: Option<(usize, usize)> = None;
+    for (k, &n) in counts.iter().enumerate() {
+        if n >= 2 && best.is_none_or(|(_, b)| n > b) {
+            best = Some((k, n));
+        }
+    }
+    best.map(|(k, _)| spans[k])
 }
 
 fn squash(s: &str) -> String {
@@ -474,8 +491,10 @@ struct TargetView {
     text: String,
     author: Option<String>,
     claims: claims::ClaimView,
-    /// Content words of each sentence (for the overlap tie).
-    words: Vec<Vec<String>>,
+    /// Content word → the sentences holding it (for the overlap tie).
+    word_index: HashMap<String, Vec<usize>>,
+    /// Each sentence, whitespace-squashed and lower-cased (for quotes).
+    squashed: Vec<String>,
 }
 
 impl TargetView {
@@ -495,8 +514,14 @@ impl TargetView {
             }
         };
         let claims = claims::ClaimView::new(&text);
-        let words = claims.sentences.iter().map(|&(s, e)| content_words(&text[s..e])).collect();
-        TargetView { text, author, claims, words }
+        let mut word_index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (k, &(s, e)) in claims.sentences.iter().enumerate() {
+            for w in content_words(&text[s..e]) {
+                word_index.entry(w).or_default().push(k);
+            }
+        }
+        let squashed = claims.sentences.iter().map(|&(s, e)| squash(&text[s..e])).collect();
+        TargetView { text, author, claims, word_index, squashed }
     }
 }
 
@@ -550,17 +575,19 @@ fn follow(
         if frag.len() < 12 {
             continue;
         }
-        if let Some(&(s, e)) = spans.iter().find(|&&(s, e)| {
-            let sent = squash(&target_text[s..e]);
-            sent.contains(&frag) || frag.contains(&sent)
-        }) {
+        if let Some(&(s, e)) = spans
+            .iter()
+            .zip(&view.squashed)
+            .find(|(_, sent)| sent.contains(&frag) || frag.contains(sent.as_str()))
+            .map(|(span, _)| span)
+        {
             sentence = Some(target_text[s..e].to_string());
             break;
         }
     }
     let (sentence, tied_by) = match sentence {
         Some(s) => (s, TieKind::Quoted),
-        None => match overlap_sentence(&c.text, spans, &view.words) {
+        None => match overlap_sentence(&c.text, spans, &view.word_index) {
             Some((s, e)) => (target_text[s..e].to_string(), TieKind::Overlap),
             None => match view.claims.main_claim {
                 Some((s, e)) => (target_text[s..e].to_string(), TieKind::ClaimLike),

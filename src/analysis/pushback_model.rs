@@ -33,16 +33,35 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// The id of a feature name (FNV-1a, 64 bit).
+/// The id of a feature name: FNV-1a (64 bit) of the name, except for
+/// bigrams (`b:LEFT RIGHT`), whose id combines the FNV-1a hashes of the two
+/// tokens so extraction never re-hashes a bigram's text.
 pub fn feature_id(name: &str) -> u64 {
+    if let Some((a, b)) = name.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
+        return bigram_id(fnv(FNV_OFFSET, a.as_bytes()), fnv(FNV_OFFSET, b.as_bytes()));
+    }
     fnv(FNV_OFFSET, name.as_bytes())
 }
 
+fn bigram_id(left: u64, right: u64) -> u64 {
+    (left.rotate_left(29) ^ right ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0xff51_afd7_ed55_8ccd)
+}
+
+/// Token kinds the tokenizer folds to one symbol.
+const START: &[u8] = b"<s>";
+const URL: &[u8] = b"<url>";
+const USER: &[u8] = b"<user>";
+const NUM: &[u8] = b"<num>";
+
 /// Extract feature ids (sorted, deduplicated) from a comment.
 ///
-/// `hits` are the pushback rule hits in the text; `top` is true for a
-/// reply to the post. When `names` is given, every feature's name is
-/// recorded too (training and explanations use it).
+/// Tokens: runs of letters, digits, `'`, `’` (as `'`) and `_`, lower-cased,
+/// apostrophes trimmed; `http…:`/`www.` runs up to whitespace are `<url>`,
+/// `@name` is `<user>` (leading ones are dropped), all-digit tokens are
+/// `<num>`, `#tag` is `tag`, and `?` and `!` are tokens. `hits` are the
+/// pushback rule hits in the text; `top` is true for a reply to the post.
+/// When `names` is given, every feature's name is recorded too (training
+/// and explanations use it).
 pub fn features_named(
     text: &str,
     hits: &[RuleHit],
@@ -50,80 +69,121 @@ pub fn features_named(
     mut names: Option<&mut HashMap<u64, String>>,
 ) -> Vec<u64> {
     let mut out: Vec<u64> = Vec::with_capacity(text.len() / 3 + 8);
-    let push = |name_parts: &[&str], out: &mut Vec<u64>, names: &mut Option<&mut HashMap<u64, String>>| {
-        let mut h = FNV_OFFSET;
-        for p in name_parts {
-            h = fnv(h, p.as_bytes());
-        }
-        out.push(h);
-        if let Some(n) = names.as_deref_mut() {
-            n.entry(h).or_insert_with(|| name_parts.concat());
-        }
-    };
-    let mut prev = String::from("<s>");
-    let mut cur = String::new();
-    let mut word = String::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((_, ch)) = chars.next() {
-        cur.clear();
-        if ch.is_alphanumeric() || ch == '@' || ch == '#' || ch == '\'' || ch == '’' {
-            let first = ch;
-            word.clear();
-            if ch != '#' {
-                push_lower(&mut word, ch);
+    let w_state = fnv(FNV_OFFSET, b"w:");
+    let bytes = text.as_bytes();
+    let mut tok: Vec<u8> = Vec::with_capacity(32);
+    let mut prev: Vec<u8> = START.to_vec();
+    let mut prev_hash = fnv(FNV_OFFSET, START);
+    let mut at_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        tok.clear();
+        if b == b'?' || b == b'!' {
+            tok.push(b);
+            i += 1;
+        } else {
+            let (first, len) = if b.is_ascii() {
+                (b as char, 1)
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c, c.len_utf8())
+            };
+            let starts = first.is_alphanumeric() || matches!(first, '@' | '#' | '\'' | '’');
+            if !starts {
+                i += len;
+                continue;
             }
-            while let Some(&(_, n)) = chars.peek() {
-                if n.is_alphanumeric() || n == '\'' || n == '’' || n == '_' || (first == 'h' && !n.is_whitespace()) {
-                    push_lower(&mut word, n);
-                    chars.next();
+            i += len;
+            if first != '#' && first != '@' {
+                push_lower(&mut tok, first);
+            }
+            while i < bytes.len() {
+                let n = bytes[i];
+                if n.is_ascii() {
+                    if n.is_ascii_alphanumeric() || n == b'\'' || n == b'_' {
+                        tok.push(n.to_ascii_lowercase());
+                        i += 1;
+                    } else {
+                        break;
+                    }
                 } else {
-                    break;
+                    let c = text[i..].chars().next().unwrap_or(' ');
+                    if c.is_alphanumeric() || c == '’' {
+                        push_lower(&mut tok, c);
+                        i += c.len_utf8();
+                    } else {
+                        break;
+                    }
                 }
             }
-            if word.starts_with("http") || word.starts_with("www.") {
-                cur.push_str("<url>");
+            let url = match tok.as_slice() {
+                b"http" | b"https" => bytes.get(i) == Some(&b':'),
+                b"www" => bytes.get(i) == Some(&b'.'),
+                _ => false,
+            };
+            if url {
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                tok.clear();
+                tok.extend_from_slice(URL);
             } else if first == '@' {
-                cur.push_str("<user>");
-            } else if !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()) {
-                cur.push_str("<num>");
+                tok.clear();
+                tok.extend_from_slice(USER);
+            } else if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) {
+                tok.clear();
+                tok.extend_from_slice(NUM);
             } else {
-                let t = word.trim_matches('\'');
-                if t.is_empty() {
+                let lead = tok.iter().take_while(|&&c| c == b'\'').count();
+                let trail = tok[lead..].iter().rev().take_while(|&&c| c == b'\'').count();
+                tok.truncate(tok.len() - trail);
+                tok.drain(..lead);
+                if tok.is_empty() {
                     continue;
                 }
-                cur.push_str(t);
             }
-        } else if ch == '?' || ch == '!' {
-            cur.push(ch);
-        } else {
-            continue;
         }
         // Leading @mentions of Twitter replies carry no stance.
-        if cur == "<user>" && prev == "<s>" {
+        if at_start && tok.as_slice() == USER {
             continue;
         }
-        push(&["w:", &cur], &mut out, &mut names);
-        push(&["b:", &prev, " ", &cur], &mut out, &mut names);
-        std::mem::swap(&mut prev, &mut cur);
+        at_start = false;
+        let hash = fnv(FNV_OFFSET, &tok);
+        out.push(fnv(w_state, &tok));
+        out.push(bigram_id(prev_hash, hash));
+        if let Some(n) = names.as_deref_mut() {
+            let (p, t) = (String::from_utf8_lossy(&prev), String::from_utf8_lossy(&tok));
+            n.entry(fnv(w_state, &tok)).or_insert_with(|| format!("w:{t}"));
+            n.entry(bigram_id(prev_hash, hash)).or_insert_with(|| format!("b:{p} {t}"));
+        }
+        std::mem::swap(&mut prev, &mut tok);
+        prev_hash = hash;
     }
+    let mut push = |name: &str| {
+        let id = fnv(FNV_OFFSET, name.as_bytes());
+        out.push(id);
+        if let Some(n) = names.as_deref_mut() {
+            n.entry(id).or_insert_with(|| name.to_string());
+        }
+    };
     for h in hits {
-        push(&["r:", &h.rule], &mut out, &mut names);
-        push(&["c:", &h.category], &mut out, &mut names);
+        push(&format!("r:{}", h.rule));
+        push(&format!("c:{}", h.category));
     }
     if top {
-        push(&["s:top"], &mut out, &mut names);
+        push("s:top");
     }
-    // Shape: length bucket (in words) and a question at the end.
+    // Shape: length bucket (whitespace-separated words, @mentions aside) and a question at the end.
     let words = text.split_whitespace().filter(|w| !w.starts_with('@')).count();
-    let bucket = match words {
+    push(match words {
         0..=4 => "s:len0-4",
         5..=12 => "s:len5-12",
         13..=30 => "s:len13-30",
         _ => "s:len31+",
-    };
-    push(&[bucket], &mut out, &mut names);
+    });
     if text.trim_end().ends_with('?') {
-        push(&["s:ends_q"], &mut out, &mut names);
+        push("s:ends_q");
     }
     out.sort_unstable();
     out.dedup();
@@ -131,13 +191,16 @@ pub fn features_named(
 }
 
 /// Append the lower case of `c` (curly apostrophes as `'`).
-fn push_lower(buf: &mut String, c: char) {
+fn push_lower(buf: &mut Vec<u8>, c: char) {
     if c.is_ascii() {
-        buf.push(c.to_ascii_lowercase());
+        buf.push(c.to_ascii_lowercase() as u8);
     } else if c == '’' {
-        buf.push('\'');
+        buf.push(b'\'');
     } else {
-        buf.extend(c.to_lowercase());
+        let mut tmp = [0u8; 4];
+        for l in c.to_lowercase() {
+            buf.extend_from_slice(l.encode_utf8(&mut tmp).as_bytes());
+        }
     }
 }
 
@@ -367,6 +430,14 @@ mod tests {
         ];
         assert_eq!(got, want);
         assert_eq!(ids, features("@bob Is this TRUE?? http://t.co/x 2014", &[], true));
+        for (id, name) in &names {
+            assert_eq!(feature_id(name), *id, "{name}");
+        }
+        let mut names = HashMap::new();
+        features_named("How? #Ferguson ÜBER’s 'quoted' www.x.org/a?b", &[], false, Some(&mut names));
+        let mut unigrams: Vec<&str> = names.values().filter(|n| n.starts_with("w:")).map(String::as_str).collect();
+        unigrams.sort();
+        assert_eq!(unigrams, ["w:<url>", "w:?", "w:ferguson", "w:how", "w:quoted", "w:über's"]);
     }
 
     #[test]
