@@ -68,3 +68,34 @@ fn csv_err(e: csv::Error) -> crate::Error {
         other => crate::Error::format(format!("CSV output: {other:?}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushback_columns_follow_the_comment_columns() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pushback/outcomes.jsonl");
+        let threads = crate::read::read_path(&path, crate::read::Format::Auto).unwrap();
+        let mut out = Vec::new();
+        write_comments_csv(&threads, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(
+            &header[COMMENT_COLUMNS.len()..],
+            ["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"]
+        );
+        let rows: Vec<Vec<String>> = rdr
+            .records()
+            .map(|r| r.unwrap().iter().skip(COMMENT_COLUMNS.len()).map(str::to_string).collect())
+            .collect();
+        // evidence/c1 "Where's the proof…?" answers the post; hostile/c2 asks dan.
+        assert_eq!(rows[0], ["true", "evidence_request", "true", "", ""]);
+        assert_eq!(rows[1][4], "sourced");
+        // "Where do you come up with these numbers" has no `?` but opens
+        // as a question: no claim of its own.
+        assert_eq!(rows[6], ["true", "evidence_request", "true", "c1", ""]);
+        assert_eq!(rows[5], ["false", "", "false", "", "unsupported"]);
+    }
+}

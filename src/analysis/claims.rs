@@ -100,10 +100,25 @@ pub fn claim_score(sentence: &str) -> u32 {
     score_sentence(sentence, certain)
 }
 
+/// A question: ends with `?`, or opens with a question word or an
+/// inverted auxiliary ("Where do you come up with these numbers").
+fn is_question(sentence: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "where", "what", "why", "how", "who", "whom", "whose", "do", "does", "did", "is", "are", "was", "were", "can",
+        "could", "would", "will", "should", "shall", "have", "has",
+    ];
+    if sentence.trim_end().ends_with('?') {
+        return true;
+    }
+    let first = sentence.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').find(|w| !w.is_empty());
+    let first = first.map(|w| w.split(['\'', '’']).next().unwrap_or(w));
+    first.is_some_and(|w| OPENERS.iter().any(|o| o.eq_ignore_ascii_case(w)))
+}
+
 /// Declarative and at least four words: what makes a sentence a claim at
 /// all (the cheap test behind [`score_sentence`]'s zero).
 fn is_claim(sentence: &str) -> bool {
-    !sentence.trim_end().ends_with('?')
+    !is_question(sentence)
         && sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).nth(3).is_some()
 }
 
@@ -118,7 +133,7 @@ fn score_sentence(sentence: &str, certain: bool) -> u32 {
         }
         assertive = assertive || ASSERTIVE.iter().any(|a| a.eq_ignore_ascii_case(w));
     }
-    if words < 4 || sentence.trim_end().ends_with('?') {
+    if words < 4 || is_question(sentence) {
         return 0;
     }
     let mut score = 1;
@@ -240,6 +255,8 @@ mod tests {
             ("We all know the Americans did it, period.", Some(Support::Unsupported), &["ct_we_all_know", "ct_period"]),
             ("The Americans killed the general last night.", Some(Support::Unsupported), &[]),
             ("Is this true?", None, &[]),
+            ("Where do you come up with these numbers", None, &[]),
+            ("Where's the proof that the Americans did it", None, &[]),
             ("lol", None, &[]),
         ];
         for (text, want, cues) in cases {

@@ -814,6 +814,7 @@ mod tests {
         let cp = &a.comments[1];
         assert_eq!((cp.pushback, cp.evidence_request, cp.target_id.as_deref()), (true, true, Some("c1")));
         assert_eq!(a.comments[0].claim_support, Some(Support::Unsupported));
-        assert_eq!(a.comments[1].claim_support, Some(Support::Unsupported));
+        // A question without `?` makes no claim of its own.
+        assert_eq!(a.comments[1].claim_support, None);
     }
 }
