@@ -384,6 +384,20 @@ mod tests {
     }
 
     #[test]
+    fn pushback_commands_run_on_fixtures() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let re = format!("{root}/fixtures/rumoureval");
+        let key = format!("{root}/fixtures/rumoureval/key.json");
+        assert_eq!(run(["threadlens", "eval", "--task", "pushback", &re, "--key", &key, "--json"]), 0);
+        assert_eq!(run(["threadlens", "flags", &format!("{root}/fixtures/pushback/outcomes.jsonl")]), 0);
+        // A missing key file is an input error (exit 1), a missing --key a usage error (exit 2).
+        assert_eq!(run(["threadlens", "eval", "--task", "pushback", &re, "--key", "/nonexistent/key.json"]), 1);
+        assert_eq!(run(["threadlens", "eval", "--task", "pushback", &re]), 2);
+        // --format rumoureval on a file is refused with exit 1.
+        assert_eq!(run(["threadlens", "tree", &key, "--format", "rumoureval"]), 1);
+    }
+
+    #[test]
     fn usage_errors_exit_2() {
         assert_eq!(run(["threadlens", "nonsense"]), 2);
     }
