@@ -440,18 +440,44 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
     out
 }
 
-/// Lower-cased content words (four letters or more) of a text.
-fn content_words(text: &str) -> Vec<String> {
-    let mut w: Vec<String> = text
+/// Content words of a text (four letters or more, not a stop word), as
+/// hashes of their lower case, sorted and deduplicated. Hashing instead of
+/// building strings keeps the shared-word tie allocation-free per word.
+fn content_words(text: &str) -> Vec<u64> {
+    let mut w: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4)
-        .map(str::to_lowercase)
-        .filter(|w| !STOP.contains(&w.as_str()))
+        .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
+        .map(lower_hash)
+        .filter(|h| STOP_HASHES.binary_search(h).is_err())
         .collect();
-    w.sort();
+    w.sort_unstable();
     w.dedup();
     w
 }
+
+/// FNV-1a of the lower case of `w`.
+fn lower_hash(w: &str) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    if w.is_ascii() {
+        w.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
+    } else {
+        let mut tmp = [0u8; 4];
+        for c in w.chars().flat_map(char::to_lowercase) {
+            c.encode_utf8(&mut tmp).bytes().for_each(&mut eat);
+        }
+    }
+    h
+}
+
+static STOP_HASHES: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let mut v: Vec<u64> = STOP.iter().map(|w| lower_hash(w)).collect();
+    v.sort_unstable();
+    v
+});
 
 const STOP: &[&str] = &[
     "that", "this", "with", "have", "from", "they", "what", "were", "been", "there", "their", "would", "about",
@@ -462,11 +488,7 @@ const STOP: &[&str] = &[
 /// The target sentence sharing the most content words with the reply
 /// (at least two; first among equals). `index` maps each content word of
 /// the target to the sentences holding it.
-fn overlap_sentence(
-    reply: &str,
-    spans: &[(usize, usize)],
-    index: &HashMap<String, Vec<usize>>,
-) -> Option<(usize, usize)> {
+fn overlap_sentence(reply: &str, spans: &[(usize, usize)], index: &HashMap<u64, Vec<usize>>) -> Option<(usize, usize)> {
     let mut counts = vec![0usize; spans.len()];
     for w in content_words(reply) {
         for &k in index.get(&w).map(Vec::as_slice).unwrap_or(&[]) {
@@ -492,7 +514,7 @@ struct TargetView {
     author: Option<String>,
     claims: claims::ClaimView,
     /// Content word → the sentences holding it (for the overlap tie).
-    word_index: HashMap<String, Vec<usize>>,
+    word_index: HashMap<u64, Vec<usize>>,
     /// Each sentence, whitespace-squashed and lower-cased (for quotes).
     squashed: Vec<String>,
 }
@@ -514,7 +536,7 @@ impl TargetView {
             }
         };
         let claims = claims::ClaimView::new(&text);
-        let mut word_index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut word_index: HashMap<u64, Vec<usize>> = HashMap::new();
         for (k, &(s, e)) in claims.sentences.iter().enumerate() {
             for w in content_words(&text[s..e]) {
                 word_index.entry(w).or_default().push(k);
