@@ -423,8 +423,11 @@ fn in_quote(quotes: &[(usize, usize)], start: usize, end: usize) -> bool {
 /// Quoted fragments of a reply: `>` lines and text in “…” or "…" of at
 /// least three words. Private stand-in until the shared quote module lands.
 fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
-    let mut out: Vec<String> =
-        quote_ranges(c).iter().map(|&(s, e)| c.text[s..e].trim_start_matches(['>', ' ']).to_string()).collect();
+    let mut out: Vec<String> = quote_ranges(c)
+        .iter()
+        .filter_map(|&(s, e)| c.text.get(s..e))
+        .map(|q| q.trim_start_matches(['>', ' ']).to_string())
+        .collect();
     for (open, close) in [('“', '”'), ('"', '"')] {
         let mut rest = c.text.as_str();
         while let Some(a) = rest.find(open) {
@@ -787,6 +790,36 @@ mod tests {
         let e = a.events.iter().find(|e| e.comment == i).unwrap();
         assert_eq!(e.target.tied_by, TieKind::Overlap);
         assert!(e.target.sentence.starts_with("he has to understand"), "{}", e.target.sentence);
+    }
+
+    proptest::proptest! {
+        /// Arbitrary text in a post, a comment and a reply never panics,
+        /// and every finding's span lies on character boundaries.
+        #[test]
+        fn never_panics(post in "\\PC{0,200}", a in "\\PC{0,300}", b in "(\\PC|[?!.\n>“”\"’])*") {
+            use crate::builder::{RawComment, ThreadBuilder};
+            use crate::model::{Comment, Source, SourceFormat};
+            let mut tb = ThreadBuilder::new(Source { path: "p".into(), thread_id: None, format: SourceFormat::Jsonl });
+            tb.post_mut().paragraphs = vec![post];
+            tb.post_mut().author = Some("ann".into());
+            let mk = |id: &str, author: &str, text: &str| Comment {
+                id: id.into(),
+                author: Some(author.into()),
+                text: text.into(),
+                quoted: vec![(0, text.len() / 2)],
+                ..Comment::default()
+            };
+            tb.push(RawComment { comment: mk("c1", "bob", &a), parent_id: None, record: None });
+            tb.push(RawComment { comment: mk("c2", "ann", &b), parent_id: Some("c1".into()), record: None });
+            tb.push(RawComment { comment: mk("c3", "bob", &a), parent_id: Some("c2".into()), record: None });
+            let t = tb.build();
+            let an = analyze(&t, &[]);
+            for (i, cp) in an.comments.iter().enumerate() {
+                for f in &cp.findings {
+                    proptest::prop_assert!(t.comments[i].text.get(f.start..f.end).is_some());
+                }
+            }
+        }
     }
 
     #[test]
