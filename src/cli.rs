@@ -50,8 +50,58 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// List the findings of every analysis, one per line (`--json` for machines).
+    Flags {
+        /// Input files or RumourEval folders (`-` for standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON (one object per thread) instead of lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Score a detector against labels: precision, recall, F1, confusion.
+    Eval {
+        /// Which detector.
+        #[arg(long, value_enum)]
+        task: EvalTask,
+        /// The labeled threads (any input format; a RumourEval folder reads every thread under it).
+        path: PathBuf,
+        /// Labels: a RumourEval key (`dev-key.json`) or a CSV with `comment_id,label`.
+        #[arg(long)]
+        key: PathBuf,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// How many misclassified examples of each kind to list.
+        #[arg(long, default_value_t = 10)]
+        misses: usize,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Train the pushback model on labeled threads and write the model file
+    /// (shipped as src/analysis/lexicons/pushback_model.tsv).
+    TrainPushback {
+        /// The labeled threads (e.g. the RumourEval data folder).
+        path: PathBuf,
+        /// Training labels (e.g. train-key.json). Never pass the dev key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Output model file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Generate a synthetic corpus for benchmarks (deterministic).
     Gen(GenArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EvalTask {
+    /// Pushback (deny + query) and evidence requests (query).
+    Pushback,
 }
 
 #[derive(Debug, clap::Args)]
@@ -182,7 +232,102 @@ fn dispatch(args: Args) -> Result<()> {
             };
             write_output(g.output.as_deref(), |w| write_corpus(&opts, g.to, w).map_err(Into::into))
         }
+        Command::Flags { files, json, input } => {
+            let threads = read_all(&files, &input)?;
+            write_output(None, |w| write_pushback_flags(&threads, json, w))
+        }
+        Command::Eval { task: EvalTask::Pushback, path, key, json, misses, input } => {
+            eval_pushback(&path, &key, json, misses, input.format)
+        }
+        Command::TrainPushback { path, key, output, input } => {
+            train_pushback(&path, &key, output.as_deref(), input.format)
+        }
     }
+}
+
+/// `flags`: pushback findings and events, one per line or as JSON.
+fn write_pushback_flags(threads: &[Thread], json: bool, w: &mut dyn Write) -> Result<()> {
+    for t in threads {
+        let analysis = crate::analysis::analyze(t);
+        if json {
+            let v = serde_json::json!({ "thread_id": t.display_id(), "pushback": analysis.pushback });
+            serde_json::to_writer(&mut *w, &v).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+            writeln!(w)?;
+            continue;
+        }
+        for (i, cp) in analysis.pushback.comments.iter().enumerate() {
+            let c = &t.comments[i];
+            for f in cp.findings.iter().filter(|f| f.counts()) {
+                let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
+                writeln!(
+                    w,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{:?}",
+                    t.display_id(),
+                    c.id,
+                    line,
+                    c.author_or_unknown(),
+                    f.category.name(),
+                    f.rule,
+                    f.matched
+                )?;
+            }
+        }
+        for e in &analysis.pushback.events {
+            let support = e.target.support.as_ref().map_or("none", |s| s.support.name());
+            writeln!(
+                w,
+                "{}\t{}\tevent\ttarget={}\tsupport={}\toutcome={}\tclaim={:?}",
+                t.display_id(),
+                t.comments[e.comment].id,
+                e.target.id.as_deref().unwrap_or("post"),
+                support,
+                e.outcome.name(),
+                excerpt(&e.target.sentence, 100)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `eval --task pushback`.
+fn eval_pushback(path: &Path, key: &Path, json: bool, misses: usize, format: Format) -> Result<()> {
+    let threads = read::read_path(path, format)?;
+    let labels = crate::eval_pushback::load_labels(key)?;
+    let ev = crate::eval_pushback::evaluate(&threads, &labels, misses, crate::analysis::pushback_model::builtin());
+    write_output(None, |w| {
+        if json {
+            serde_json::to_writer_pretty(&mut *w, &ev).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+            writeln!(w)?;
+        } else {
+            crate::eval_pushback::write_report(&ev, w)?;
+        }
+        Ok(())
+    })
+}
+
+/// `train-pushback`: fit the model, report cross-validated figures on stderr.
+fn train_pushback(path: &Path, key: &Path, output: Option<&Path>, format: Format) -> Result<()> {
+    let threads = read::read_path(path, format)?;
+    let labels = crate::eval_pushback::load_labels(key)?;
+    let (model, report) = crate::eval_pushback::train(&threads, &labels);
+    eprintln!(
+        "trained on {} comments of {} threads; pushback threshold {} (CV F1 {}), evidence_request threshold {} (CV F1 {})",
+        report.examples,
+        report.threads,
+        report.pushback.0,
+        report.pushback.1,
+        report.evidence_request.0,
+        report.evidence_request.1
+    );
+    let header = format!(
+        "threadlens pushback model: logistic regression over word n-grams and rule hits.\n\
+         Trained by: threadlens train-pushback <data> --key {} (labels: deny+query = pushback, query = evidence_request)\n\
+         {} comments from {} threads; thresholds from 5-fold CV (Twitter folded by news event).",
+        key.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        report.examples,
+        report.threads
+    );
+    write_output(output, |w| Ok(model.write(&header, w)?))
 }
 
 /// Read every file, printing each thread's diagnostics and a summary line
@@ -367,6 +512,20 @@ mod tests {
     fn excerpt_cuts_on_chars() {
         assert_eq!(excerpt("a  b\n\nc", 10), "a b c");
         assert_eq!(excerpt("χρηστος writes", 7), "χρηστος…");
+    }
+
+    #[test]
+    fn pushback_commands_run_on_fixtures() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let re = format!("{root}/fixtures/rumoureval");
+        let key = format!("{root}/fixtures/rumoureval/key.json");
+        assert_eq!(run(["threadlens", "eval", "--task", "pushback", &re, "--key", &key, "--json"]), 0);
+        assert_eq!(run(["threadlens", "flags", &format!("{root}/fixtures/pushback/outcomes.jsonl")]), 0);
+        // A missing key file is an input error (exit 1), a missing --key a usage error (exit 2).
+        assert_eq!(run(["threadlens", "eval", "--task", "pushback", &re, "--key", "/nonexistent/key.json"]), 1);
+        assert_eq!(run(["threadlens", "eval", "--task", "pushback", &re]), 2);
+        // --format rumoureval on a file is refused with exit 1.
+        assert_eq!(run(["threadlens", "tree", &key, "--format", "rumoureval"]), 1);
     }
 
     #[test]

@@ -14,26 +14,47 @@ use crate::model::Thread;
 pub const COMMENT_COLUMNS: &[&str] =
     &["thread_id", "comment_id", "parent_id", "depth", "author", "line", "text", "status"];
 
+/// Pushback columns, appended after [`COMMENT_COLUMNS`].
+pub const PUSHBACK_COLUMNS: &[&str] = &["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"];
+
+/// The pushback cells of one comment, in [`PUSHBACK_COLUMNS`] order.
+fn pushback_cells(p: &crate::analysis::pushback::CommentPushback) -> [String; 5] {
+    let kinds: Vec<&str> = p.acts.iter().filter(|a| a.is_pushback()).map(|a| a.name()).collect();
+    [
+        p.pushback.to_string(),
+        kinds.join(";"),
+        p.evidence_request.to_string(),
+        p.target_id.clone().unwrap_or_default(),
+        p.claim_support.map(|s| s.name().to_string()).unwrap_or_default(),
+    ]
+}
+
 /// Write one row per comment of every thread.
 pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COMMENT_COLUMNS).map_err(csv_err)?;
+    w.write_record(COMMENT_COLUMNS.iter().chain(PUSHBACK_COLUMNS)).map_err(csv_err)?;
     for t in threads {
         let thread_id = t.display_id();
-        for c in &t.comments {
+        let analysis = crate::analysis::analyze(t);
+        for (i, c) in t.comments.iter().enumerate() {
+            let pushback = pushback_cells(&analysis.pushback.comments[i]);
             let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
             let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
             let depth = c.depth.to_string();
-            w.write_record([
-                thread_id.as_str(),
-                c.id.as_str(),
-                parent,
-                depth.as_str(),
-                c.author.as_deref().unwrap_or(""),
-                line.as_str(),
-                c.text.as_str(),
-                c.status.name(),
-            ])
+            w.write_record(
+                [
+                    thread_id.as_str(),
+                    c.id.as_str(),
+                    parent,
+                    depth.as_str(),
+                    c.author.as_deref().unwrap_or(""),
+                    line.as_str(),
+                    c.text.as_str(),
+                    c.status.name(),
+                ]
+                .into_iter()
+                .chain(pushback.iter().map(String::as_str)),
+            )
             .map_err(csv_err)?;
         }
     }
@@ -78,4 +99,35 @@ pub fn write_indented<W: Write>(t: &Thread, mut out: W) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushback_columns_follow_the_comment_columns() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pushback/outcomes.jsonl");
+        let threads = crate::read::read_path(&path, crate::read::Format::Auto).unwrap();
+        let mut out = Vec::new();
+        write_comments_csv(&threads, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(
+            &header[COMMENT_COLUMNS.len()..],
+            ["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"]
+        );
+        let rows: Vec<Vec<String>> = rdr
+            .records()
+            .map(|r| r.unwrap().iter().skip(COMMENT_COLUMNS.len()).map(str::to_string).collect())
+            .collect();
+        // evidence/c1 "Where's the proof…?" answers the post; hostile/c2 asks dan.
+        assert_eq!(rows[0], ["true", "evidence_request", "true", "", ""]);
+        assert_eq!(rows[1][4], "sourced");
+        // "Where do you come up with these numbers" has no `?` but opens
+        // as a question: no claim of its own.
+        assert_eq!(rows[6], ["true", "evidence_request", "true", "c1", ""]);
+        assert_eq!(rows[5], ["false", "", "false", "", "unsupported"]);
+    }
 }

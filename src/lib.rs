@@ -27,6 +27,7 @@ pub mod builder;
 pub mod cli;
 pub mod error;
 pub mod eval;
+pub mod eval_pushback;
 pub mod export;
 pub mod gen;
 pub mod graph;

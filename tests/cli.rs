@@ -40,7 +40,10 @@ fn export_to_file_is_written_whole() {
     let path = dir.join("out.csv");
     let out = threadlens(&["export", seed("001").to_str().unwrap(), "-o", path.to_str().unwrap()]);
     assert!(out.status.success());
-    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().next().unwrap().split(',').count(), 8);
+    let written = std::fs::read_to_string(&path).unwrap();
+    let stdout = threadlens(&["export", seed("001").to_str().unwrap()]).stdout;
+    assert_eq!(written.as_bytes(), &stdout[..], "the file holds exactly what stdout would");
+    assert!(written.starts_with("thread_id,comment_id,parent_id,depth,author,line,text,status,"));
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("partial")));
     std::fs::remove_dir_all(&dir).unwrap();
 }

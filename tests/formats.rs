@@ -458,9 +458,9 @@ fn pushshift_stream_errors_and_bad_bytes() {
 }
 
 #[test]
-fn directories_without_utterances_are_an_error() {
+fn directories_of_neither_kind_are_an_error() {
     let e = read_path_with(&fixture("hn"), &ReadOptions::new(Format::Auto)).unwrap_err();
-    assert!(e.to_string().ends_with("a directory is read as a ConvoKit corpus, but it has no utterances.jsonl"), "{e}");
+    assert!(e.to_string().contains("ConvoKit corpus (utterances.jsonl) or RumourEval thread folders"), "{e}");
 }
 
 #[test]

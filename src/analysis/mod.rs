@@ -4,8 +4,10 @@
 //! Every finding names the rule that fired, the exact text it matched and
 //! its byte span in the comment body, so a moderator can audit it.
 
+pub mod claims;
 pub mod hostility;
 pub mod pushback;
+pub mod pushback_model;
 
 use serde::Serialize;
 

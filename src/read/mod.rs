@@ -7,6 +7,7 @@
 
 pub mod article;
 pub mod edgelist;
+pub mod rumoureval;
 pub mod text;
 
 // Platform formats (issue 6).
@@ -58,6 +59,8 @@ pub enum Format {
     Mbox,
     /// ConvoKit corpus folder (or its `utterances.jsonl`).
     Convokit,
+    /// RumourEval thread folder(s): `source-tweet/`, `replies/`, `structure.json`.
+    Rumoureval,
 }
 
 /// Reading options beyond the format (platform formats, issue 6).
@@ -83,23 +86,33 @@ pub fn read_path(path: &Path, format: Format) -> Result<Vec<Thread>> {
     read_path_with(path, &ReadOptions::new(format))
 }
 
-/// Read every thread in `path` with options: a directory is read as a
-/// ConvoKit corpus; `.gz` / `.zst` files are decompressed.
+/// Read every thread in `path` with options: a directory is a ConvoKit
+/// corpus (it has `utterances.jsonl`) or RumourEval thread folders (one
+/// with `structure.json`, or a folder of them); `.gz` / `.zst` files are
+/// decompressed.
 pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<Vec<Thread>> {
     let name = path.to_string_lossy().into_owned();
     if name != "-" && path.is_dir() {
-        if !matches!(opts.format, Format::Auto | Format::Convokit) {
-            return Err(
-                Error::format(format!("is a directory; --format {:?} reads files", opts.format)).with_path(path)
-            );
-        }
-        if !path.join("utterances.jsonl").is_file() {
-            return Err(Error::new(ErrorKind::UnknownFormat(
-                "a directory is read as a ConvoKit corpus, but it has no utterances.jsonl".into(),
+        let is_corpus = path.join("utterances.jsonl").is_file();
+        return match opts.format {
+            Format::Convokit => convokit::read_dir(path),
+            Format::Rumoureval => rumoureval::read_dir(path),
+            Format::Auto if is_corpus => convokit::read_dir(path),
+            Format::Auto if rumoureval::looks_like_dir(path) => rumoureval::read_dir(path),
+            Format::Auto => Err(Error::new(ErrorKind::UnknownFormat(
+                "a directory is read as a ConvoKit corpus (utterances.jsonl) or RumourEval thread folders \
+                 (structure.json), and this one has neither"
+                    .into(),
             ))
-            .with_path(path));
-        }
-        return convokit::read_dir(path);
+            .with_path(path)),
+            f => Err(Error::format(format!("is a directory; --format {f:?} reads files")).with_path(path)),
+        };
+    }
+    if opts.format == Format::Rumoureval {
+        return Err(Error::new(ErrorKind::UnknownFormat(
+            "--format rumoureval reads a directory (a thread folder with structure.json, or a folder of them)".into(),
+        ))
+        .with_path(path));
     }
     // A corpus's utterances.jsonl named directly: read the folder, so
     // conversations.json (titles, conversation metadata) is used too.
@@ -202,6 +215,10 @@ pub fn read_bytes_with(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<V
         }
         Format::Csv => edgelist::read_csv(text, name),
         Format::Jsonl => edgelist::read_jsonl(text, name),
+        Format::Rumoureval => {
+            Err(Error::new(ErrorKind::UnknownFormat("--format rumoureval reads a directory, not bytes".into()))
+                .with_path(name))
+        }
     }
 }
 

@@ -1,0 +1,64 @@
+//! Pushback analysis throughput, in bytes of comment text per second.
+//!
+//! Input: seed 001 (a real scraped thread, 70 comments) and the RumourEval
+//! fixture threads, their comments copied into one large thread (ids and
+//! parent links renamed per copy) so the whole run is a few MB.
+//! Run: `cargo bench -j1 --bench pushback -- --measurement-time 3 --warm-up-time 1`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use threadlens::analysis::pushback;
+use threadlens::builder::{RawComment, ThreadBuilder};
+use threadlens::model::{Source, SourceFormat, Thread};
+use threadlens::read::{read_path, Format};
+
+fn big_thread(copies: usize) -> Thread {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut parts = read_path(&root.join("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap();
+    parts.extend(read_path(&root.join("rumoureval"), Format::Auto).unwrap());
+    let mut b = ThreadBuilder::new(Source { path: "bench".into(), thread_id: None, format: SourceFormat::Jsonl });
+    b.post_mut().paragraphs = parts[0].post.paragraphs.clone();
+    for k in 0..copies {
+        for (n, t) in parts.iter().enumerate() {
+            for c in &t.comments {
+                let mut comment = c.clone();
+                comment.id = format!("{k}-{n}-{}", c.id);
+                let parent_id = c.parent.map(|p| format!("{k}-{n}-{}", t.comments[p].id));
+                b.push(RawComment { comment, parent_id, record: None });
+            }
+        }
+    }
+    b.build()
+}
+
+fn bench(c: &mut Criterion) {
+    let copies = 60;
+    let thread = big_thread(copies);
+    let bytes: usize = thread.comments.iter().map(|c| c.text.len()).sum();
+    let expected = pushback::analyze(&thread, &[]).comments.iter().filter(|c| c.pushback).count();
+    assert_eq!(expected % copies, 0, "every copy flags the same comments");
+    let mut g = c.benchmark_group("pushback");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(10);
+    g.bench_function(format!("analyze {} comments, {} bytes", thread.comments.len(), bytes), |b| {
+        b.iter(|| {
+            let a = pushback::analyze(&thread, &[]);
+            assert_eq!(a.comments.iter().filter(|c| c.pushback).count(), expected);
+        })
+    });
+    let texts: Vec<&str> = thread.comments.iter().map(|c| c.text.as_str()).collect();
+    g.bench_function("stage: act rules (one RegexSet pass + spans)", |b| {
+        b.iter(|| texts.iter().map(|t| pushback::act_rules().hits(t).len()).sum::<usize>())
+    });
+    g.bench_function("stage: claim support judgment (sentences + is_match)", |b| {
+        b.iter(|| texts.iter().filter(|t| threadlens::analysis::claims::support_kind(t).is_some()).count())
+    });
+    g.bench_function("stage: model features", |b| {
+        b.iter(|| {
+            texts.iter().map(|t| threadlens::analysis::pushback_model::features(t, &[], false).len()).sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

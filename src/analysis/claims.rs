@@ -1,0 +1,277 @@
+//! Claims in a comment: sentences, the most claim-like one, and how the
+//! claim is supported (sourced, hedged, or unsupported), with the cues.
+//!
+//! Cue rules live in `lexicons/pushback_support.csv` (embedded), loaded by
+//! the same [`RuleSet`] loader as the pushback acts.
+
+use std::sync::LazyLock;
+
+use serde::Serialize;
+
+use crate::analysis::pushback::{RuleHit, RuleSet};
+
+/// How a claim is supported by its own text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// Points to a source: a link, "according to", an attributed quote, a
+    /// named outlet or report.
+    Sourced,
+    /// No source, but hedged ("apparently", "I believe", "may").
+    Hedged,
+    /// Neither sourced nor hedged (over-certainty cues, if any, are listed).
+    Unsupported,
+}
+
+impl Support {
+    /// The snake_case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Support::Sourced => "sourced",
+            Support::Hedged => "hedged",
+            Support::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The support judgment for one text, with the cues behind it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimSupport {
+    /// The judgment.
+    pub support: Support,
+    /// Every cue that fired (source, hedge and certainty rules), in text order.
+    pub cues: Vec<RuleHit>,
+}
+
+static SUPPORT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
+    RuleSet::parse(include_str!("lexicons/pushback_support.csv"), "lexicons/pushback_support.csv")
+        .expect("built-in support rules are valid (tested)")
+});
+
+/// One alternation per category: `is_match` stops at the first cue, which
+/// is much cheaper than the overlapping set search when only the judgment
+/// is needed.
+static SOURCE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("source"));
+static HEDGE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("hedge"));
+
+/// The built-in support cue rules.
+pub fn support_rules() -> &'static RuleSet {
+    &SUPPORT_RULES
+}
+
+/// Byte spans `[start, end)` of the sentences of `text`: split after `.`, `!`
+/// or `?` followed by whitespace, and at blank lines. Trimmed; empty
+/// sentences dropped.
+pub fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let end_here = match b {
+            b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            b'\n' => bytes.get(i + 1) == Some(&b'\n'),
+            _ => false,
+        };
+        if end_here {
+            push_trimmed(text, start, i + 1, &mut out);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    push_trimmed(text, start, bytes.len(), &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let s = &text[start..end];
+    let lead = s.len() - s.trim_start().len();
+    let trimmed = s.trim();
+    if !trimmed.is_empty() {
+        out.push((start + lead, start + lead + trimmed.len()));
+    }
+}
+
+/// How claim-like a sentence is: declarative, long enough, with figures,
+/// certainty cues or assertive verbs. 0 means not a claim.
+pub fn claim_score(sentence: &str) -> u32 {
+    let certain = SUPPORT_RULES.hits(sentence).iter().any(|h| h.category == "certainty");
+    score_sentence(sentence, certain)
+}
+
+/// A question: ends with `?`, or opens with a question word or an
+/// inverted auxiliary ("Where do you come up with these numbers").
+fn is_question(sentence: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "where", "what", "why", "how", "who", "whom", "whose", "do", "does", "did", "is", "are", "was", "were", "can",
+        "could", "would", "will", "should", "shall", "have", "has",
+    ];
+    if sentence.trim_end().ends_with('?') {
+        return true;
+    }
+    let first = sentence.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').find(|w| !w.is_empty());
+    let first = first.map(|w| w.split(['\'', '’']).next().unwrap_or(w));
+    first.is_some_and(|w| OPENERS.iter().any(|o| o.eq_ignore_ascii_case(w)))
+}
+
+/// Declarative and at least four words: what makes a sentence a claim at
+/// all (the cheap test behind [`score_sentence`]'s zero).
+fn is_claim(sentence: &str) -> bool {
+    !is_question(sentence)
+        && sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).nth(3).is_some()
+}
+
+/// [`claim_score`] with the certainty cue already known.
+fn score_sentence(sentence: &str, certain: bool) -> u32 {
+    const ASSERTIVE: &[&str] = &["is", "are", "was", "were", "has", "have", "will", "did", "killed", "shot"];
+    let mut words = 0;
+    let mut assertive = false;
+    for w in sentence.split_whitespace() {
+        if w.bytes().any(|b| b.is_ascii_alphanumeric()) || w.chars().any(char::is_alphanumeric) {
+            words += 1;
+        }
+        assertive = assertive || ASSERTIVE.iter().any(|a| a.eq_ignore_ascii_case(w));
+    }
+    if words < 4 || is_question(sentence) {
+        return 0;
+    }
+    let mut score = 1;
+    if sentence.bytes().any(|b| b.is_ascii_digit()) {
+        score += 1;
+    }
+    if assertive {
+        score += 1;
+    }
+    if certain {
+        score += 2;
+    }
+    if words >= 8 {
+        score += 1;
+    }
+    score
+}
+
+/// The most claim-like sentence among `spans` of `text` (first among
+/// equals), given the support cues of `text`.
+fn best_claim(text: &str, spans: &[(usize, usize)], cues: &[RuleHit]) -> Option<(usize, usize)> {
+    let mut best: Option<((usize, usize), u32)> = None;
+    for &(s, e) in spans {
+        let certain = cues.iter().any(|h| h.category == "certainty" && s <= h.start && h.end <= e);
+        let score = score_sentence(&text[s..e], certain);
+        if score > 0 && best.is_none_or(|(_, b)| score > b) {
+            best = Some(((s, e), score));
+        }
+    }
+    best.map(|(span, _)| span)
+}
+
+/// The most claim-like sentence of `text` (first among equals), or `None`
+/// when no sentence reads as a claim.
+pub fn main_claim(text: &str) -> Option<(usize, usize)> {
+    best_claim(text, &sentences(text), &SUPPORT_RULES.hits(text))
+}
+
+/// A text's sentences, support cues, main claim and support judgment,
+/// computed once (targets answered by many replies reuse it).
+#[derive(Clone, Debug)]
+pub struct ClaimView {
+    /// Sentence spans.
+    pub sentences: Vec<(usize, usize)>,
+    /// The most claim-like sentence.
+    pub main_claim: Option<(usize, usize)>,
+    /// The support judgment (`None` without a claim).
+    pub support: Option<ClaimSupport>,
+}
+
+impl ClaimView {
+    /// Analyze `text`.
+    pub fn new(text: &str) -> ClaimView {
+        let sentences = sentences(text);
+        let cues = SUPPORT_RULES.hits(text);
+        let main_claim = best_claim(text, &sentences, &cues);
+        let support = main_claim.map(|_| judge(cues));
+        ClaimView { sentences, main_claim, support }
+    }
+}
+
+fn judge(cues: Vec<RuleHit>) -> ClaimSupport {
+    let has = |cat: &str| cues.iter().any(|h| h.category == cat);
+    let support = if has("source") {
+        Support::Sourced
+    } else if has("hedge") {
+        Support::Hedged
+    } else {
+        Support::Unsupported
+    };
+    ClaimSupport { support, cues }
+}
+
+/// The judgment of [`support`] without the cues (one regex-set pass, no
+/// spans): what the per-comment export column needs.
+pub fn support_kind(text: &str) -> Option<Support> {
+    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+        return None;
+    }
+    Some(if SOURCE_ANY.is_match(text) {
+        Support::Sourced
+    } else if HEDGE_ANY.is_match(text) {
+        Support::Hedged
+    } else {
+        Support::Unsupported
+    })
+}
+
+/// Judge how `text` supports its claim. `None` when it makes no claim
+/// (no declarative sentence of four words or more).
+pub fn support(text: &str) -> Option<ClaimSupport> {
+    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+        return None;
+    }
+    Some(judge(SUPPORT_RULES.hits(text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_split() {
+        let t = "Where's the proof? Look, I'm sure.  Done.\n\nNew para no stop";
+        let got: Vec<&str> = sentences(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(got, ["Where's the proof?", "Look, I'm sure.", "Done.", "New para no stop"]);
+        assert_eq!(sentences("3.5 million. ok"), [(0, 12), (13, 15)]);
+    }
+
+    #[test]
+    fn support_table() {
+        let cases: &[(&str, Option<Support>, &[&str])] = &[
+            (
+                "According to Reuters the general was killed by mortar fire.",
+                Some(Support::Sourced),
+                &["src_according", "src_outlet"],
+            ),
+            ("The general was apparently killed by a mortar attack.", Some(Support::Hedged), &["hd_apparently"]),
+            ("We all know the Americans did it, period.", Some(Support::Unsupported), &["ct_we_all_know", "ct_period"]),
+            ("The Americans killed the general last night.", Some(Support::Unsupported), &[]),
+            ("Is this true?", None, &[]),
+            ("Where do you come up with these numbers", None, &[]),
+            ("Where's the proof that the Americans did it", None, &[]),
+            ("lol", None, &[]),
+        ];
+        for (text, want, cues) in cases {
+            let got = support(text);
+            assert_eq!(got.as_ref().map(|s| s.support), *want, "{text}");
+            assert_eq!(support_kind(text), *want, "{text}");
+            let ids: Vec<&str> = got.iter().flat_map(|s| s.cues.iter().map(|h| h.rule.as_str())).collect();
+            assert_eq!(&ids, cues, "{text}");
+        }
+    }
+
+    #[test]
+    fn main_claim_prefers_certain_sentences() {
+        let t = "Hi there. Obviously the US was behind the attack on the base. Thanks?";
+        let (s, e) = main_claim(t).unwrap();
+        assert_eq!(&t[s..e], "Obviously the US was behind the attack on the base.");
+    }
+}
