@@ -33,5 +33,6 @@ pub mod gen;
 pub mod graph;
 pub mod model;
 pub mod read;
+pub mod stream;
 
 pub use error::{Error, Result};

@@ -1,0 +1,183 @@
+//! Streaming mode: grouped NDJSON records in, one JSON result per thread out.
+//!
+//! This is the stage threadlens plays inside a distributed engine (Spark
+//! `RDD.pipe`, Hadoop Streaming, `xargs -P`): the engine groups records by
+//! thread, threadlens reads them from standard input one line at a time,
+//! and as soon as the thread key changes it analyzes the finished thread
+//! and writes one line of JSON. Memory holds one thread at a time.
+//!
+//! A record is a generic edge-list object (`id`, `parent_id`, `thread_id`,
+//! `author`, `text`) or a Pushshift comment (`id`, `parent_id` `t1_`/`t3_`,
+//! `link_id`, `author`, `body`, …). Records whose thread key was already
+//! finished mean the input was not grouped: they still form a (second)
+//! result for that key, and the summary counts them, so nothing is lost
+//! silently.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::analysis;
+use crate::builder::{RawComment, ThreadBuilder};
+use crate::error::{Error, Result};
+use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
+use crate::read::reddit;
+
+/// What one thread's line of output says.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadResult {
+    /// The thread key (`thread_id` or the post id of `link_id`).
+    pub thread_id: String,
+    /// Comments (placeholders for absent parents included).
+    pub comments: usize,
+    /// Distinct named authors.
+    pub participants: usize,
+    /// Comments replying to the post.
+    pub top_level: usize,
+    /// Deepest comment (0 = top level); `null` without comments.
+    pub max_depth: Option<u32>,
+    /// Comments on the longest root-to-leaf chain.
+    pub longest_chain: usize,
+    /// Comments the hostility detector flags.
+    pub hostile_comments: usize,
+    /// Comments that push back on a claim.
+    pub pushback_comments: usize,
+    /// Diagnostics the reader wrote (missing parents, bad records, …).
+    pub diagnostics: usize,
+}
+
+/// Totals over a whole stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StreamStats {
+    /// Lines read.
+    pub lines: u64,
+    /// Records turned into comments.
+    pub records: u64,
+    /// Lines skipped (not JSON objects, no id, …).
+    pub skipped: u64,
+    /// Threads written.
+    pub threads: u64,
+    /// Threads whose key appeared again after it was finished.
+    pub regrouped: u64,
+}
+
+/// Summarize one thread.
+pub fn summarize(t: &Thread) -> ThreadResult {
+    let a = analysis::analyze(t);
+    ThreadResult {
+        thread_id: t.display_id(),
+        comments: t.comments.len(),
+        participants: t.participant_count(),
+        top_level: t.graph.top_level().len(),
+        max_depth: t.graph.max_depth(),
+        longest_chain: t.graph.max_depth().map_or(0, |d| d as usize + 1),
+        hostile_comments: a.hostility.iter().filter(|h| h.hostile).count(),
+        pushback_comments: a.pushback.comments.iter().filter(|p| p.pushback).count(),
+        diagnostics: t.diagnostics.len(),
+    }
+}
+
+/// Read grouped records from `input`, write one JSON line per thread to
+/// `out`. `name` labels the input in diagnostics.
+pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str) -> Result<StreamStats> {
+    let mut stats = StreamStats::default();
+    let mut current: Option<(String, ThreadBuilder)> = None;
+    let mut finished: HashSet<String> = HashSet::new();
+    let mut flush = |cur: (String, ThreadBuilder), stats: &mut StreamStats, out: &mut W| -> Result<()> {
+        let (key, b) = cur;
+        let result = summarize(&b.build());
+        serde_json::to_writer(&mut *out, &result).map_err(|e| Error::from(std::io::Error::other(e)))?;
+        out.write_all(b"\n")?;
+        stats.threads += 1;
+        if !finished.insert(key) {
+            stats.regrouped += 1;
+        }
+        Ok(())
+    };
+    for (i, line) in input.split(b'\n').enumerate() {
+        let n = i as u64 + 1;
+        let line = line.map_err(|e| Error::from(e).with_path(name).at_line(n))?;
+        stats.lines += 1;
+        let Some((key, raw)) = record(&line, n) else {
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                stats.skipped += 1;
+                if let Some((_, b)) = current.as_mut() {
+                    b.diagnostic(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "not a comment record; skipped"));
+                }
+            }
+            continue;
+        };
+        if current.as_ref().is_some_and(|(k, _)| *k != key) {
+            flush(current.take().expect("checked above"), &mut stats, &mut out)?;
+        }
+        let b = &mut current
+            .get_or_insert_with(|| {
+                let source =
+                    Source { path: name.to_string(), thread_id: Some(key.clone()), format: SourceFormat::Jsonl };
+                (key.clone(), ThreadBuilder::new(source))
+            })
+            .1;
+        b.push(raw);
+        stats.records += 1;
+    }
+    if let Some(cur) = current.take() {
+        flush(cur, &mut stats, &mut out)?;
+    }
+    out.flush()?;
+    Ok(stats)
+}
+
+/// One line as (thread key, comment), or `None` when it is not a record.
+fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
+    let obj: Map<String, Value> = serde_json::from_slice(line).ok()?;
+    if let Some(link) = obj.get("link_id").and_then(Value::as_str) {
+        // Pushshift comment.
+        let key = reddit::strip_kind(link).to_string();
+        let (comment, parent) = reddit::comment_from(&obj)?;
+        let parent_id = parent.filter(|p| !p.starts_with("t3_")).map(|p| reddit::strip_kind(&p).to_string());
+        return Some((key, RawComment { comment, parent_id, record: Some(n) }));
+    }
+    let text = |k: &str| obj.get(k).and_then(crate::read::edgelist::scalar).filter(|s| !s.is_empty());
+    let id = text("id")?;
+    let key = text("thread_id").unwrap_or_default();
+    let comment = Comment {
+        id,
+        author: text("author"),
+        text: text("text").unwrap_or_default(),
+        created_at: text("created_at"),
+        ..Comment::default()
+    };
+    Some((key, RawComment { comment, parent_id: text("parent_id"), record: Some(n) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_result_per_group() {
+        let input = concat!(
+            "{\"thread_id\":\"a\",\"id\":\"1\",\"author\":\"ann\",\"text\":\"Where's the proof?\"}\n",
+            "{\"thread_id\":\"a\",\"id\":\"2\",\"parent_id\":\"1\",\"author\":\"bob\",\"text\":\"you moron\"}\n",
+            "not json\n",
+            "{\"link_id\":\"t3_x\",\"id\":\"c1\",\"parent_id\":\"t3_x\",\"author\":\"cy\",\"body\":\"hi\"}\n",
+            "{\"link_id\":\"t3_x\",\"id\":\"c2\",\"parent_id\":\"t1_c9\",\"author\":\"di\",\"body\":\"orphan\"}\n",
+            "{\"thread_id\":\"a\",\"id\":\"3\",\"author\":\"eve\",\"text\":\"late\"}\n",
+        );
+        let mut out = Vec::new();
+        let stats = run(input.as_bytes(), &mut out, "stdin").unwrap();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["thread_id"], "a");
+        assert_eq!(lines[0]["comments"], 2);
+        assert_eq!(lines[0]["max_depth"], 1);
+        assert_eq!(lines[0]["diagnostics"], 1, "the bad line is reported with the open thread");
+        assert_eq!(lines[1]["thread_id"], "x");
+        assert_eq!(lines[1]["comments"], 3, "a placeholder stands in for the absent parent");
+        assert_eq!(lines[2]["thread_id"], "a");
+        assert_eq!(stats, StreamStats { lines: 6, records: 5, skipped: 1, threads: 3, regrouped: 1 });
+    }
+}
