@@ -96,6 +96,13 @@ enum Command {
     },
     /// Generate a synthetic corpus for benchmarks (deterministic).
     Gen(GenArgs),
+    /// Streaming stage for distributed runs: grouped NDJSON records on stdin,
+    /// one JSON result per thread on stdout (see docs/scale.md).
+    Stream {
+        /// Only the reply-tree shape; skip the detectors.
+        #[arg(long)]
+        shape_only: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -222,6 +229,17 @@ fn dispatch(args: Args) -> Result<()> {
                     None => Err(crate::Error::invalid("--to convokit writes a corpus folder: give it with -o DIR")),
                 },
             }
+        }
+        Command::Stream { shape_only } => {
+            let stdin = io::stdin();
+            let stdout = io::stdout();
+            let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let stats = crate::stream::run(stdin.lock(), out, "-", !shape_only)?;
+            eprintln!(
+                "threadlens stream: {} threads from {} records ({} lines skipped, {} thread keys seen again: input not grouped)",
+                stats.threads, stats.records, stats.skipped, stats.regrouped
+            );
+            Ok(())
         }
         Command::Gen(g) => {
             let opts = GenOptions {

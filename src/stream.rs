@@ -63,9 +63,10 @@ pub struct StreamStats {
     pub regrouped: u64,
 }
 
-/// Summarize one thread.
-pub fn summarize(t: &Thread) -> ThreadResult {
-    let a = analysis::analyze(t);
+/// Summarize one thread; without `analyses`, only its shape (the
+/// detector counts are then 0).
+pub fn summarize(t: &Thread, analyses: bool) -> ThreadResult {
+    let a = if analyses { analysis::analyze(t) } else { analysis::ThreadAnalysis::default() };
     ThreadResult {
         thread_id: t.display_id(),
         comments: t.comments.len(),
@@ -80,15 +81,20 @@ pub fn summarize(t: &Thread) -> ThreadResult {
 }
 
 /// Read grouped records from `input`, write one JSON line per thread to
-/// `out`. `name` labels the input in diagnostics.
-pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str) -> Result<StreamStats> {
+/// `out`. `name` labels the input in diagnostics; `analyses` runs the
+/// detectors (off: shape only).
+pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str, analyses: bool) -> Result<StreamStats> {
     let mut stats = StreamStats::default();
     let mut current: Option<(String, ThreadBuilder)> = None;
     let mut finished: HashSet<String> = HashSet::new();
     let mut flush = |cur: (String, ThreadBuilder), stats: &mut StreamStats, out: &mut W| -> Result<()> {
         let (key, b) = cur;
-        let result = summarize(&b.build());
-        serde_json::to_writer(&mut *out, &result).map_err(|e| Error::from(std::io::Error::other(e)))?;
+        let result = summarize(&b.build(), analyses);
+        serde_json::to_writer(&mut *out, &result).map_err(|e| match e.io_error_kind() {
+            // Keep the kind, so a closed pipe (`| head`) ends quietly.
+            Some(kind) => Error::from(std::io::Error::from(kind)),
+            None => Error::from(std::io::Error::other(e)),
+        })?;
         out.write_all(b"\n")?;
         stats.threads += 1;
         if !finished.insert(key) {
@@ -129,27 +135,89 @@ pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str) -> Result<Str
     Ok(stats)
 }
 
+/// The fields a record may carry, borrowed from the line where possible
+/// (typed parsing skips the rest without building a map: several times
+/// faster than `serde_json::Value`).
+#[derive(serde::Deserialize)]
+struct Record<'a> {
+    #[serde(borrow, default)]
+    id: Option<Id<'a>>,
+    #[serde(borrow, default)]
+    parent_id: Option<Id<'a>>,
+    #[serde(borrow, default)]
+    thread_id: Option<Id<'a>>,
+    #[serde(borrow, default)]
+    link_id: Option<Id<'a>>,
+    #[serde(borrow, default)]
+    author: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    body: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    created_at: Option<Id<'a>>,
+}
+
+/// An id or time that may be written as a string or a number. A manual
+/// visitor: `#[serde(untagged)]` would buffer every value first.
+struct Id<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Id<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Id<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Id<'de>, E> {
+                Ok(Id(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Id<'de>, E> {
+                Ok(Id(std::borrow::Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Id<'de>, E> {
+                Ok(Id(std::borrow::Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Id<'de>, E> {
+                Ok(Id(std::borrow::Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Id<'de>, E> {
+                Ok(Id(std::borrow::Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Id<'_> {
+    fn into_string(self) -> Option<String> {
+        (!self.0.is_empty()).then(|| self.0.into_owned())
+    }
+}
+
 /// One line as (thread key, comment), or `None` when it is not a record.
 fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
-    let obj: Map<String, Value> = serde_json::from_slice(line).ok()?;
-    if let Some(link) = obj.get("link_id").and_then(Value::as_str) {
-        // Pushshift comment.
-        let key = reddit::strip_kind(link).to_string();
+    let rec: Record<'_> = serde_json::from_slice(line).ok()?;
+    if let Some(link) = rec.link_id.and_then(Id::into_string) {
+        // Pushshift comment: statuses ([deleted], [removed]) need the
+        // platform mapping, so those lines go through the Reddit reader.
+        let key = reddit::strip_kind(&link).to_string();
+        let obj: Map<String, Value> = serde_json::from_slice(line).ok()?;
         let (comment, parent) = reddit::comment_from(&obj)?;
         let parent_id = parent.filter(|p| !p.starts_with("t3_")).map(|p| reddit::strip_kind(&p).to_string());
         return Some((key, RawComment { comment, parent_id, record: Some(n) }));
     }
-    let text = |k: &str| obj.get(k).and_then(crate::read::edgelist::scalar).filter(|s| !s.is_empty());
-    let id = text("id")?;
-    let key = text("thread_id").unwrap_or_default();
+    let id = rec.id.and_then(Id::into_string)?;
+    let key = rec.thread_id.and_then(Id::into_string).unwrap_or_default();
     let comment = Comment {
         id,
-        author: text("author"),
-        text: text("text").unwrap_or_default(),
-        created_at: text("created_at"),
+        author: rec.author.map(|a| a.into_owned()).filter(|a| !a.is_empty()),
+        text: rec.text.or(rec.body).map(|t| t.into_owned()).unwrap_or_default(),
+        created_at: rec.created_at.and_then(Id::into_string),
         ..Comment::default()
     };
-    Some((key, RawComment { comment, parent_id: text("parent_id"), record: Some(n) }))
+    Some((key, RawComment { comment, parent_id: rec.parent_id.and_then(Id::into_string), record: Some(n) }))
 }
 
 #[cfg(test)]
@@ -167,7 +235,7 @@ mod tests {
             "{\"thread_id\":\"a\",\"id\":\"3\",\"author\":\"eve\",\"text\":\"late\"}\n",
         );
         let mut out = Vec::new();
-        let stats = run(input.as_bytes(), &mut out, "stdin").unwrap();
+        let stats = run(input.as_bytes(), &mut out, "stdin", true).unwrap();
         let lines: Vec<Value> =
             String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 3);
