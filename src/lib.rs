@@ -31,5 +31,6 @@ pub mod export;
 pub mod graph;
 pub mod model;
 pub mod read;
+pub mod report;
 
 pub use error::{Error, Result};
