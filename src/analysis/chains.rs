@@ -100,11 +100,13 @@ pub struct Exchange {
     pub escalation: Option<Escalation>,
 }
 
-/// Where an exchange turns hostile: it starts civil (first comment not
-/// hostile) and some later comment is hostile.
+/// Where an exchange turns hostile: the first hostile comment that comes
+/// after a civil (not hostile) one. An exchange hostile from its first to
+/// its last comment, or never hostile, does not escalate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Escalation {
-    /// 0-based position in [`Exchange::comments`] of the first hostile comment.
+    /// 0-based position in [`Exchange::comments`] of the first hostile
+    /// comment after a civil one.
     pub step: usize,
     /// That comment's index.
     pub comment: usize,
@@ -349,11 +351,10 @@ fn exchanges(thread: &Thread, analysis: &ThreadAnalysis, preorder: &[usize]) -> 
         comments.reverse();
         let name = |c: usize| author(thread, c).unwrap_or_default().to_string();
         let hostile: Vec<bool> = comments.iter().map(|&c| is_hostile(analysis, c)).collect();
-        let escalation = if hostile.first() == Some(&false) {
-            hostile.iter().position(|&h| h).map(|step| Escalation { step, comment: comments[step] })
-        } else {
-            None
-        };
+        let escalation = hostile.iter().position(|&h| !h).and_then(|civil| {
+            let step = civil + 1 + hostile[civil + 1..].iter().position(|&h| h)?;
+            Some(Escalation { step, comment: comments[step] })
+        });
         out.push(Exchange {
             authors: [name(comments[0]), name(comments[1])],
             scores: comments.iter().map(|&c| hostility_score(analysis, c)).collect(),
@@ -455,6 +456,14 @@ mod tests {
         assert_eq!(c.exchanges.len(), 1);
         assert_eq!(c.exchanges[0].escalation, Some(Escalation { step: 2, comment: 2 }));
         assert_eq!(c.exchanges[0].scores, vec![0.0, 0.0, 0.8, 0.0]);
+        // Hostile from the start, civil, hostile again: turns at step 2.
+        for (hostile, want) in [([true, false, true, false], Some(2)), ([true, true, false, false], None)] {
+            let mut an = an.clone();
+            for (i, h) in hostile.into_iter().enumerate() {
+                an.hostility[i].hostile = h;
+            }
+            assert_eq!(analyze(&t, &an).exchanges[0].escalation.map(|e| e.step), want);
+        }
         let g = &c.authors;
         assert_eq!(g.edges.len(), 2);
         assert_eq!(

@@ -24,8 +24,11 @@
 //!
 //! Every label is a quoted string: `"` and `\` are backslash-escaped,
 //! line breaks become `\n`, other control characters become spaces, `&`
-//! becomes `&amp;` and every non-ASCII character an `&#N;` entity, so the
-//! file is plain ASCII and valid whatever the input holds.
+//! becomes `&amp;` and every other non-ASCII character of the Basic
+//! Multilingual Plane an `&#N;` entity. Characters above U+FFFF (emoji)
+//! are written as UTF-8, because Graphviz turns their entities into invalid
+//! UTF-8; the graph declares `charset="UTF-8"`. The output is valid DOT
+//! whatever the input holds.
 
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
@@ -40,7 +43,7 @@ const LABEL_CHARS: usize = 40;
 ///
 /// ```
 /// use threadlens::report::dot::dot_escape;
-/// assert_eq!(dot_escape("a \"b\" \\ c\nd é}"), "a \\\"b\\\" \\\\ c\\nd &#233;}");
+/// assert_eq!(dot_escape("a \"b\" \\ c\nd é} 🦀"), "a \\\"b\\\" \\\\ c\\nd &#233;} 🦀");
 /// ```
 pub fn dot_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -52,6 +55,9 @@ pub fn dot_escape(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             c if c.is_control() => out.push(' '),
             c if c.is_ascii() => out.push(c),
+            // Graphviz (2.43) decodes entities above U+FFFF into invalid
+            // UTF-8, so those characters (emoji) stay as UTF-8.
+            c if (c as u32) > 0xFFFF => out.push(c),
             c => out.push_str(&format!("&#{};", c as u32)),
         }
     }
@@ -91,17 +97,21 @@ pub fn write_reply_dot<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     let w = &mut w;
     writeln!(w, "// threadlens reply graph: edges run parent -> reply; n0 is the post, n<i+1> is comment i.")?;
     writeln!(w, "digraph replies {{")?;
-    writeln!(w, "  graph [rankdir=LR, label=\"{}\", labelloc=t];", dot_escape(r.title()))?;
+    writeln!(w, "  graph [charset=\"UTF-8\", rankdir=LR, label=\"{}\", labelloc=t];", dot_escape(r.title()))?;
     writeln!(w, "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Helvetica\", fontsize=10];")?;
     let post = r.thread.author.as_deref().map(|a| format!("post by {a}")).unwrap_or_else(|| "post".into());
     writeln!(w, "  n0 [shape=doubleoctagon, label=\"{}\"];", dot_escape(&post))?;
     for (i, c) in r.comments.iter().enumerate() {
-        let label = format!(
-            "{} ({})\n{}",
-            c.author.as_deref().unwrap_or("[unknown]"),
-            c.id,
-            crate::cli::excerpt(&c.text, LABEL_CHARS)
-        );
+        let label = if c.status == "placeholder" || c.status == "missing" {
+            format!("{} ({})", c.status, c.id)
+        } else {
+            format!(
+                "{} ({})\n{}",
+                c.author.as_deref().unwrap_or("[unknown]"),
+                c.id,
+                crate::cli::excerpt(&c.text, LABEL_CHARS)
+            )
+        };
         let mut attrs = format!("label=\"{}\"", dot_escape(&label));
         if let Some(k) = top_category(c) {
             let (fill, font) = category_colors(k);
@@ -128,12 +138,12 @@ pub fn write_author_dot<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     let g = &r.chains.authors;
     writeln!(w, "// threadlens author graph: edges run from the author who replies to the author replied to.")?;
     writeln!(w, "digraph authors {{")?;
-    writeln!(w, "  graph [label=\"{}\", labelloc=t];", dot_escape(r.title()))?;
+    writeln!(w, "  graph [charset=\"UTF-8\", label=\"{}\", labelloc=t];", dot_escape(r.title()))?;
     writeln!(w, "  node [shape=ellipse, style=filled, fillcolor=white, fontname=\"Helvetica\", fontsize=10];")?;
     // authors are sorted by name, so the position is a stable id.
     let id = |name: &str| g.authors.binary_search_by(|a| a.name.as_str().cmp(name)).ok();
     for (i, a) in g.authors.iter().enumerate() {
-        let label = format!("{}\n{} comments", a.name, a.comments);
+        let label = format!("{}\n{} comment{}", a.name, a.comments, if a.comments == 1 { "" } else { "s" });
         let fill = if a.hostile_comments > 0 { ", fillcolor=\"#f4a261\"" } else { "" };
         let pen = if a.pushback_given > 0 { ", color=\"#1d4ed8\", penwidth=2" } else { "" };
         writeln!(w, "  a{i} [label=\"{}\"{fill}{pen}];", dot_escape(&label))?;

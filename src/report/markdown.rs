@@ -139,9 +139,9 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     }
 
     if !r.hostile.is_empty() {
-        writeln!(w, "\n## Hostile comments\n")?;
+        writeln!(w, "\n## Hostile comments")?;
         for g in &r.hostile {
-            writeln!(w, "### {} ({})\n", g.category.name(), g.comments.len())?;
+            writeln!(w, "\n### {} ({})\n", g.category.name(), g.comments.len())?;
             for f in g.comments.iter().take(LIST_MAX) {
                 let words = f.matched.iter().map(|m| format!("**{}**", md_escape(m))).collect::<Vec<_>>().join(", ");
                 writeln!(
@@ -152,7 +152,6 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
                 )?;
             }
             more(w, g.comments.len())?;
-            writeln!(w)?;
         }
     }
 
@@ -205,7 +204,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         let lead = if i == 0 { "- largest subthreads: " } else { "  " };
         writeln!(
             w,
-            "{lead}{}: {} comments, {} levels, {} participants",
+            "{lead}{}: {} comments, depth {}, {} participants",
             cref(&r.comment_ref(sub.root)),
             sub.size,
             sub.depth,
