@@ -12,7 +12,7 @@
 //! O(n log n) in the number of comments (the author maps are `BTreeMap`s),
 //! plus O(k · depth) for the `k` longest chains.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -226,7 +226,8 @@ pub fn analyze(thread: &Thread, analysis: &ThreadAnalysis) -> ChainAnalysis {
         }
     }
 
-    let shape = shape(thread, &size, &height);
+    let authors = author_graph(thread, analysis, n);
+    let shape = shape(thread, &size, &height, authors.authors.len());
     let longest_chains = g.longest_chains(TOP_K);
     let exchanges = exchanges(thread, analysis, &preorder);
     let self_replies = preorder
@@ -237,11 +238,10 @@ pub fn analyze(thread: &Thread, analysis: &ThreadAnalysis) -> ChainAnalysis {
             _ => false,
         })
         .collect();
-    let authors = author_graph(thread, analysis, n);
     ChainAnalysis { shape, longest_chains, exchanges, self_replies, authors }
 }
 
-fn shape(thread: &Thread, size: &[usize], height: &[u32]) -> Shape {
+fn shape(thread: &Thread, size: &[usize], height: &[u32], participants: usize) -> Shape {
     let g = &thread.graph;
     let n = size.len();
     let mut hist: Vec<usize> = Vec::new();
@@ -284,7 +284,7 @@ fn shape(thread: &Thread, size: &[usize], height: &[u32]) -> Shape {
     Shape {
         comments: n,
         stand_ins: thread.comments.iter().filter(|c| c.status.is_stand_in()).count(),
-        participants: thread.participant_count(),
+        participants,
         top_level: g.top_level().len(),
         max_depth: g.max_depth().unwrap_or(0),
         mean_depth: ratio(depth_sum as f64, n),
@@ -368,16 +368,29 @@ fn exchanges(thread: &Thread, analysis: &ThreadAnalysis, preorder: &[usize]) -> 
 
 fn author_graph(thread: &Thread, analysis: &ThreadAnalysis, n: usize) -> AuthorGraph {
     let g = &thread.graph;
-    let mut stats: BTreeMap<&str, AuthorStats> = BTreeMap::new();
-    let mut edges: BTreeMap<(&str, &str), AuthorEdge> = BTreeMap::new();
+    // Intern names to small ids once per comment, count into vectors, and
+    // sort integer pairs for the edges: BTreeMaps keyed by strings made
+    // this the slowest step of a 100,000-comment report.
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut stats: Vec<AuthorStats> = Vec::new();
+    let aid: Vec<Option<usize>> = (0..n).map(|c| author(thread, c).map(|a| intern(&mut ids, &mut stats, a))).collect();
+    // rank[id] = position of the author in name order
+    let mut order: Vec<usize> = (0..stats.len()).collect();
+    order.sort_by(|&x, &y| stats[x].name.cmp(&stats[y].name));
+    let mut rank = vec![0usize; stats.len()];
+    for (r, &id) in order.iter().enumerate() {
+        rank[id] = r;
+    }
+    // (from rank, to rank, hostile, pushback) per reply between two authors
+    let mut replies: Vec<(usize, usize, usize, usize)> = Vec::new();
     for c in 0..n {
-        let Some(a) = author(thread, c) else { continue };
-        let hostile = is_hostile(analysis, c);
-        let pushback = is_pushback(analysis, c);
-        let s = stats.entry(a).or_insert_with(|| AuthorStats { name: a.to_string(), ..AuthorStats::default() });
+        let Some(ai) = aid[c] else { continue };
+        let hostile = usize::from(is_hostile(analysis, c));
+        let pushback = usize::from(is_pushback(analysis, c));
+        let s = &mut stats[ai];
         s.comments += 1;
-        s.hostile_comments += usize::from(hostile);
-        s.pushback_given += usize::from(pushback);
+        s.hostile_comments += hostile;
+        s.pushback_given += pushback;
         let parent = match g.parent(c) {
             Node::Post => {
                 s.top_level += 1;
@@ -385,30 +398,49 @@ fn author_graph(thread: &Thread, analysis: &ThreadAnalysis, n: usize) -> AuthorG
             }
             Node::Comment(p) => p,
         };
-        let Some(b) = author(thread, parent) else { continue };
-        if a == b {
+        let Some(bi) = aid.get(parent).copied().flatten() else { continue };
+        if ai == bi {
             s.self_replies += 1;
             continue;
         }
         s.replies_given += 1;
-        let t = stats.entry(b).or_insert_with(|| AuthorStats { name: b.to_string(), ..AuthorStats::default() });
+        let t = &mut stats[bi];
         t.replies_received += 1;
-        t.hostile_received += usize::from(hostile);
-        t.pushback_received += usize::from(pushback);
-        let e = edges.entry((a, b)).or_insert_with(|| AuthorEdge {
-            from: a.to_string(),
-            to: b.to_string(),
-            replies: 0,
-            hostile: 0,
-            pushback: 0,
-        });
-        e.replies += 1;
-        e.hostile += usize::from(hostile);
-        e.pushback += usize::from(pushback);
+        t.hostile_received += hostile;
+        t.pushback_received += pushback;
+        replies.push((rank[ai], rank[bi], hostile, pushback));
     }
-    let reciprocated = edges.keys().filter(|(a, b)| edges.contains_key(&(*b, *a))).count();
-    let reciprocity = if edges.is_empty() { 0.0 } else { reciprocated as f64 / edges.len() as f64 };
-    AuthorGraph { authors: stats.into_values().collect(), edges: edges.into_values().collect(), reciprocity }
+    replies.sort_unstable();
+    let mut authors: Vec<AuthorStats> = Vec::with_capacity(stats.len());
+    let mut slots: Vec<Option<AuthorStats>> = stats.into_iter().map(Some).collect();
+    for &id in &order {
+        authors.extend(slots[id].take());
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut edges: Vec<AuthorEdge> = Vec::new();
+    for &(a, b, hostile, pushback) in &replies {
+        if pairs.last() != Some(&(a, b)) {
+            pairs.push((a, b));
+            let (from, to) = (authors[a].name.clone(), authors[b].name.clone());
+            edges.push(AuthorEdge { from, to, replies: 0, hostile: 0, pushback: 0 });
+        }
+        if let Some(e) = edges.last_mut() {
+            e.replies += 1;
+            e.hostile += hostile;
+            e.pushback += pushback;
+        }
+    }
+    let reciprocated = pairs.iter().filter(|&&(a, b)| pairs.binary_search(&(b, a)).is_ok()).count();
+    let reciprocity = if pairs.is_empty() { 0.0 } else { reciprocated as f64 / pairs.len() as f64 };
+    AuthorGraph { authors, edges, reciprocity }
+}
+
+/// The id of `name`, adding it on first sight.
+fn intern<'t>(ids: &mut HashMap<&'t str, usize>, stats: &mut Vec<AuthorStats>, name: &'t str) -> usize {
+    *ids.entry(name).or_insert_with(|| {
+        stats.push(AuthorStats { name: name.to_string(), ..AuthorStats::default() });
+        stats.len() - 1
+    })
 }
 
 #[cfg(test)]
