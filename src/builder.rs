@@ -82,6 +82,21 @@ impl ThreadBuilder {
         self
     }
 
+    /// Build from comments whose parents are already indices, each parent
+    /// before its child (text inputs, where document order guarantees it).
+    /// Skips id resolution; comments pushed with [`Self::push`] are ignored.
+    pub fn build_ordered(self, mut comments: Vec<Comment>, parents: Vec<Option<usize>>) -> Thread {
+        let ThreadBuilder { source, post, mut diagnostics, line_roles, .. } = self;
+        debug_assert!(parents.iter().enumerate().all(|(i, p)| p.is_none_or(|p| p < i)));
+        let graph = ReplyGraph::from_parents(&parents);
+        for (i, c) in comments.iter_mut().enumerate() {
+            c.parent = parents[i];
+            c.depth = graph.depth(i);
+        }
+        diagnostics.sort_by_key(|d| d.line.unwrap_or(u64::MAX));
+        Thread { source, post, comments, diagnostics, line_roles, graph }
+    }
+
     /// Resolve parent ids and build the thread.
     ///
     /// - A parent id equal to the post id, or absent, means a top-level comment.
@@ -177,6 +192,8 @@ impl ThreadBuilder {
             .collect();
 
         break_cycles(&mut parents, &comments, &mut diagnostics);
+        // Reading order; diagnostics without a line (cycles) come last.
+        diagnostics.sort_by_key(|d| d.line.unwrap_or(u64::MAX));
         let graph = ReplyGraph::from_parents(&parents);
         for (i, c) in comments.iter_mut().enumerate() {
             c.parent = parents[i];

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::analysis;
 use crate::error::Result;
 use crate::export;
+use crate::gen::{write_corpus, GenFormat, GenOptions};
 use crate::model::Thread;
 use crate::read::{self, Format};
 use crate::report::dot::GraphKind;
@@ -89,6 +90,27 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Generate a synthetic corpus for benchmarks (deterministic).
+    Gen(GenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GenArgs {
+    /// Number of threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Comments per thread.
+    #[arg(long, default_value_t = 1000)]
+    comments: usize,
+    /// Random seed (same seed, same bytes).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output layout.
+    #[arg(long = "to", value_enum, default_value_t = GenFormat::Text)]
+    to: GenFormat,
+    /// Output path (default: standard output).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +124,8 @@ struct InputArgs {
 enum ExportKind {
     /// One row per comment: thread_id,comment_id,parent_id,depth,author,line,text,…
     Csv,
+    /// The canonical indented layout (the seed format), e.g. to turn an edge list into a page.
+    Text,
     /// One row per reply edge: thread_id,child_id,parent_id,child_author,parent_author,hostile,pushback
     EdgesCsv,
     /// One row per author per thread: thread_id,author,comments,replies_received,…
@@ -185,6 +209,7 @@ fn dispatch(args: Args) -> Result<()> {
                 ExportKind::Csv => export::write_comments_csv(&threads, w),
                 ExportKind::EdgesCsv => report::csv::write_edges_csv(&build_reports(&threads), w),
                 ExportKind::AuthorsCsv => report::csv::write_authors_csv(&build_reports(&threads), w),
+                ExportKind::Text => threads.iter().try_for_each(|t| export::write_indented(t, &mut *w)),
             })
         }
         Command::Report { inputs, to, output, input } => {
@@ -199,6 +224,15 @@ fn dispatch(args: Args) -> Result<()> {
                 }
                 Ok(())
             })
+        }
+        Command::Gen(g) => {
+            let opts = GenOptions {
+                threads: g.threads,
+                comments_per_thread: g.comments,
+                seed: g.seed,
+                ..GenOptions::default()
+            };
+            write_output(g.output.as_deref(), |w| write_corpus(&opts, g.to, w).map_err(Into::into))
         }
     }
 }
@@ -334,7 +368,10 @@ fn read_all(files: &[PathBuf], format: Format) -> Result<Vec<Thread>> {
     for f in files {
         for t in read::read_path(f, format)? {
             for d in &t.diagnostics {
-                let _ = writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d);
+                let _ = match d.line {
+                    Some(line) => writeln!(err, "{}:{line}: {}: {}", t.source.path, kind_name(d), d.message),
+                    None => writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d.message),
+                };
             }
             all.push(t);
         }
@@ -403,7 +440,9 @@ pub fn write_tree<W: Write + ?Sized>(t: &Thread, out: &mut W) -> Result<()> {
         } else {
             format!(" [{}]", com.status.name())
         };
-        writeln!(out, "{pad}{deep}{} ({}{line}){status}: {}", com.author_or_unknown(), com.id, excerpt(&com.text, 60))?;
+        let text = excerpt(&com.text, 60);
+        let sep = if text.is_empty() { "" } else { ": " };
+        writeln!(out, "{pad}{deep}{} ({}{line}){status}{sep}{text}", com.author_or_unknown(), com.id)?;
     }
     Ok(())
 }

@@ -47,3 +47,35 @@ pub(crate) fn csv_err(e: csv::Error) -> crate::Error {
         other => crate::Error::format(format!("CSV output: {other:?}")),
     }
 }
+
+/// Deepest level the canonical layout indents; deeper comments are written
+/// at this level with a `[depth N]` note so output stays linear in size.
+const MAX_LAYOUT_DEPTH: u32 = 1_000;
+
+/// Write a thread in the canonical indented layout (the seed format): the
+/// title and paragraphs, then `  • Author` lines with bodies two columns
+/// deeper and replies two more per level. Reading it back gives the same
+/// tree for threads up to 1,000 levels deep.
+pub fn write_indented<W: Write>(t: &Thread, mut out: W) -> Result<()> {
+    if let Some(title) = &t.post.title {
+        writeln!(out, "{title}\n")?;
+    }
+    for p in &t.post.paragraphs {
+        writeln!(out, "{p}\n")?;
+    }
+    writeln!(out)?;
+    for c in t.graph.preorder() {
+        let com = &t.comments[c];
+        let level = com.depth.min(MAX_LAYOUT_DEPTH) as usize;
+        let pad = " ".repeat(2 + 2 * level);
+        writeln!(out, "{pad}• {}\n", com.author_or_unknown())?;
+        for para in com.paragraphs() {
+            for line in para.lines() {
+                writeln!(out, "{pad}  {}", line.trim())?;
+            }
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

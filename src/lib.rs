@@ -28,6 +28,7 @@ pub mod cli;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod gen;
 pub mod graph;
 pub mod model;
 pub mod read;

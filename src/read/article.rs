@@ -155,6 +155,19 @@ pub fn parse_article(lines: &[&str], first_line: u64, post: &mut Post, roles: &m
                 continue;
             }
         }
+        // A byline may follow a photo caption, so it is looked for in the
+        // first paragraphs, not only before the body.
+        if post.author.is_none() && post.paragraphs.len() <= 2 {
+            if let Some(m) = BYLINE.captures(&text) {
+                flush(&mut paragraph, post);
+                post.author = Some(m[1].trim().to_string());
+                if let Some(rest) = m.get(2).filter(|r| !r.as_str().trim().is_empty()) {
+                    post.metadata.insert("byline_note".into(), rest.as_str().trim().to_string());
+                }
+                roles[role_slot] = LineRole::ArticleHeader;
+                continue;
+            }
+        }
         if no_body_yet {
             if let Some(m) = METADATA.captures(&text) {
                 let key = m[1].to_lowercase();
@@ -176,16 +189,6 @@ pub fn parse_article(lines: &[&str], first_line: u64, post: &mut Post, roles: &m
                 post.date = Some(text);
                 roles[role_slot] = LineRole::ArticleHeader;
                 continue;
-            }
-            if post.author.is_none() {
-                if let Some(m) = BYLINE.captures(&text) {
-                    post.author = Some(m[1].trim().to_string());
-                    if let Some(rest) = m.get(2).filter(|r| !r.as_str().trim().is_empty()) {
-                        post.metadata.insert("byline_note".into(), rest.as_str().trim().to_string());
-                    }
-                    roles[role_slot] = LineRole::ArticleHeader;
-                    continue;
-                }
             }
             if post.title.is_none() && looks_like_title(&text) {
                 post.title = Some(text);

@@ -49,7 +49,8 @@ impl Threads {
         let thread_id = rec.fields.remove("thread_id").filter(|s| !s.is_empty());
         let line = rec.line;
         let b = self.builder(thread_id);
-        let id = rec.fields.remove("id").unwrap_or_default();
+        // `comment_id` is what `threadlens export --to csv` writes.
+        let id = rec.fields.remove("id").or_else(|| rec.fields.remove("comment_id")).unwrap_or_default();
         let kind = rec.fields.remove("kind").unwrap_or_default();
         let text = rec.fields.remove("text").unwrap_or_default();
         let author = rec.fields.remove("author").filter(|s| !s.is_empty());
@@ -125,7 +126,7 @@ pub fn read_csv(text: &str, path: &str) -> Result<Vec<Thread>> {
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
         .collect();
-    if !headers.iter().any(|h| h == "id") {
+    if !headers.iter().any(|h| h == "id" || h == "comment_id") {
         return Err(Error::format(format!("CSV header has no `id` column (found: {})", headers.join(", ")))
             .with_path(path)
             .at_line(1));

@@ -78,7 +78,9 @@ pub fn detect(text: &str, name: &str) -> Result<Format> {
 
 fn looks_like_csv_header(line: &str) -> bool {
     let cols: Vec<String> = line.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
-    cols.len() >= 2 && cols.iter().any(|c| c == "id") && cols.iter().any(|c| c == "parent_id" || c == "text")
+    cols.len() >= 2
+        && cols.iter().any(|c| c == "id" || c == "comment_id")
+        && cols.iter().any(|c| c == "parent_id" || c == "text")
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ static CHROME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Marker of a comment cut short by the page.
 static READ_MORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:…|\.\.\.)?\s*(?:read|show|see)\s+more\s*(?:»|›|>>|…)?\s*$").expect("read-more pattern compiles")
+    Regex::new(r"(?i)\s*(?:read|show|see)\s+more\s*(?:»|›|>>|…)?\s*$").expect("read-more pattern compiles")
 });
 
 /// One input line, measured.
@@ -76,6 +76,16 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     fn measure(raw: &'a str) -> Line<'a> {
+        // Fast path: ASCII spaces, then a non-space ASCII byte.
+        let bytes = raw.as_bytes();
+        let spaces = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+        if spaces == bytes.len() {
+            // An empty slice of `raw` itself, so pointer spans stay inside the text.
+            return Line { indent: spaces, content: &raw[spaces..] };
+        }
+        if bytes[spaces] != b'\t' && bytes[spaces].is_ascii() && !bytes[spaces].is_ascii_whitespace() {
+            return Line { indent: spaces, content: raw[spaces..].trim_end() };
+        }
         let mut indent = 0;
         let mut start = raw.len();
         for (i, ch) in raw.char_indices() {
@@ -126,9 +136,93 @@ pub struct AuthorLine {
     pub chrome: Option<String>,
 }
 
+/// Could `text` hold chrome at all? Every date and score form has a digit;
+/// the rest are whole words. Checked before the regex: most author lines
+/// are a bare name.
+fn has_chrome_hint(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit()) || text.split_ascii_whitespace().any(|w| is_chrome_word(w, false))
+}
+
+/// Is `word` one of the words chrome is made of (or, with `first`, one a
+/// chrome-only line can start with)?
+fn is_chrome_word(word: &str, first: bool) -> bool {
+    let word = word.trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == '.' || c == '›');
+    if word.len() > 9 {
+        return false;
+    }
+    let mut buf = [0u8; 9];
+    for (b, w) in buf.iter_mut().zip(word.bytes()) {
+        *b = w.to_ascii_lowercase();
+    }
+    let lower = &buf[..word.len()];
+    let anywhere = matches!(
+        lower,
+        b"ago"
+            | b"now"
+            | b"yesterday"
+            | b"today"
+            | b"reply"
+            | b"share"
+            | b"edited"
+            | b"report"
+            | b"permalink"
+            | b"flag"
+            | b"like"
+            | b"says:"
+            | b"said:"
+            | b"wrote:"
+    );
+    anywhere
+        || first
+            && matches!(
+                lower,
+                b"a" | b"an"
+                    | b"one"
+                    | b"just"
+                    | b"jan"
+                    | b"january"
+                    | b"feb"
+                    | b"february"
+                    | b"mar"
+                    | b"march"
+                    | b"apr"
+                    | b"april"
+                    | b"may"
+                    | b"jun"
+                    | b"june"
+                    | b"jul"
+                    | b"july"
+                    | b"aug"
+                    | b"august"
+                    | b"sep"
+                    | b"sept"
+                    | b"september"
+                    | b"oct"
+                    | b"october"
+                    | b"nov"
+                    | b"november"
+                    | b"dec"
+                    | b"december"
+            )
+}
+
+/// Could `content` begin with chrome? A digit, a separator, or one of the
+/// words chrome starts with.
+fn starts_like_chrome(content: &str) -> bool {
+    let Some(first) = content.chars().next() else { return false };
+    if first.is_ascii_digit() || matches!(first, '•' | '·' | '|' | '-' | '+' | '−') {
+        return true;
+    }
+    content.split_ascii_whitespace().next().is_some_and(|w| is_chrome_word(w, true))
+}
+
 /// Split `Alice 3 hours ago • 12 points Reply` into name and chrome.
 pub fn split_author_line(rest: &str) -> AuthorLine {
     let mut out = AuthorLine::default();
+    if !has_chrome_hint(rest) {
+        out.name = rest.trim().to_string();
+        return out;
+    }
     let Some(first) = CHROME.find(rest) else {
         out.name = rest.trim().to_string();
         return out;
@@ -154,18 +248,24 @@ pub fn split_author_line(rest: &str) -> AuthorLine {
     out
 }
 
-/// Does `rest` (the text after a bullet) look like a name with chrome?
-fn is_name_like(rest: &str) -> bool {
+/// If `rest` (the text after a bullet) looks like a name with chrome, split it.
+fn name_like(rest: &str) -> Option<AuthorLine> {
     let a = split_author_line(rest);
     let name = a.name.as_str();
-    !name.is_empty()
+    let ok = !name.is_empty()
         && name.chars().count() <= MAX_NAME_CHARS
         && name.split_whitespace().count() <= MAX_NAME_WORDS
-        && !name.ends_with([':', ';', ','])
+        && !name.ends_with([':', ';', ',']);
+    ok.then_some(a)
 }
 
 /// A line that is nothing but chrome ("3 hours ago", "Reply", "12 points").
 fn is_chrome_only(content: &str) -> bool {
+    // Chrome lines are short and start with chrome; checking that first
+    // keeps body text out of the regex.
+    if content.len() > 60 || !starts_like_chrome(content) {
+        return false;
+    }
     match CHROME.find(content) {
         Some(m) if m.start() == 0 => split_author_line(&format!("x {content}")).name == "x",
         _ => false,
@@ -177,6 +277,8 @@ fn is_chrome_only(content: &str) -> bool {
 struct Layout {
     /// Line indices (0-based) of author lines.
     headers: Vec<usize>,
+    /// The author line of each header, split (same order as `headers`).
+    authors: Vec<AuthorLine>,
     /// Column of top-level bullets.
     base: usize,
     /// Columns per reply level.
@@ -190,11 +292,10 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     // Pass 1: bullet lines followed by something deeper are author lines.
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
+    let mut author_of: Vec<(usize, AuthorLine)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some((glyph, rest)) = line.bullet() else { continue };
-        if !is_name_like(rest) {
-            continue;
-        }
+        let Some(author) = name_like(rest) else { continue };
         let mut j = next_non_blank(i);
         // Chrome on its own line right under the name does not count as body.
         while let Some(k) = j.filter(|&k| is_chrome_only(lines[k].content) && lines[k].bullet().is_none()) {
@@ -202,6 +303,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
         }
         if j.is_some_and(|j| lines[j].indent > line.indent) {
             is_header[i] = true;
+            author_of.push((i, author));
             if !confirmed.contains(&(glyph, line.indent)) {
                 confirmed.push((glyph, line.indent));
             }
@@ -216,12 +318,17 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
             continue;
         }
         if let Some((glyph, rest)) = lines[i].bullet() {
-            if confirmed.contains(&(glyph, lines[i].indent)) && is_name_like(rest) {
-                is_header[i] = true;
+            if confirmed.contains(&(glyph, lines[i].indent)) {
+                if let Some(author) = name_like(rest) {
+                    is_header[i] = true;
+                    author_of.push((i, author));
+                }
             }
         }
     }
-    let headers: Vec<usize> = (0..lines.len()).filter(|&i| is_header[i]).collect();
+    // Pass 2 found headers between pass 1's: restore line order.
+    author_of.sort_by_key(|(i, _)| *i);
+    let (headers, authors): (Vec<usize>, Vec<AuthorLine>) = author_of.into_iter().unzip();
     let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
     columns.sort_unstable();
     columns.dedup();
@@ -239,7 +346,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     }
     let body_offset = mode(&offsets).unwrap_or(2);
     let step = if step == 0 { body_offset.max(1) } else { step };
-    Some(Layout { headers, base, step, body_offset })
+    Some(Layout { headers, authors, base, step, body_offset })
 }
 
 fn mode(values: &[usize]) -> Option<usize> {
@@ -272,10 +379,7 @@ struct Open {
 /// Read an indented text page into a thread.
 pub fn read_text(text: &str, source: Source) -> Thread {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut raw_lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
-    if raw_lines.last() == Some(&"") {
-        raw_lines.pop();
-    }
+    let raw_lines = split_lines(text);
     let lines: Vec<Line<'_>> = raw_lines.iter().map(|l| Line::measure(l)).collect();
     let mut roles = vec![LineRole::Blank; lines.len()];
     let mut builder = ThreadBuilder::new(source);
@@ -288,25 +392,67 @@ pub fn read_text(text: &str, source: Source) -> Thread {
     let article_end =
         take_widget_comments(&lines, article_end, &mut comments, &mut parents, &mut roles, &mut diagnostics);
     parse_article(&raw_lines[..article_end], 1, builder.post_mut(), &mut roles);
-    if let Some(layout) = layout {
-        read_comment_section(&lines, &layout, &mut comments, &mut parents, &mut roles, &mut diagnostics);
+    if let Some(mut layout) = layout {
+        read_comment_section(&lines, &mut layout, &mut comments, &mut parents, &mut roles, &mut diagnostics);
     }
 
-    // Text inputs carry their parents as indices already; ids are c1, c2, …
-    // in document order, so the builder's id resolution is exact.
+    // Text inputs carry their parents as indices, each before its child;
+    // ids are c1, c2, … in document order.
     order_by_first_line(&mut comments, &mut parents);
-    for (i, mut c) in comments.into_iter().enumerate() {
-        c.id = format!("c{}", i + 1);
-        let parent_id = parents[i].map(|p| format!("c{}", p + 1));
-        builder.push(crate::builder::RawComment { comment: c, parent_id, record: None });
+    for (i, c) in comments.iter_mut().enumerate() {
+        c.id = numbered_id('c', i + 1);
     }
     for d in diagnostics {
         builder.diagnostic(d);
     }
     builder.line_roles(roles);
-    let mut thread = builder.build();
-    thread.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
-    thread
+    builder.build_ordered(comments, parents)
+}
+
+/// Bytes from the start of the first line's content to the end of the
+/// last line's (the lines are slices of one text).
+fn span_bytes(lines: &[Line<'_>]) -> usize {
+    match (lines.first(), lines.last()) {
+        (Some(a), Some(b)) => {
+            (b.content.as_ptr() as usize + b.content.len()).saturating_sub(a.content.as_ptr() as usize)
+        }
+        _ => 0,
+    }
+}
+
+/// `c17` without the formatting machinery (this runs once per comment).
+fn numbered_id(prefix: char, mut n: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut id = String::with_capacity(1 + digits.len() - k);
+    id.push(prefix);
+    id.push_str(std::str::from_utf8(&digits[k..]).expect("ASCII digits"));
+    id
+}
+
+/// Split into lines on `\n` (memchr), dropping a `\r` before it and the
+/// empty piece after a final newline.
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(text.len() / 40 + 1);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        let line = &text[start..nl];
+        out.push(line.strip_suffix('\r').unwrap_or(line));
+        start = nl + 1;
+    }
+    if start < text.len() {
+        let line = &text[start..];
+        out.push(line.strip_suffix('\r').unwrap_or(line));
+    }
+    out
 }
 
 /// Widget comments (taken from the end of the article region) are found
@@ -424,7 +570,7 @@ fn take_widget_comments(
 
 fn read_comment_section(
     lines: &[Line<'_>],
-    layout: &Layout,
+    layout: &mut Layout,
     comments: &mut Vec<Comment>,
     parents: &mut Vec<Option<usize>>,
     roles: &mut [LineRole],
@@ -491,14 +637,18 @@ fn read_comment_section(
                     0
                 }
             };
-            let (_, rest) = line.bullet().expect("header lines have bullets");
-            let author = split_author_line(rest);
+            let author = std::mem::take(&mut layout.authors[next_header - 1]);
             let index = comments.len();
             let mut metadata = std::collections::BTreeMap::new();
             if let Some(ch) = author.chrome {
                 metadata.insert("chrome".to_string(), ch);
             }
+            // The body lies between this line and the next author line:
+            // reserve that many bytes once instead of growing line by line.
+            let body_end = layout.headers.get(next_header).map_or(lines.len(), |&h| h);
+            let capacity = span_bytes(&lines[i + 1..body_end]);
             comments.push(Comment {
+                text: String::with_capacity(capacity),
                 author: Some(author.name),
                 created_at: author.created_at,
                 score: author.score,
@@ -612,6 +762,9 @@ fn read_comment_section(
     }
     // "Read more »" at the end of a comment: the page cut it.
     for (index, c) in comments.iter_mut().enumerate() {
+        if !ends_with_read_more_word(&c.text) {
+            continue;
+        }
         if let Some(m) = READ_MORE.find(&c.text) {
             if m.start() > 0 && c.text[..m.start()].trim_end().ends_with(['…', '.']) || m.as_str().contains('»') {
                 let cut = c.text[..m.start()].trim_end().len();
@@ -627,6 +780,13 @@ fn read_comment_section(
             }
         }
     }
+}
+
+/// Cheap pre-check before the `READ_MORE` regex: does "more" occur near the end?
+fn ends_with_read_more_word(text: &str) -> bool {
+    let tail_start = text.len().saturating_sub(16);
+    let tail = &text.as_bytes()[tail_start..];
+    tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"))
 }
 
 fn extend_span(c: &mut Comment, line: u64) {

@@ -1,0 +1,39 @@
+//! Reader throughput on generated threads: `cargo bench --bench read`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use threadlens::gen::{write_corpus, GenFormat, GenOptions};
+use threadlens::read::{read_bytes, Format};
+
+fn corpus(format: GenFormat, threads: usize, comments: usize) -> Vec<u8> {
+    let opts = GenOptions { threads, comments_per_thread: comments, ..GenOptions::default() };
+    let mut buf = Vec::new();
+    write_corpus(&opts, format, &mut buf).expect("writing to memory");
+    buf
+}
+
+fn bench_read(c: &mut Criterion) {
+    let mut g = c.benchmark_group("read");
+    g.sample_size(10);
+
+    let text = corpus(GenFormat::Text, 1, 100_000);
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("indented_text_100k_comments", |b| {
+        b.iter(|| {
+            let t = read_bytes(&text, "bench.txt", Format::Text).expect("generated text reads");
+            assert_eq!(t[0].comments.len(), 100_000);
+        })
+    });
+
+    let jsonl = corpus(GenFormat::Jsonl, 100, 1_000);
+    g.throughput(Throughput::Bytes(jsonl.len() as u64));
+    g.bench_function("jsonl_edges_100x1k", |b| {
+        b.iter(|| {
+            let t = read_bytes(&jsonl, "bench.jsonl", Format::Jsonl).expect("generated JSONL reads");
+            assert_eq!(t.len(), 100);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_read);
+criterion_main!(benches);
