@@ -43,7 +43,8 @@ enum Command {
     /// Summarize threads for a moderator: shape, exchanges, escalations,
     /// hostile comments, pushback, participants, diagnostics.
     ///
-    /// One input thread: the report goes to standard output or `-o FILE`.
+    /// One input thread: the report goes to standard output or `-o FILE`
+    /// (an existing directory gets `<thread id>.<ext>` and `corpus.md`).
     /// Several threads (many files, a directory, a multi-thread edge list):
     /// with `-o DIR`, one file per thread (`<thread id>.<ext>`) plus
     /// `corpus.md` (`corpus.json` for `--to json`); without `-o`, Markdown
@@ -321,7 +322,7 @@ fn report_file_name(id: &str, ext: &str, taken: &mut std::collections::BTreeSet<
 }
 
 fn write_reports(reports: &[Report], to: ReportFormat, output: Option<&Path>) -> Result<()> {
-    if reports.len() == 1 {
+    if reports.len() == 1 && !output.is_some_and(Path::is_dir) {
         return write_output(output, |w| write_one(&reports[0], to, w));
     }
     let corpus = report::corpus(reports);

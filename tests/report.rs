@@ -436,3 +436,16 @@ fn cli_edge_and_author_csv() {
     let mut rdr = csv::Reader::from_reader(authors.as_bytes());
     assert_eq!(rdr.records().count(), 5);
 }
+
+#[test]
+fn readme_report_excerpt_is_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("`report` writes a one-screen Markdown summary").expect("README shows the report");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let out = stdout_of(&["report", SEED_001]);
+    for line in block.lines().filter(|l| *l != "…") {
+        assert!(out.lines().any(|o| o == line), "README line not in `report` output: {line:?}");
+    }
+}
