@@ -449,3 +449,73 @@ fn readme_report_excerpt_is_real_output() {
         assert!(out.lines().any(|o| o == line), "README line not in `report` output: {line:?}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Any tree, any names, and findings with arbitrary (even invalid)
+    /// spans and comment indices: every renderer runs without panicking,
+    /// DOT stays balanced, and the HTML tree opens and closes every comment.
+    #[test]
+    fn renderers_never_panic(
+        picks in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<bool>(), 0usize..6), 1..40),
+        spans in proptest::collection::vec((0usize..50, 0usize..200, 0usize..200, proptest::prelude::any::<bool>(), 0usize..9), 0..30),
+    ) {
+        use threadlens::builder::{RawComment, ThreadBuilder};
+        use threadlens::model::{Comment, Source, SourceFormat};
+        let names = ["ann", "bob \"q\" \\", "χρηστος", "🦀}", "", "new\nline"];
+        let cats = [Category::Insult, Category::IdentityAttack, Category::Dehumanizing, Category::Violence,
+            Category::Profanity, Category::EvidenceRequest, Category::Denial, Category::SpeculationCallout,
+            Category::CounterEvidence];
+        let mut b = ThreadBuilder::new(Source { path: "p".into(), thread_id: None, format: SourceFormat::Csv });
+        for (i, (pick, top, name)) in picks.iter().enumerate() {
+            let parent_id = if *top || i == 0 { None } else { Some(format!("x{}", pick.index(i))) };
+            let comment = Comment {
+                id: format!("x{i}"),
+                author: Some(names[*name].to_string()).filter(|n| !n.is_empty()),
+                text: format!("café {} ünïcode <b>&amp;</b> {}", i, names[*name]),
+                ..Comment::default()
+            };
+            b.push(RawComment { comment, parent_id, record: None });
+        }
+        let t = b.build();
+        let n = t.comments.len();
+        let mut an = ThreadAnalysis {
+            hostility: vec![CommentHostility::default(); n],
+            pushback: PushbackAnalysis { comments: vec![CommentPushback::default(); n] },
+        };
+        for (c, start, end, counts, k) in spans {
+            let category = cats[k];
+            let f = Finding { comment: c, category, rule: "r\"<x>".into(), start, end, matched: "m".into(),
+                target: Target::Unknown, severity: 0.5, quoted: false, mention: !counts };
+            if c >= n { continue; }
+            if category.is_pushback() || category == Category::CounterEvidence {
+                let p = &mut an.pushback.comments[c];
+                p.pushback |= category.is_pushback();
+                p.acts.push(category);
+                p.findings.push(f);
+            } else {
+                let h = &mut an.hostility[c];
+                h.hostile |= category.is_hostile() && counts;
+                h.categories.push(category);
+                h.score = 0.5;
+                h.findings.push(f);
+            }
+        }
+        let r = report::build(&t, &an);
+        for (name, f) in renderers() {
+            let out = render(&r, f);
+            if name.ends_with(".dot") {
+                dot_is_balanced(std::str::from_utf8(&out).unwrap());
+            }
+        }
+        let mut page = Vec::new();
+        html::write_html(&r, &html::GraphSvg::Note("n".into()), &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        proptest::prop_assert_eq!(page.matches("<details").count(), n);
+        proptest::prop_assert_eq!(page.matches("</details>").count(), n);
+        let mut csv_out = Vec::new();
+        report::csv::write_edges_csv(std::slice::from_ref(&r), &mut csv_out).unwrap();
+        proptest::prop_assert_eq!(csv::Reader::from_reader(csv_out.as_slice()).records().count(), n);
+    }
+}
