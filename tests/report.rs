@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use threadlens::analysis::hostility::CommentHostility;
-use threadlens::analysis::pushback::{CommentPushback, PushbackAnalysis};
+use threadlens::analysis::pushback::CommentPushback;
 use threadlens::analysis::{Category, Finding, Target, ThreadAnalysis};
 use threadlens::model::Thread;
 use threadlens::read::{read_bytes, Format};
@@ -54,6 +54,15 @@ fn finding(t: &Thread, id: &str, needle: &str, category: Category, severity: f32
     }
 }
 
+/// An analysis with one empty verdict per comment. Built by resizing so it
+/// compiles whatever fields the detector branches add to these types.
+fn empty_analysis(n: usize) -> ThreadAnalysis {
+    let mut an = ThreadAnalysis::default();
+    an.hostility.resize(n, CommentHostility::default());
+    an.pushback.comments.resize(n, CommentPushback::default());
+    an
+}
+
 /// Hand-built findings on seed 001, standing in for the detectors.
 fn flagged_analysis(t: &Thread) -> ThreadAnalysis {
     use Category::*;
@@ -73,10 +82,7 @@ fn flagged_analysis(t: &Thread) -> ThreadAnalysis {
         finding(t, "c66", "there is no evidence", Denial, 0.6, true),
         finding(t, "c65", "After watching this documentary", CounterEvidence, 0.5, true),
     ];
-    let mut an = ThreadAnalysis {
-        hostility: vec![CommentHostility::default(); t.comments.len()],
-        pushback: PushbackAnalysis { comments: vec![CommentPushback::default(); t.comments.len()] },
-    };
+    let mut an = empty_analysis(t.comments.len());
     for f in hostile {
         let h = &mut an.hostility[f.comment];
         if f.counts() && f.category.is_hostile() {
@@ -174,7 +180,8 @@ fn seed001_exchanges_and_escalation() {
     assert_eq!(groups, vec![("insult", 2), ("identity_attack", 2), ("dehumanizing", 2)]);
     // Pushback on the post: others replied (BL with a documentary), the byline author did not.
     let pb = &r.pushback[0];
-    assert_eq!((pb.comment.id.as_str(), pb.target.is_none(), pb.outcome.as_str()), ("c64", true, "others_replied"));
+    assert_eq!((pb.comment.id.as_str(), pb.target.is_none(), pb.outcome.as_str()), ("c64", true, "no_reply"));
+    assert_eq!(pb.support.as_deref(), Some("unsupported"));
     assert_eq!(r.pushback[1].target.as_ref().map(|t| t.id.as_str()), Some("c64"));
     let h = r.chains.authors.authors.iter().find(|a| a.name == "Harold Smith").unwrap();
     assert_eq!((h.comments, h.hostile_comments, h.replies_received, h.hostile_received), (5, 3, 2, 1));
@@ -480,10 +487,7 @@ proptest::proptest! {
         }
         let t = b.build();
         let n = t.comments.len();
-        let mut an = ThreadAnalysis {
-            hostility: vec![CommentHostility::default(); n],
-            pushback: PushbackAnalysis { comments: vec![CommentPushback::default(); n] },
-        };
+        let mut an = empty_analysis(n);
         for (c, start, end, counts, k) in spans {
             let category = cats[k];
             let f = Finding { comment: c, category, rule: "r\"<x>".into(), start, end, matched: "m".into(),

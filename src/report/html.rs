@@ -200,12 +200,13 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
             let target = p.target.as_ref().map_or("the post".to_string(), |t| cref(r, t));
             writeln!(
                 w,
-                "<li>{} [{}] → {target}: {} (support: {}; outcome: {})</li>",
+                "<li>{} [{}] → {target}: {} (claim {}; outcome: {}{})</li>",
                 cref(r, &p.comment),
                 acts.join(", "),
                 quote(&p.claim),
-                html_escape(&p.support),
-                html_escape(&p.outcome)
+                html_escape(p.support.as_deref().unwrap_or("empty")),
+                html_escape(&p.outcome),
+                p.reply.as_ref().map(|c| format!(", {}", cref(r, c))).unwrap_or_default()
             )?;
         }
         writeln!(w, "</ul>")?;

@@ -163,11 +163,12 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
             let target = p.target.as_ref().map_or("the post".to_string(), cref);
             writeln!(
                 w,
-                "- {} [{acts}] {words} → {target}: “{}” (support: {}; outcome: {})",
+                "- {} [{acts}] {words} → {target}: “{}” (claim {}; outcome: {}{})",
                 cref(&p.comment),
                 md_escape(&crate::cli::excerpt(&p.claim, QUOTE_CHARS)),
-                p.support,
-                p.outcome
+                p.support.as_deref().unwrap_or("empty"),
+                p.outcome,
+                p.reply.as_ref().map(|c| format!(", {}", cref(c))).unwrap_or_default()
             )?;
         }
         more(w, r.pushback.len())?;

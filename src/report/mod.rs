@@ -143,14 +143,18 @@ pub struct PushbackEvent {
     pub matched: Vec<String>,
     /// The comment pushed back on; `None` for the post.
     pub target: Option<CommentRef>,
-    /// Excerpt of the claim pushed back on.
+    /// Excerpt of the claim pushed back on: the target comment's text, or
+    /// the post body.
     pub claim: String,
-    /// `link` when the claim carries a URL, `counter_evidence` when it has a
-    /// counter-evidence finding, else `none_found`.
-    pub support: String,
-    /// `answered_with_evidence`, `answered` (the claimant replied),
-    /// `others_replied`, or `no_reply`.
+    /// How the claim is supported: `sourced` (it carries a link) or
+    /// `unsupported`; `None` when the target has no text.
+    pub support: Option<String>,
+    /// What the claimant (the target's author) did next: `evidence_offered`
+    /// (replied with a link or counter-evidence), `restated` (replied
+    /// without), `hostile` (replied with a hostile comment), `no_reply`.
     pub outcome: String,
+    /// The claimant's reply that decided the outcome.
+    pub reply: Option<CommentRef>,
 }
 
 /// A reader diagnostic.
@@ -254,7 +258,7 @@ pub fn build(thread: &Thread, analysis: &ThreadAnalysis) -> Report {
     let n = thread.comments.len();
     let comments: Vec<CommentOut> = (0..n).map(|c| comment_out(thread, analysis, c)).collect();
     let hostile = hostile_groups(thread, &comments);
-    let pushback = pushback_events(thread, analysis, &comments);
+    let pushback = pushback_events(thread, &comments);
 
     let mut active: Vec<&chains::AuthorStats> = chains.authors.authors.iter().collect();
     active.sort_by(|a, b| b.comments.cmp(&a.comments).then_with(|| a.name.cmp(&b.name)));
@@ -441,7 +445,19 @@ fn has_link(text: &str) -> bool {
     text.contains("http://") || text.contains("https://") || text.contains("www.")
 }
 
-fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: &[CommentOut]) -> Vec<PushbackEvent> {
+/// Replies searched below a pushback for the claimant's answer.
+pub const OUTCOME_WALK_MAX: usize = 1000;
+
+/// Does comment `c` offer evidence: a link or a counter-evidence finding?
+fn offers_evidence(thread: &Thread, comments: &[CommentOut], c: usize) -> bool {
+    has_link(&thread.comments[c].text) || comments[c].findings.iter().any(|f| f.category == Category::CounterEvidence)
+}
+
+/// Pushback events from the per-comment verdicts. The target is the
+/// parent (or the post); the outcome is decided by the claimant's first
+/// reply in the pushback's subtree (preorder, at most
+/// [`OUTCOME_WALK_MAX`] comments visited).
+fn pushback_events(thread: &Thread, comments: &[CommentOut]) -> Vec<PushbackEvent> {
     let g = &thread.graph;
     let mut out = Vec::new();
     for c in g.preorder() {
@@ -449,51 +465,50 @@ fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: &[Comme
         if !co.pushback {
             continue;
         }
-        let (target, claim_text, claimant, target_ix) = match g.parent(c) {
-            Node::Comment(p) => (
-                Some(comment_ref(thread, p)),
-                thread.comments[p].text.clone(),
-                thread.comments[p].author.clone(),
-                Some(p),
-            ),
-            Node::Post => (None, thread.post.body(), thread.post.author.clone(), None),
+        let (target, claim_text, claimant) = match g.parent(c) {
+            Node::Comment(p) => {
+                (Some(comment_ref(thread, p)), thread.comments[p].text.as_str(), thread.comments[p].author.as_deref())
+            }
+            Node::Post => {
+                (None, thread.post.paragraphs.first().map_or("", String::as_str), thread.post.author.as_deref())
+            }
         };
-        let support = if has_link(&claim_text) {
-            "link"
-        } else if target_ix.is_some_and(|p| {
-            analysis
-                .pushback
-                .comments
-                .get(p)
-                .is_some_and(|pc| pc.findings.iter().any(|f| f.category == Category::CounterEvidence))
-        }) {
-            "counter_evidence"
+        let support = if claim_text.trim().is_empty() {
+            None
+        } else if has_link(claim_text) {
+            Some("sourced".to_string())
         } else {
-            "none_found"
+            Some("unsupported".to_string())
         };
-        let replies = g.children(Node::Comment(c));
-        let by_claimant: Vec<usize> =
-            replies.iter().copied().filter(|&k| claimant.is_some() && thread.comments[k].author == claimant).collect();
-        let outcome = if by_claimant.iter().any(|&k| {
-            has_link(&thread.comments[k].text)
-                || comments[k].findings.iter().any(|f| f.category == Category::CounterEvidence)
-        }) {
-            "answered_with_evidence"
-        } else if !by_claimant.is_empty() {
-            "answered"
-        } else if !replies.is_empty() {
-            "others_replied"
-        } else {
-            "no_reply"
+        let mut reply = None;
+        let mut stack: Vec<usize> = g.children(Node::Comment(c)).iter().rev().copied().collect();
+        let mut visited = 0;
+        while let Some(k) = stack.pop() {
+            visited += 1;
+            if visited > OUTCOME_WALK_MAX {
+                break;
+            }
+            if claimant.is_some() && thread.comments[k].author.as_deref() == claimant {
+                reply = Some(k);
+                break;
+            }
+            stack.extend(g.children(Node::Comment(k)).iter().rev());
+        }
+        let outcome = match reply {
+            None => "no_reply",
+            Some(k) if comments[k].hostile => "hostile",
+            Some(k) if offers_evidence(thread, comments, k) => "evidence_offered",
+            Some(_) => "restated",
         };
         out.push(PushbackEvent {
             comment: comment_ref(thread, c),
             acts: co.acts.clone(),
             matched: matched_words(co, Category::is_pushback),
             target,
-            claim: crate::cli::excerpt(&claim_text, EXCERPT_CHARS),
-            support: support.into(),
+            claim: crate::cli::excerpt(claim_text, EXCERPT_CHARS),
+            support,
             outcome: outcome.into(),
+            reply: reply.map(|k| comment_ref(thread, k)),
         });
     }
     out
@@ -572,5 +587,61 @@ pub fn corpus(reports: &[Report]) -> Corpus {
             })
             .collect(),
         authors: authors.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::hostility::CommentHostility;
+    use crate::analysis::pushback::CommentPushback;
+    use crate::read::{read_bytes, Format};
+
+    #[test]
+    fn pushback_outcomes() {
+        let csv = "id,parent_id,author,text\n\
+            1,,bob,Rents will fall 10%.\n\
+            2,1,alice,Source?\n\
+            3,2,bob,Here: https://example.org/minutes\n\
+            4,1,carol,That is false.\n\
+            5,4,dave,agree\n\
+            6,5,bob,you idiot\n\
+            7,,erin,The sky is green.\n\
+            8,7,frank,Prove it.\n\
+            9,8,erin,It just is.\n\
+            10,3,gina,No.\n";
+        let t = read_bytes(csv.as_bytes(), "p.csv", Format::Csv).unwrap().remove(0);
+        let mut an = ThreadAnalysis::default();
+        an.hostility.resize(t.comments.len(), CommentHostility::default());
+        an.pushback.comments.resize(t.comments.len(), CommentPushback::default());
+        an.hostility[5].hostile = true;
+        for c in [1, 3, 7, 9] {
+            an.pushback.comments[c].pushback = true;
+            an.pushback.comments[c].acts = vec![Category::Denial];
+        }
+        let r = build(&t, &an);
+        type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
+        let got: Vec<Row> = r
+            .pushback
+            .iter()
+            .map(|p| {
+                (
+                    p.comment.id.as_str(),
+                    p.target.as_ref().map(|t| t.id.as_str()),
+                    p.support.as_deref(),
+                    p.outcome.as_str(),
+                    p.reply.as_ref().map(|c| c.id.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2", Some("1"), Some("unsupported"), "evidence_offered", Some("3")),
+                ("10", Some("3"), Some("sourced"), "no_reply", None),
+                ("4", Some("1"), Some("unsupported"), "hostile", Some("6")),
+                ("8", Some("7"), Some("unsupported"), "restated", Some("9")),
+            ]
+        );
     }
 }
