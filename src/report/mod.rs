@@ -390,14 +390,16 @@ fn comment_out(thread: &Thread, analysis: &ThreadAnalysis, c: usize) -> CommentO
 }
 
 /// The counting findings' matched words, in text order, deduplicated
-/// (case-insensitively), for findings that pass `keep`.
+/// (case-insensitively), for findings that pass `keep`. A finding without
+/// a text span (a model's verdict on the whole comment, whose `matched`
+/// holds its explanation) is listed by its rule id instead.
 fn matched_words(c: &CommentOut, keep: impl Fn(Category) -> bool) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     c.findings
         .iter()
         .filter(|f| f.counts && keep(f.category))
-        .filter(|f| seen.insert(f.matched.to_lowercase()))
-        .map(|f| f.matched.clone())
+        .map(|f| if f.start < f.end { f.matched.clone() } else { f.rule.clone() })
+        .filter(|w| seen.insert(w.to_lowercase()))
         .collect()
 }
 
@@ -619,6 +621,19 @@ mod tests {
             an.pushback.comments[c].pushback = true;
             an.pushback.comments[c].acts = vec![Category::Denial];
         }
+        // A model verdict: no text span, `matched` holds its explanation.
+        an.pushback.comments[1].findings.push(Finding {
+            comment: 1,
+            category: Category::EvidenceRequest,
+            rule: "model_evidence_request".into(),
+            start: 0,
+            end: 0,
+            matched: "p=0.61 w:source (+0.9)".into(),
+            target: crate::analysis::Target::ParentClaim,
+            severity: 0.61,
+            quoted: false,
+            mention: false,
+        });
         let r = build(&t, &an);
         type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
         let got: Vec<Row> = r
@@ -634,6 +649,7 @@ mod tests {
                 )
             })
             .collect();
+        assert_eq!(r.pushback[0].matched, vec!["model_evidence_request"]);
         assert_eq!(
             got,
             vec![
