@@ -523,3 +523,36 @@ proptest::proptest! {
         proptest::prop_assert_eq!(csv::Reader::from_reader(csv_out.as_slice()).records().count(), n);
     }
 }
+
+#[test]
+fn markdown_lists_are_capped() {
+    let t = read_fixture(SMALL_EDGES).remove(0);
+    let mut an = empty_analysis(t.comments.len());
+    let words = ["one", "two", "three", "four", "five"];
+    for (i, c) in t.comments.iter().enumerate().filter(|(_, c)| c.text.len() > 20) {
+        let h = &mut an.hostility[i];
+        h.hostile = true;
+        h.categories = vec![Category::Insult];
+        for (k, w) in words.iter().enumerate() {
+            h.findings.push(Finding {
+                comment: i,
+                category: Category::Insult,
+                rule: "r".into(),
+                start: k,
+                end: k + 1,
+                matched: format!("{w}{}", &c.id),
+                target: Target::Interlocutor,
+                severity: 0.5,
+                quoted: false,
+                mention: false,
+            });
+        }
+    }
+    let r = report::build(&t, &an);
+    let n = r.hostile[0].comments.len();
+    assert_eq!(n, 10);
+    let md = String::from_utf8(render(&r, renderers()[0].1)).unwrap();
+    assert_eq!(md.matches("**one").count(), markdown::PER_CATEGORY_MAX);
+    assert!(md.contains(&format!("- … and {} more (see `--to json`)", n - markdown::PER_CATEGORY_MAX)));
+    assert!(md.contains(", **four2**, …: "), "{md}");
+}

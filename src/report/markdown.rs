@@ -2,8 +2,8 @@
 //!
 //! Sections appear only when they have content, in this order: headline,
 //! escalations, exchanges, hostile comments, pushback, participants, shape,
-//! diagnostics. Lists stop after [`LIST_MAX`] items with a pointer to the
-//! JSON report for the rest.
+//! diagnostics. Lists stop after [`LIST_MAX`] items ([`PER_CATEGORY_MAX`] per
+//! hostility category) with a pointer to the JSON report for the rest.
 
 use std::io::{self, Write};
 
@@ -11,6 +11,12 @@ use crate::report::{CommentRef, Corpus, Report, PARTICIPANT_COLUMNS};
 
 /// Items shown per list before "… and N more".
 pub const LIST_MAX: usize = 5;
+
+/// Comments shown per hostility category (several categories share the screen).
+pub const PER_CATEGORY_MAX: usize = 3;
+
+/// Matched words shown per comment.
+const WORDS_MAX: usize = 4;
 
 /// Characters quoted from a comment.
 const QUOTE_CHARS: usize = 80;
@@ -44,10 +50,23 @@ fn cref(r: &CommentRef) -> String {
 }
 
 fn more<W: Write>(w: &mut W, total: usize) -> io::Result<()> {
-    if total > LIST_MAX {
-        writeln!(w, "- … and {} more (see `--to json`)", total - LIST_MAX)?;
+    more_than(w, total, LIST_MAX)
+}
+
+fn more_than<W: Write>(w: &mut W, total: usize, shown: usize) -> io::Result<()> {
+    if total > shown {
+        writeln!(w, "- … and {} more (see `--to json`)", total - shown)?;
     }
     Ok(())
+}
+
+/// Matched words in bold, at most [`WORDS_MAX`], then "…".
+fn words(matched: &[String]) -> String {
+    let mut out: Vec<String> = matched.iter().take(WORDS_MAX).map(|m| format!("**{}**", md_escape(m))).collect();
+    if matched.len() > WORDS_MAX {
+        out.push("…".into());
+    }
+    out.join(", ")
 }
 
 fn lines_of(r: &Report, comments: &[usize]) -> String {
@@ -142,16 +161,16 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         writeln!(w, "\n## Hostile comments")?;
         for g in &r.hostile {
             writeln!(w, "\n### {} ({})\n", g.category.name(), g.comments.len())?;
-            for f in g.comments.iter().take(LIST_MAX) {
-                let words = f.matched.iter().map(|m| format!("**{}**", md_escape(m))).collect::<Vec<_>>().join(", ");
+            for f in g.comments.iter().take(PER_CATEGORY_MAX) {
                 writeln!(
                     w,
-                    "- {} {words}: “{}”",
+                    "- {} {}: “{}”",
                     cref(&f.comment),
+                    words(&f.matched),
                     md_escape(&crate::cli::excerpt(&f.excerpt, QUOTE_CHARS))
                 )?;
             }
-            more(w, g.comments.len())?;
+            more_than(w, g.comments.len(), PER_CATEGORY_MAX)?;
         }
     }
 
@@ -159,7 +178,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         writeln!(w, "\n## Pushback\n")?;
         for p in r.pushback.iter().take(LIST_MAX) {
             let acts = p.acts.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ");
-            let words = p.matched.iter().map(|m| format!("**{}**", md_escape(m))).collect::<Vec<_>>().join(", ");
+            let words = words(&p.matched);
             let target = p.target.as_ref().map_or("the post".to_string(), cref);
             writeln!(
                 w,
