@@ -4,7 +4,7 @@
 //!
 //! Everything here is computed from the reply tree and, for escalation and
 //! the per-author hostility and pushback counts, from a [`ThreadAnalysis`].
-//! Every walk is a loop over [`ReplyGraph::preorder`] or parent links, so
+//! Every walk is a loop over [`crate::graph::ReplyGraph::preorder`] or parent links, so
 //! a 100,000-level chain costs no stack.
 //!
 //! # Complexity
