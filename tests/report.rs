@@ -556,3 +556,22 @@ fn markdown_lists_are_capped() {
     assert!(md.contains(&format!("- … and {} more (see `--to json`)", n - markdown::PER_CATEGORY_MAX)));
     assert!(md.contains(", **four2**, …: "), "{md}");
 }
+
+#[test]
+fn reddit_thread_exchanges() {
+    let t = read_fixture("fixtures/report/askreddit_conspiracy.csv").remove(0);
+    let r = report::build(&t, &ThreadAnalysis::default());
+    assert_eq!((r.summary.comments, r.summary.participants, r.chains.shape.max_depth), (200, 175, 6));
+    assert_eq!(r.summary.exchanges, 10);
+    let top = r.ranked_exchanges()[0];
+    assert_eq!(top.authors, ["Nottheonlyone92", "InnocuousCyanide"]);
+    let ids: Vec<&str> = top.comments.iter().map(|&c| r.comments[c].id.as_str()).collect();
+    assert_eq!(ids, ["dm96ny7", "dm971em", "dm973k5", "dm974i5", "dm975u3", "dm97c4k"]);
+    // Every exchange alternates two authors along parent links.
+    for e in &r.chains.exchanges {
+        for (k, w) in e.comments.windows(2).enumerate() {
+            assert_eq!(r.comments[w[1]].parent, Some(w[0]));
+            assert_eq!(r.comments[w[0]].author.as_deref(), Some(e.authors[k % 2].as_str()));
+        }
+    }
+}
