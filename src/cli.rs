@@ -50,6 +50,8 @@ enum Command {
     /// `corpus.md` (`corpus.json` for `--to json`); without `-o`, Markdown
     /// reports one after another then the corpus summary, or one JSON
     /// document `{schema_version, corpus, threads}`. HTML needs `-o`.
+    /// An input that cannot be read is named on stderr and skipped; the
+    /// others are still reported, and the exit status is 1.
     Report {
         /// Input files or directories (read recursively, hidden files skipped; `-` for standard input).
         #[arg(required = true)]
@@ -214,8 +216,32 @@ fn dispatch(args: Args) -> Result<()> {
             })
         }
         Command::Report { inputs, to, output, input } => {
-            let threads = read_all(&expand_inputs(&inputs)?, input.format)?;
-            write_reports(&build_reports(&threads), to, output.as_deref())
+            // An unreadable file among many is reported and skipped; the
+            // exit status still says something went wrong.
+            let files = expand_inputs(&inputs)?;
+            let mut threads = Vec::new();
+            let mut errors = Vec::new();
+            for f in &files {
+                match read_all(std::slice::from_ref(f), input.format) {
+                    Ok(ts) => threads.extend(ts),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if threads.is_empty() {
+                if let Some(last) = errors.pop() {
+                    errors.iter().for_each(|e| eprintln!("threadlens: {e}"));
+                    return Err(last);
+                }
+            }
+            errors.iter().for_each(|e| eprintln!("threadlens: {e}"));
+            write_reports(&build_reports(&threads), to, output.as_deref())?;
+            match errors.len() {
+                0 => Ok(()),
+                n => Err(crate::Error::format(format!(
+                    "{n} of {} inputs could not be read (see above); the reports cover the rest",
+                    files.len()
+                ))),
+            }
         }
         Command::Dot { file, graph, input } => {
             let threads = read_all(std::slice::from_ref(&file), input.format)?;

@@ -575,3 +575,23 @@ fn reddit_thread_exchanges() {
         }
     }
 }
+
+#[test]
+fn cli_report_skips_unreadable_inputs() {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report_skip_test");
+    let _ = std::fs::remove_dir_all(&base);
+    let input = base.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::copy(root().join(SEED_001), input.join("a.txt")).unwrap();
+    std::fs::copy(root().join(SMALL_EDGES), input.join("b.csv")).unwrap();
+    std::fs::write(input.join("c.bin"), [0xffu8, 0x00, 0xfe]).unwrap();
+    let out_dir = base.join("out");
+    let out = bin().arg("report").arg(&input).arg("-o").arg(&out_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("c.bin"), "{stderr}");
+    assert!(stderr.contains("1 of 3 inputs could not be read"), "{stderr}");
+    let corpus = std::fs::read_to_string(out_dir.join("corpus.md")).unwrap();
+    assert!(corpus.starts_with("# Corpus summary: 2 threads\n"), "{corpus}");
+    assert!(out_dir.join("a.md").exists() && out_dir.join("p1.md").exists());
+}
