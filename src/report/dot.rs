@@ -17,8 +17,9 @@
 //!
 //! One node per named author (`a0`, `a1`, … in name order). **Edges run
 //! from the author who replies to the author replied to**, labelled with
-//! the number of replies; edges with hostile replies are red and bold and
-//! say how many were hostile.
+//! the number of replies (also the edge `weight`, and a wider pen for more
+//! replies); edges with hostile replies are red and bold and say how many
+//! were hostile.
 //!
 //! # Escaping
 //!
@@ -154,11 +155,11 @@ pub fn write_author_dot<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         if e.hostile > 0 {
             writeln!(
                 w,
-                "  a{from} -> a{to} [label=\"{} ({} hostile)\", color=\"#d00000\", style=bold, penwidth={width:.2}];",
-                e.replies, e.hostile
+                "  a{from} -> a{to} [weight={}, label=\"{} ({} hostile)\", color=\"#d00000\", style=bold, penwidth={width:.2}];",
+                e.replies, e.replies, e.hostile
             )?;
         } else {
-            writeln!(w, "  a{from} -> a{to} [label=\"{}\", penwidth={width:.2}];", e.replies)?;
+            writeln!(w, "  a{from} -> a{to} [weight={0}, label=\"{0}\", penwidth={width:.2}];", e.replies)?;
         }
     }
     writeln!(w, "}}")
