@@ -32,7 +32,7 @@ pub struct Args {
 enum Command {
     /// Print the reply tree as an indented outline; diagnostics go to stderr.
     Tree {
-        /// Input file (`-` for standard input).
+        /// Input file or ConvoKit corpus folder (`-` for standard input).
         file: PathBuf,
         /// Print the thread model (post, comments, diagnostics) as JSON instead.
         #[arg(long)]
@@ -53,7 +53,8 @@ enum Command {
     /// An input that cannot be read is named on stderr and skipped; the
     /// others are still reported, and the exit status is 1.
     Report {
-        /// Input files or directories (read recursively, hidden files skipped; `-` for standard input).
+        /// Input files or directories (walked recursively, hidden files skipped; a ConvoKit
+        /// corpus folder is one input; `-` for standard input).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output format (the input format is `--format`).
@@ -81,7 +82,7 @@ enum Command {
     },
     /// Write one row per comment, for pandas, R or a spreadsheet.
     Export {
-        /// Input files (`-` for standard input).
+        /// Input files or ConvoKit corpus folders (`-` for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// What to write.
@@ -121,6 +122,26 @@ struct InputArgs {
     /// Input format; `auto` looks at the content.
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
+    // Platform formats (issue 6).
+    /// Exit 1 when the reader wrote any diagnostic (skipped or repaired records).
+    #[arg(long)]
+    strict: bool,
+    /// Pushshift: a matching `RS_…` submissions file for post titles and text.
+    #[arg(long, value_name = "FILE")]
+    submissions: Option<PathBuf>,
+    /// WordPress: keep pingbacks and trackbacks as comments.
+    #[arg(long)]
+    include_pingbacks: bool,
+}
+
+impl InputArgs {
+    fn options(&self) -> read::ReadOptions {
+        read::ReadOptions {
+            format: self.format,
+            submissions: self.submissions.clone(),
+            include_pingbacks: self.include_pingbacks,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -129,6 +150,8 @@ enum ExportKind {
     Csv,
     /// The canonical indented layout (the seed format), e.g. to turn an edge list into a page.
     Text,
+    /// A ConvoKit corpus folder (needs `-o DIR`).
+    Convokit,
     /// One row per reply edge: thread_id,child_id,parent_id,child_author,parent_author,hostile,pushback
     EdgesCsv,
     /// One row per author per thread: thread_id,author,comments,replies_received,…
@@ -192,7 +215,7 @@ fn is_broken_pipe(e: &crate::Error) -> bool {
 fn dispatch(args: Args) -> Result<()> {
     match args.command {
         Command::Tree { file, json, input } => {
-            let threads = read_all(std::slice::from_ref(&file), input.format)?;
+            let threads = read_all(std::slice::from_ref(&file), &input)?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             for t in &threads {
@@ -207,13 +230,23 @@ fn dispatch(args: Args) -> Result<()> {
             Ok(())
         }
         Command::Export { files, to, output, input } => {
-            let threads = read_all(&files, input.format)?;
-            write_output(output.as_deref(), |w| match to {
-                ExportKind::Csv => export::write_comments_csv(&threads, w),
-                ExportKind::EdgesCsv => report::csv::write_edges_csv(&build_reports(&threads), w),
-                ExportKind::AuthorsCsv => report::csv::write_authors_csv(&build_reports(&threads), w),
-                ExportKind::Text => threads.iter().try_for_each(|t| export::write_indented(t, &mut *w)),
-            })
+            let threads = read_all(&files, &input)?;
+            match to {
+                ExportKind::Csv => write_output(output.as_deref(), |w| export::write_comments_csv(&threads, w)),
+                ExportKind::Text => write_output(output.as_deref(), |w| {
+                    threads.iter().try_for_each(|t| export::write_indented(t, &mut *w))
+                }),
+                ExportKind::EdgesCsv => {
+                    write_output(output.as_deref(), |w| report::csv::write_edges_csv(&build_reports(&threads), w))
+                }
+                ExportKind::AuthorsCsv => {
+                    write_output(output.as_deref(), |w| report::csv::write_authors_csv(&build_reports(&threads), w))
+                }
+                ExportKind::Convokit => match output {
+                    Some(dir) => read::convokit::write_corpus(&threads, &dir),
+                    None => Err(crate::Error::invalid("--to convokit writes a corpus folder: give it with -o DIR")),
+                },
+            }
         }
         Command::Report { inputs, to, output, input } => {
             // An unreadable file among many is reported and skipped; the
@@ -222,7 +255,7 @@ fn dispatch(args: Args) -> Result<()> {
             let mut threads = Vec::new();
             let mut errors = Vec::new();
             for f in &files {
-                match read_all(std::slice::from_ref(f), input.format) {
+                match read_all(std::slice::from_ref(f), &input) {
                     Ok(ts) => threads.extend(ts),
                     Err(e) => errors.push(e),
                 }
@@ -244,7 +277,7 @@ fn dispatch(args: Args) -> Result<()> {
             }
         }
         Command::Dot { file, graph, input } => {
-            let threads = read_all(std::slice::from_ref(&file), input.format)?;
+            let threads = read_all(std::slice::from_ref(&file), &input)?;
             write_output(None, |w| {
                 for r in build_reports(&threads) {
                     report::dot::write_dot(&r, graph, &mut *w)?;
@@ -269,11 +302,14 @@ fn build_reports(threads: &[Thread]) -> Vec<Report> {
 }
 
 /// Files given, with directories replaced by the regular files under them
-/// (sorted, hidden entries skipped), walked with an explicit stack.
+/// (sorted, hidden entries skipped), walked with an explicit stack. A
+/// directory holding `utterances.jsonl` is a ConvoKit corpus: it stays one
+/// input (and is not walked into).
 fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let is_corpus = |p: &Path| p.join("utterances.jsonl").is_file();
     let mut out = Vec::new();
     for input in inputs {
-        if !input.is_dir() {
+        if !input.is_dir() || is_corpus(input) {
             out.push(input.clone());
             continue;
         }
@@ -286,7 +322,7 @@ fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
                     continue;
                 }
-                if path.is_dir() {
+                if path.is_dir() && !is_corpus(&path) {
                     stack.push(path);
                 } else {
                     found.push(path);
@@ -387,23 +423,77 @@ fn write_reports(reports: &[Report], to: ReportFormat, output: Option<&Path>) ->
     }
 }
 
-/// Read every file, printing each thread's diagnostics to stderr.
-fn read_all(files: &[PathBuf], format: Format) -> Result<Vec<Thread>> {
+/// Read every file, printing each thread's diagnostics and a summary line
+/// per file to stderr; with `--strict`, any diagnostic is an error.
+fn read_all(files: &[PathBuf], input: &InputArgs) -> Result<Vec<Thread>> {
+    let opts = input.options();
     let mut all = Vec::new();
+    let mut diagnostics = 0usize;
     let stderr = io::stderr();
     let mut err = stderr.lock();
     for f in files {
-        for t in read::read_path(f, format)? {
+        let threads = read::read_path_with(f, &opts)?;
+        for t in &threads {
             for d in &t.diagnostics {
                 let _ = match d.line {
                     Some(line) => writeln!(err, "{}:{line}: {}: {}", t.source.path, kind_name(d), d.message),
                     None => writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d.message),
                 };
             }
-            all.push(t);
+            diagnostics += t.diagnostics.len();
         }
+        let _ = writeln!(err, "threadlens: {}: {}", f.display(), summary(&threads));
+        all.extend(threads);
+    }
+    if input.strict && diagnostics > 0 {
+        return Err(crate::Error::invalid(format!("--strict: the input produced {diagnostics} diagnostics")));
     }
     Ok(all)
+}
+
+/// One line saying what was read: threads, comments, stand-ins, and the
+/// records skipped with why.
+pub fn summary(threads: &[Thread]) -> String {
+    use crate::model::{CommentStatus, DiagnosticKind};
+    use std::collections::BTreeMap;
+    let format = threads.first().map_or("-", |t| t.source.format.name());
+    let (mut comments, mut placeholders, mut hidden, mut missing) = (0usize, 0usize, 0u64, 0usize);
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    for t in threads {
+        for c in &t.comments {
+            match c.status {
+                CommentStatus::Placeholder { hidden: h } => {
+                    placeholders += 1;
+                    hidden += h;
+                }
+                CommentStatus::Missing => missing += 1,
+                _ => comments += 1,
+            }
+        }
+        for d in &t.diagnostics {
+            let why = match d.kind {
+                DiagnosticKind::MalformedRecord => "malformed".to_string(),
+                DiagnosticKind::SkippedRecord => d.message.split(':').next().unwrap_or("skipped").trim().to_string(),
+                _ => continue,
+            };
+            *skipped.entry(why).or_default() += 1;
+        }
+    }
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    let mut line = format!("{format}: {}, {} read", plural(threads.len(), "thread"), plural(comments, "comment"));
+    if placeholders > 0 {
+        line.push_str(&format!(", {} hiding {hidden} comments", plural(placeholders, "placeholder")));
+    }
+    if missing > 0 {
+        line.push_str(&format!(", {}", plural(missing, "missing parent")));
+    }
+    let total: usize = skipped.values().sum();
+    line.push_str(&format!(", {} skipped", plural(total, "record")));
+    if total > 0 {
+        let why: Vec<String> = skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        line.push_str(&format!(" ({})", why.join(", ")));
+    }
+    line
 }
 
 fn kind_name(d: &crate::model::Diagnostic) -> String {
@@ -420,6 +510,16 @@ where
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
+            write(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+        // Devices, pipes and the like (`-o /dev/null`, `-o /dev/stdout`) are
+        // written directly: renaming over them would replace the device.
+        Some(p) if p.exists() && !std::fs::metadata(p).is_ok_and(|m| m.is_file()) => {
+            let file =
+                std::fs::OpenOptions::new().write(true).open(p).map_err(|e| crate::Error::from(e).with_path(p))?;
+            let mut out = io::BufWriter::new(file);
             write(&mut out)?;
             out.flush()?;
             Ok(())

@@ -80,3 +80,12 @@ fn help_teaches() {
     assert!(help.contains("tree"));
     assert!(help.contains("export"));
 }
+
+#[test]
+fn output_to_a_device_writes_through_it() {
+    // `-o /dev/null` must not replace the device with a regular file.
+    let out = threadlens(&["export", seed("001").to_str().unwrap(), "-o", "/dev/null"]);
+    assert!(out.status.success());
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null is still a device");
+}

@@ -9,8 +9,23 @@ pub mod article;
 pub mod edgelist;
 pub mod text;
 
+// Platform formats (issue 6).
+pub mod compress;
+pub mod convokit;
+pub mod disqus;
+pub(crate) mod fields;
+pub(crate) mod group;
+pub mod hackernews;
+pub mod html;
+pub mod mbox;
+pub mod pushshift;
+pub mod reddit;
+pub mod wordpress;
+pub(crate) mod xml;
+pub mod youtube;
+
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{decode_text, Error, ErrorKind, Result};
 use crate::model::{Source, SourceFormat, Thread};
@@ -26,29 +41,161 @@ pub enum Format {
     Csv,
     /// JSON Lines edge list.
     Jsonl,
+    // Platform formats (issue 6).
+    /// Reddit API thread JSON (`/comments/<id>`).
+    Reddit,
+    /// Pushshift / Arctic Shift NDJSON dump (`.zst` / `.gz` read as is).
+    Pushshift,
+    /// Hacker News items (official API, array or NDJSON) or Algolia tree.
+    Hn,
+    /// yt-dlp `info.json` with comments.
+    Youtube,
+    /// Disqus export XML.
+    Disqus,
+    /// WordPress WXR export.
+    Wordpress,
+    /// Unix mbox mailing-list archive.
+    Mbox,
+    /// ConvoKit corpus folder (or its `utterances.jsonl`).
+    Convokit,
+}
+
+/// Reading options beyond the format (platform formats, issue 6).
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// The `--format` choice.
+    pub format: Format,
+    /// A Pushshift `RS_…` submissions file supplying post titles and text.
+    pub submissions: Option<PathBuf>,
+    /// Keep WordPress pingbacks and trackbacks as comments.
+    pub include_pingbacks: bool,
+}
+
+impl ReadOptions {
+    /// Options with just a format.
+    pub fn new(format: Format) -> ReadOptions {
+        ReadOptions { format, submissions: None, include_pingbacks: false }
+    }
 }
 
 /// Read every thread in `path` (`-` for standard input).
 pub fn read_path(path: &Path, format: Format) -> Result<Vec<Thread>> {
+    read_path_with(path, &ReadOptions::new(format))
+}
+
+/// Read every thread in `path` with options: a directory is read as a
+/// ConvoKit corpus; `.gz` / `.zst` files are decompressed.
+pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<Vec<Thread>> {
     let name = path.to_string_lossy().into_owned();
-    let bytes = if name == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::from(e).with_path("-"))?;
-        buf
+    if name != "-" && path.is_dir() {
+        if !matches!(opts.format, Format::Auto | Format::Convokit) {
+            return Err(
+                Error::format(format!("is a directory; --format {:?} reads files", opts.format)).with_path(path)
+            );
+        }
+        if !path.join("utterances.jsonl").is_file() {
+            return Err(Error::new(ErrorKind::UnknownFormat(
+                "a directory is read as a ConvoKit corpus, but it has no utterances.jsonl".into(),
+            ))
+            .with_path(path));
+        }
+        return convokit::read_dir(path);
+    }
+    // A corpus's utterances.jsonl named directly: read the folder, so
+    // conversations.json (titles, conversation metadata) is used too.
+    if path.file_name().is_some_and(|f| f == "utterances.jsonl")
+        && matches!(opts.format, Format::Auto | Format::Convokit)
+    {
+        if let Some(dir) = path.parent().filter(|d| d.join("utterances.jsonl").is_file()) {
+            return convokit::read_dir(dir);
+        }
+    }
+    // Decompress as a stream; a Pushshift dump is then read line by line
+    // instead of being held in memory whole.
+    let input: Box<dyn Read> = if name == "-" {
+        Box::new(std::io::stdin())
     } else {
-        std::fs::read(path).map_err(|e| Error::from(e).with_path(path))?
+        Box::new(std::fs::File::open(path).map_err(|e| Error::from(e).with_path(path))?)
     };
-    read_bytes(&bytes, &name, format)
+    let read_err = |e: std::io::Error| Error::format(format!("cannot read: {e}")).with_path(path);
+    let mut reader = compress::reader(input).map_err(read_err)?;
+    let mut head = Vec::new();
+    reader.by_ref().take(STREAM_SNIFF_BYTES).read_to_end(&mut head).map_err(read_err)?;
+    let stream = match opts.format {
+        Format::Pushshift => true,
+        Format::Auto => sniff_head(&head, &name) == Some(Format::Pushshift),
+        _ => false,
+    };
+    if stream {
+        let subs = read_submissions(opts)?;
+        let subs = subs.as_ref().map(|(t, p)| (t.as_str(), p.as_str()));
+        return pushshift::read_pushshift_stream(std::io::Cursor::new(head).chain(reader), &name, subs);
+    }
+    reader.read_to_end(&mut head).map_err(read_err)?;
+    read_bytes_with(&head, &name, opts)
+}
+
+/// How much decompressed input is looked at before choosing to stream.
+const STREAM_SNIFF_BYTES: u64 = 1 << 16;
+
+/// Detect the format from the first complete lines of a stream's head.
+fn sniff_head(head: &[u8], name: &str) -> Option<Format> {
+    let upto = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+    let prefix = &head[..upto];
+    let text = match std::str::from_utf8(prefix) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()?,
+    };
+    detect(text.trim_start_matches('\u{feff}'), compress::strip_extension(name)).ok()
+}
+
+/// The `--submissions` file, decompressed, with its name.
+fn read_submissions(opts: &ReadOptions) -> Result<Option<(String, String)>> {
+    let Some(p) = &opts.submissions else { return Ok(None) };
+    let raw = std::fs::read(p).map_err(|e| Error::from(e).with_path(p))?;
+    let raw = compress::decompress(&raw, &p.to_string_lossy())?.into_owned();
+    let text = String::from_utf8(raw).map_err(|_| Error::new(ErrorKind::NotUtf8).with_path(p))?;
+    Ok(Some((text, p.to_string_lossy().into_owned())))
 }
 
 /// Read every thread in `bytes`, naming the input `name` in errors.
 pub fn read_bytes(bytes: &[u8], name: &str, format: Format) -> Result<Vec<Thread>> {
-    let text = decode_text(bytes).map_err(|e| e.with_path(name))?;
-    let format = match format {
-        Format::Auto => detect(text, name).map_err(|e| e.with_path(name))?,
+    read_bytes_with(bytes, name, &ReadOptions::new(format))
+}
+
+/// Read every thread in `bytes` with options (gzip / zstd decompressed first).
+pub fn read_bytes_with(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<Vec<Thread>> {
+    let bytes = compress::decompress(bytes, name)?;
+    let hint = compress::strip_extension(name);
+    // Mail archives are often not UTF-8 throughout; read them lossily.
+    let lossy;
+    let text = match decode_text(&bytes) {
+        Ok(t) => t,
+        Err(e)
+            if matches!(e.kind(), ErrorKind::NotUtf8)
+                && (opts.format == Format::Mbox || (opts.format == Format::Auto && bytes.starts_with(b"From "))) =>
+        {
+            lossy = String::from_utf8_lossy(&bytes).into_owned();
+            lossy.as_str()
+        }
+        Err(e) => return Err(e.with_path(name)),
+    };
+    let format = match opts.format {
+        Format::Auto => detect(text, hint).map_err(|e| e.with_path(name))?,
         f => f,
     };
     match format {
+        Format::Reddit => reddit::read_reddit(text, name),
+        Format::Pushshift => {
+            let subs = read_submissions(opts)?;
+            pushshift::read_pushshift(text, name, subs.as_ref().map(|(t, p)| (t.as_str(), p.as_str())))
+        }
+        Format::Hn => hackernews::read_hn(text, name),
+        Format::Youtube => youtube::read_youtube(text, name),
+        Format::Disqus => disqus::read_disqus(text, name),
+        Format::Wordpress => wordpress::read_wordpress(text, name, opts.include_pingbacks),
+        Format::Mbox => mbox::read_mbox(text, name),
+        Format::Convokit => convokit::read_utterances(text, name, None),
         Format::Text | Format::Auto => {
             let source = Source { path: name.to_string(), thread_id: None, format: SourceFormat::Text };
             Ok(vec![text::read_text(text, source)])
@@ -62,6 +209,9 @@ pub fn read_bytes(bytes: &[u8], name: &str, format: Format) -> Result<Vec<Thread
 pub fn detect(text: &str, name: &str) -> Result<Format> {
     let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     let ext = Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if let Some(f) = detect_platform(text, first)? {
+        return Ok(f);
+    }
     if first.starts_with('{') {
         if serde_json::from_str::<serde_json::Value>(first).is_ok() {
             return Ok(Format::Jsonl);
@@ -74,6 +224,110 @@ pub fn detect(text: &str, name: &str) -> Result<Format> {
         return Ok(Format::Csv);
     }
     Ok(Format::Text)
+}
+
+/// Content sniffing for the platform formats: `None` when the input is
+/// none of them (the generic formats decide then).
+fn detect_platform(text: &str, first: &str) -> Result<Option<Format>> {
+    use serde_json::Value;
+    let ambiguous = |what: &str| Err(Error::new(ErrorKind::UnknownFormat(format!("{what}; pass --format"))));
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('<') {
+        let head: String = trimmed.chars().take(4096).collect();
+        let root = xml_root(&head);
+        return match root.as_deref() {
+            Some("disqus") => Ok(Some(Format::Disqus)),
+            Some("rss") if head.contains("xmlns:wp=") || head.contains("<wp:") => Ok(Some(Format::Wordpress)),
+            // HTML pages (saved browser pages) are the text reader's.
+            Some(r) if r.eq_ignore_ascii_case("html") || !trimmed.starts_with("<?xml") => Ok(None),
+            Some(other) => ambiguous(&format!(
+                "XML with root <{other}> is neither a Disqus export (<disqus>) nor WordPress WXR (<rss> with wp: namespace)"
+            )),
+            None => Ok(None),
+        };
+    }
+    if first.starts_with("From ") {
+        let header_lines = text.lines().skip(1).take(40).take_while(|l| !l.trim().is_empty());
+        let headers = header_lines
+            .filter(|l| {
+                let l = l.to_ascii_lowercase();
+                ["message-id:", "from:", "subject:", "date:", "in-reply-to:", "references:"]
+                    .iter()
+                    .any(|h| l.starts_with(h))
+            })
+            .count();
+        if headers >= 2 {
+            return Ok(Some(Format::Mbox));
+        }
+        return Ok(None);
+    }
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return Ok(None);
+    }
+    // The first line when it is a whole JSON value (NDJSON, one-line
+    // info.json), else the whole text (pretty-printed documents).
+    let value: Value = match serde_json::from_str(first) {
+        Ok(v) => v,
+        Err(_) => match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(_) => return Ok(None),
+        },
+    };
+    let sample = match &value {
+        Value::Array(items) => {
+            let is_listing = |v: &Value| v.get("kind").and_then(Value::as_str) == Some("Listing");
+            if items.len() == 2 && items.iter().all(is_listing) {
+                return Ok(Some(Format::Reddit));
+            }
+            match items.first() {
+                Some(v @ Value::Object(_)) => v,
+                _ => return Ok(None),
+            }
+        }
+        v @ Value::Object(_) => v,
+        _ => return Ok(None),
+    };
+    let has = |k: &str| sample.get(k).is_some();
+    let mut found = Vec::new();
+    if has("link_id") && has("body") {
+        found.push(Format::Pushshift);
+    }
+    if (has("by") && (has("kids") || has("type"))) || (has("children") && has("story_id")) {
+        found.push(Format::Hn);
+    }
+    if sample.get("comments").is_some_and(Value::is_array) && (has("extractor") || has("webpage_url")) {
+        found.push(Format::Youtube);
+    }
+    if has("id")
+        && (has("speaker") || has("user"))
+        && (has("conversation_id") || has("root"))
+        && has("reply_to") | has("reply-to")
+    {
+        found.push(Format::Convokit);
+    }
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => ambiguous(&format!("the JSON records fit several formats ({many:?})")),
+    }
+}
+
+/// The name of the first element of an XML text (after the declaration,
+/// comments and doctype).
+fn xml_root(head: &str) -> Option<String> {
+    let mut rest = head;
+    loop {
+        let open = rest.find('<')?;
+        rest = &rest[open + 1..];
+        if rest.starts_with('?') || rest.starts_with('!') {
+            let close = if rest.starts_with("!--") { rest.find("-->")? + 3 } else { rest.find('>')? + 1 };
+            rest = &rest[close..];
+            continue;
+        }
+        let name: String =
+            rest.chars().take_while(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '-' | '.')).collect();
+        return (!name.is_empty()).then_some(name);
+    }
 }
 
 fn looks_like_csv_header(line: &str) -> bool {
