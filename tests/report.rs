@@ -595,3 +595,14 @@ fn cli_report_skips_unreadable_inputs() {
     assert!(corpus.starts_with("# Corpus summary: 2 threads\n"), "{corpus}");
     assert!(out_dir.join("a.md").exists() && out_dir.join("p1.md").exists());
 }
+
+#[test]
+fn cli_report_keeps_convokit_folders_whole() {
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report_convokit_test");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = bin().args(["report", "fixtures/formats/convokit", "-o"]).arg(&out_dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let corpus = std::fs::read_to_string(out_dir.join("corpus.md")).unwrap();
+    // The corpus folder is read as one ConvoKit input (2 conversations), not file by file.
+    assert!(corpus.starts_with("# Corpus summary: 2 threads\n"), "{corpus}");
+}
