@@ -2,8 +2,9 @@
 //!
 //! Sections appear only when they have content, in this order: headline,
 //! escalations, exchanges, hostile comments, pushback, participants, shape,
-//! diagnostics. Lists stop after [`LIST_MAX`] items ([`PER_CATEGORY_MAX`] per
-//! hostility category) with a pointer to the JSON report for the rest.
+//! diagnostics. Lists stop after [`LIST_MAX`] items with a pointer to the
+//! JSON report for the rest; hostile comments take one line per category
+//! naming the top [`PER_CATEGORY_MAX`] with their matched words.
 
 use std::io::{self, Write};
 
@@ -12,8 +13,11 @@ use crate::report::{CommentRef, Corpus, Report, PARTICIPANT_COLUMNS};
 /// Items shown per list before "… and N more".
 pub const LIST_MAX: usize = 5;
 
-/// Comments shown per hostility category (several categories share the screen).
+/// Comments named per hostility category (one line per category).
 pub const PER_CATEGORY_MAX: usize = 3;
+
+/// Rows of the participants table (most hostile first, then most active).
+const PARTICIPANTS_MAX: usize = 7;
 
 /// Matched words shown per comment.
 const WORDS_MAX: usize = 4;
@@ -50,12 +54,8 @@ fn cref(r: &CommentRef) -> String {
 }
 
 fn more<W: Write>(w: &mut W, total: usize) -> io::Result<()> {
-    more_than(w, total, LIST_MAX)
-}
-
-fn more_than<W: Write>(w: &mut W, total: usize, shown: usize) -> io::Result<()> {
-    if total > shown {
-        writeln!(w, "- … and {} more (see `--to json`)", total - shown)?;
+    if total > LIST_MAX {
+        writeln!(w, "- … and {} more (see `--to json`)", total - LIST_MAX)?;
     }
     Ok(())
 }
@@ -158,19 +158,18 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     }
 
     if !r.hostile.is_empty() {
-        writeln!(w, "\n## Hostile comments")?;
+        // One line per category: the top comments and the words that fired.
+        writeln!(w, "\n## Hostile comments\n")?;
         for g in &r.hostile {
-            writeln!(w, "\n### {} ({})\n", g.category.name(), g.comments.len())?;
-            for f in g.comments.iter().take(PER_CATEGORY_MAX) {
-                writeln!(
-                    w,
-                    "- {} {}: “{}”",
-                    cref(&f.comment),
-                    words(&f.matched),
-                    md_escape(&crate::cli::excerpt(&f.excerpt, QUOTE_CHARS))
-                )?;
-            }
-            more_than(w, g.comments.len(), PER_CATEGORY_MAX)?;
+            let top: Vec<String> = g
+                .comments
+                .iter()
+                .take(PER_CATEGORY_MAX)
+                .map(|f| format!("{} {}", cref(&f.comment), words(&f.matched)))
+                .collect();
+            let rest = g.comments.len().saturating_sub(PER_CATEGORY_MAX);
+            let rest = if rest > 0 { format!("; … and {rest} more") } else { String::new() };
+            writeln!(w, "- **{}** ({}): {}{rest}", g.category.name(), g.comments.len(), top.join("; "))?;
         }
     }
 
@@ -197,7 +196,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         writeln!(w, "\n## Participants\n")?;
         writeln!(w, "| {} |", PARTICIPANT_COLUMNS.join(" | "))?;
         writeln!(w, "|---|---:|---:|---:|---:|---:|")?;
-        for row in r.participant_rows() {
+        for row in r.participant_rows().into_iter().take(PARTICIPANTS_MAX) {
             let cells: Vec<String> = row.iter().map(|c| md_escape(c)).collect();
             writeln!(w, "| {} |", cells.join(" | "))?;
         }
