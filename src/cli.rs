@@ -6,18 +6,22 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::analysis;
 use crate::error::Result;
 use crate::export;
 use crate::gen::{write_corpus, GenFormat, GenOptions};
 use crate::model::Thread;
 use crate::read::{self, Format};
+use crate::report::dot::GraphKind;
+use crate::report::html::GraphSvg;
+use crate::report::{self, Report};
 
 /// Read comment threads (scraped pages, browser dumps, edge lists) into
 /// reply trees and report what happened in them.
 #[derive(Debug, Parser)]
 #[command(name = "threadlens", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  threadlens tree fixtures/seeds/001_1ff2f1cad038d70a.txt\n  threadlens export thread.txt --to csv -o comments.csv\n  cat edges.jsonl | threadlens tree - --format jsonl"
+    after_help = "Examples:\n  threadlens report fixtures/seeds/001_1ff2f1cad038d70a.txt\n  threadlens report fixtures/seeds/ --to html -o reports/\n  threadlens dot thread.txt --graph authors | dot -Tsvg > authors.svg\n  threadlens tree fixtures/seeds/001_1ff2f1cad038d70a.txt\n  threadlens export thread.txt --to csv -o comments.csv\n  cat edges.jsonl | threadlens tree - --format jsonl"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -33,6 +37,46 @@ enum Command {
         /// Print the thread model (post, comments, diagnostics) as JSON instead.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Summarize threads for a moderator: shape, exchanges, escalations,
+    /// hostile comments, pushback, participants, diagnostics.
+    ///
+    /// One input thread: the report goes to standard output or `-o FILE`
+    /// (an existing directory gets `<thread id>.<ext>` and `corpus.md`).
+    /// Several threads (many files, a directory, a multi-thread edge list):
+    /// with `-o DIR`, one file per thread (`<thread id>.<ext>`) plus
+    /// `corpus.md` (`corpus.json` for `--to json`); without `-o`, Markdown
+    /// reports one after another then the corpus summary, or one JSON
+    /// document `{schema_version, corpus, threads}`. HTML needs `-o`.
+    /// An input that cannot be read is named on stderr and skipped; the
+    /// others are still reported, and the exit status is 1.
+    Report {
+        /// Input files or directories (walked recursively, hidden files skipped; a ConvoKit
+        /// corpus folder is one input; `-` for standard input).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output format (the input format is `--format`).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        to: ReportFormat,
+        /// Output file (one thread) or directory (several threads).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Write a Graphviz DOT graph of one thread to standard output.
+    ///
+    /// `replies`: node per comment, edges parent -> reply, colored by
+    /// hostility category, pushback as blue hexagons. `authors`: node per
+    /// author, edges replier -> replied-to with reply counts, hostile replies red.
+    Dot {
+        /// Input file (`-` for standard input).
+        file: PathBuf,
+        /// Which graph to draw.
+        #[arg(long, value_enum, default_value_t = GraphKind::Replies)]
+        graph: GraphKind,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -165,6 +209,31 @@ enum ExportKind {
     Text,
     /// A ConvoKit corpus folder (needs `-o DIR`).
     Convokit,
+    /// One row per reply edge: thread_id,child_id,parent_id,child_author,parent_author,hostile,pushback
+    EdgesCsv,
+    /// One row per author per thread: thread_id,author,comments,replies_received,…
+    AuthorsCsv,
+}
+
+/// The `report --to` choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Markdown, one screen per thread.
+    Md,
+    /// JSON, schema in docs/report-schema.md.
+    Json,
+    /// One self-contained HTML file per thread.
+    Html,
+}
+
+impl ReportFormat {
+    fn ext(self) -> &'static str {
+        match self {
+            ReportFormat::Md => "md",
+            ReportFormat::Json => "json",
+            ReportFormat::Html => "html",
+        }
+    }
 }
 
 /// Run the command line and return the process exit code.
@@ -224,6 +293,12 @@ fn dispatch(args: Args) -> Result<()> {
                 ExportKind::Text => write_output(output.as_deref(), |w| {
                     threads.iter().try_for_each(|t| export::write_indented(t, &mut *w))
                 }),
+                ExportKind::EdgesCsv => {
+                    write_output(output.as_deref(), |w| report::csv::write_edges_csv(&build_reports(&threads), w))
+                }
+                ExportKind::AuthorsCsv => {
+                    write_output(output.as_deref(), |w| report::csv::write_authors_csv(&build_reports(&threads), w))
+                }
                 ExportKind::Convokit => match output {
                     Some(dir) => read::convokit::write_corpus(&threads, &dir),
                     None => Err(crate::Error::invalid("--to convokit writes a corpus folder: give it with -o DIR")),
@@ -240,6 +315,43 @@ fn dispatch(args: Args) -> Result<()> {
                 stats.threads, stats.records, stats.skipped, stats.regrouped
             );
             Ok(())
+        }
+        Command::Report { inputs, to, output, input } => {
+            // An unreadable file among many is reported and skipped; the
+            // exit status still says something went wrong.
+            let files = expand_inputs(&inputs)?;
+            let mut threads = Vec::new();
+            let mut errors = Vec::new();
+            for f in &files {
+                match read_all(std::slice::from_ref(f), &input) {
+                    Ok(ts) => threads.extend(ts),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if threads.is_empty() {
+                if let Some(last) = errors.pop() {
+                    errors.iter().for_each(|e| eprintln!("threadlens: {e}"));
+                    return Err(last);
+                }
+            }
+            errors.iter().for_each(|e| eprintln!("threadlens: {e}"));
+            write_reports(&build_reports(&threads), to, output.as_deref())?;
+            match errors.len() {
+                0 => Ok(()),
+                n => Err(crate::Error::format(format!(
+                    "{n} of {} inputs could not be read (see above); the reports cover the rest",
+                    files.len()
+                ))),
+            }
+        }
+        Command::Dot { file, graph, input } => {
+            let threads = read_all(std::slice::from_ref(&file), &input)?;
+            write_output(None, |w| {
+                for r in build_reports(&threads) {
+                    report::dot::write_dot(&r, graph, &mut *w)?;
+                }
+                Ok(())
+            })
         }
         Command::Gen(g) => {
             let opts = GenOptions {
@@ -307,6 +419,75 @@ fn write_pushback_flags(threads: &[Thread], json: bool, w: &mut dyn Write) -> Re
     Ok(())
 }
 
+fn build_reports(threads: &[Thread]) -> Vec<Report> {
+    threads.iter().map(|t| report::build(t, &analysis::analyze(t))).collect()
+}
+
+/// Files given, with directories replaced by the regular files under them
+/// (sorted, hidden entries skipped), walked with an explicit stack. A
+/// directory holding `utterances.jsonl` is a ConvoKit corpus: it stays one
+/// input (and is not walked into).
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let is_corpus = |p: &Path| p.join("utterances.jsonl").is_file();
+    let mut out = Vec::new();
+    for input in inputs {
+        if !input.is_dir() || is_corpus(input) {
+            out.push(input.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![input.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| crate::Error::from(e).with_path(&dir))?;
+            for entry in entries {
+                let path = entry.map_err(|e| crate::Error::from(e).with_path(&dir))?.path();
+                if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+                    continue;
+                }
+                if path.is_dir() && !is_corpus(&path) {
+                    stack.push(path);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Largest thread whose HTML report embeds a Graphviz rendering.
+const HTML_GRAPH_MAX: usize = 1500;
+
+fn html_graph(r: &Report) -> GraphSvg {
+    if r.comments.len() > HTML_GRAPH_MAX {
+        return GraphSvg::Note(format!(
+            "The reply graph is not drawn for threads over {HTML_GRAPH_MAX} comments; run `threadlens dot` on the input."
+        ));
+    }
+    let mut dot = Vec::new();
+    if report::dot::write_reply_dot(r, &mut dot).is_err() {
+        return GraphSvg::Note("The reply graph could not be written.".into());
+    }
+    match report::dot::render_svg(&String::from_utf8_lossy(&dot)) {
+        Ok(Some(svg)) => GraphSvg::Svg(svg),
+        Ok(None) => GraphSvg::Note(
+            "Graphviz (`dot`) is not on PATH, so the reply graph is not drawn here. Install graphviz, or run `threadlens dot FILE | dot -Tsvg`.".into(),
+        ),
+        Err(e) => GraphSvg::Note(format!("Graphviz failed: {e}")),
+    }
+}
+
+fn write_one(r: &Report, to: ReportFormat, w: &mut dyn Write) -> Result<()> {
+    match to {
+        ReportFormat::Md => report::markdown::write_markdown(r, w)?,
+        ReportFormat::Json => report::json::write_json(r, w)?,
+        ReportFormat::Html => report::html::write_html(r, &html_graph(r), w)?,
+    }
+    Ok(())
+}
+
 /// `eval --task pushback`.
 fn eval_pushback(path: &Path, key: &Path, json: bool, misses: usize, format: Format) -> Result<()> {
     let threads = read::read_path(path, format)?;
@@ -346,6 +527,63 @@ fn train_pushback(path: &Path, key: &Path, output: Option<&Path>, format: Format
         report.threads
     );
     write_output(output, |w| Ok(model.write(&header, w)?))
+}
+
+/// File name for a thread's report: the id with anything but letters,
+/// digits, `-`, `_` and `.` replaced, made unique.
+fn report_file_name(id: &str, ext: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let mut stem: String =
+        id.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    if stem.is_empty() || stem.starts_with('.') || stem == "corpus" {
+        stem = format!("thread_{stem}");
+    }
+    let mut name = format!("{stem}.{ext}");
+    let mut k = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{stem}-{k}.{ext}");
+        k += 1;
+    }
+    name
+}
+
+fn write_reports(reports: &[Report], to: ReportFormat, output: Option<&Path>) -> Result<()> {
+    if reports.len() == 1 && !output.is_some_and(Path::is_dir) {
+        return write_output(output, |w| write_one(&reports[0], to, w));
+    }
+    let corpus = report::corpus(reports);
+    match output {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| crate::Error::from(e).with_path(dir))?;
+            let mut taken = std::collections::BTreeSet::new();
+            for r in reports {
+                let path = dir.join(report_file_name(&r.thread.id, to.ext(), &mut taken));
+                write_output(Some(&path), |w| write_one(r, to, w))?;
+            }
+            match to {
+                ReportFormat::Json => write_output(Some(&dir.join("corpus.json")), |w| {
+                    Ok(report::json::write_corpus_summary_json(&corpus, w)?)
+                }),
+                _ => write_output(Some(&dir.join("corpus.md")), |w| {
+                    Ok(report::markdown::write_corpus_markdown(&corpus, w)?)
+                }),
+            }
+        }
+        None => match to {
+            ReportFormat::Md => write_output(None, |w| {
+                for r in reports {
+                    report::markdown::write_markdown(r, &mut *w)?;
+                    writeln!(w, "\n---\n")?;
+                }
+                Ok(report::markdown::write_corpus_markdown(&corpus, w)?)
+            }),
+            ReportFormat::Json => write_output(None, |w| Ok(report::json::write_corpus_json(&corpus, reports, w)?)),
+            ReportFormat::Html => Err(crate::Error::format(format!(
+                "{} threads make {} HTML files: pass -o DIR",
+                reports.len(),
+                reports.len()
+            ))),
+        },
+    }
 }
 
 /// Read every file, printing each thread's diagnostics and a summary line

@@ -62,7 +62,7 @@ pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
     Ok(())
 }
 
-fn csv_err(e: csv::Error) -> crate::Error {
+pub(crate) fn csv_err(e: csv::Error) -> crate::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => io.into(),
         other => crate::Error::format(format!("CSV output: {other:?}")),

@@ -33,6 +33,7 @@ pub mod gen;
 pub mod graph;
 pub mod model;
 pub mod read;
+pub mod report;
 pub mod stream;
 
 pub use error::{Error, Result};

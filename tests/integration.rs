@@ -8,5 +8,6 @@ mod cli;
 mod edgelist;
 mod line_accounting;
 mod properties;
+mod report;
 mod seeds;
 mod snapshots;

@@ -11,15 +11,7 @@ fn check(name: &str, args: &[&str]) {
     got.extend_from_slice(b"--- stderr ---\n");
     got.extend_from_slice(&out.stderr);
     let got = String::from_utf8(got).unwrap().replace(env!("CARGO_MANIFEST_DIR"), "<root>");
-    let path = fixture(&format!("expected/{name}"));
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing snapshot {}; run with UPDATE_SNAPSHOTS=1", path.display()));
-    assert!(got == want, "{name} differs from {}; rerun with UPDATE_SNAPSHOTS=1 and review the diff", path.display());
+    crate::util::check_expected(name, got.as_bytes());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! Every finding names the rule that fired, the exact text it matched and
 //! its byte span in the comment body, so a moderator can audit it.
 
+pub mod chains;
 pub mod claims;
 pub mod hostility;
 pub mod pushback;

@@ -55,3 +55,29 @@ pub fn outline(t: &Thread) -> Vec<String> {
         })
         .collect()
 }
+
+/// Compare `got` with the expected file `fixtures/expected/<name>`, or
+/// rewrite it when `UPDATE_SNAPSHOTS` is set. Panics with the first
+/// differing line.
+pub fn check_expected(name: &str, got: &[u8]) {
+    let path = fixture(&format!("expected/{name}"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with UPDATE_SNAPSHOTS=1", path.display()));
+    if want != got {
+        let (w, g) = (String::from_utf8_lossy(&want), String::from_utf8_lossy(got));
+        let line =
+            w.lines().zip(g.lines()).position(|(x, y)| x != y).unwrap_or(w.lines().count().min(g.lines().count()));
+        panic!(
+            "{name} differs from {} at line {}:\n  expected: {:?}\n  actual:   {:?}\nrerun with UPDATE_SNAPSHOTS=1 and review the diff",
+            path.display(),
+            line + 1,
+            w.lines().nth(line),
+            g.lines().nth(line)
+        );
+    }
+}
