@@ -102,6 +102,10 @@ fn flagged_analysis(t: &Thread) -> ThreadAnalysis {
         }
         p.findings.push(f);
     }
+    // Events (target, support, outcome) come from the real pushback
+    // analysis, for the comments flagged by hand above.
+    let real = threadlens::analysis::pushback::analyze(t, &an.hostility);
+    an.pushback.events = real.events.into_iter().filter(|e| an.pushback.comments[e.comment].pushback).collect();
     an
 }
 
@@ -181,7 +185,7 @@ fn seed001_exchanges_and_escalation() {
     // Pushback on the post: others replied (BL with a documentary), the byline author did not.
     let pb = &r.pushback[0];
     assert_eq!((pb.comment.id.as_str(), pb.target.is_none(), pb.outcome.as_str()), ("c64", true, "no_reply"));
-    assert_eq!(pb.support.as_deref(), Some("unsupported"));
+    assert_eq!(pb.support.as_deref(), Some("sourced"));
     assert_eq!(r.pushback[1].target.as_ref().map(|t| t.id.as_str()), Some("c64"));
     let h = r.chains.authors.authors.iter().find(|a| a.name == "Harold Smith").unwrap();
     assert_eq!((h.comments, h.hostile_comments, h.replies_received, h.hostile_received), (5, 3, 2, 1));

@@ -258,7 +258,7 @@ pub fn build(thread: &Thread, analysis: &ThreadAnalysis) -> Report {
     let n = thread.comments.len();
     let comments: Vec<CommentOut> = (0..n).map(|c| comment_out(thread, analysis, c)).collect();
     let hostile = hostile_groups(thread, &comments);
-    let pushback = pushback_events(thread, &comments);
+    let pushback = pushback_events(thread, analysis, &comments);
 
     let mut active: Vec<&chains::AuthorStats> = chains.authors.authors.iter().collect();
     active.sort_by(|a, b| b.comments.cmp(&a.comments).then_with(|| a.name.cmp(&b.name)));
@@ -443,74 +443,35 @@ fn comment_ref(thread: &Thread, c: usize) -> CommentRef {
     CommentRef { id: com.id.clone(), author: com.author_or_unknown().to_string(), line: com.lines.map(|l| l.start) }
 }
 
-fn has_link(text: &str) -> bool {
-    text.contains("http://") || text.contains("https://") || text.contains("www.")
-}
-
-/// Replies searched below a pushback for the claimant's answer.
-pub const OUTCOME_WALK_MAX: usize = 1000;
-
-/// Does comment `c` offer evidence: a link or a counter-evidence finding?
-fn offers_evidence(thread: &Thread, comments: &[CommentOut], c: usize) -> bool {
-    has_link(&thread.comments[c].text) || comments[c].findings.iter().any(|f| f.category == Category::CounterEvidence)
-}
-
-/// Pushback events from the per-comment verdicts. The target is the
-/// parent (or the post); the outcome is decided by the claimant's first
-/// reply in the pushback's subtree (preorder, at most
-/// [`OUTCOME_WALK_MAX`] comments visited).
-fn pushback_events(thread: &Thread, comments: &[CommentOut]) -> Vec<PushbackEvent> {
-    let g = &thread.graph;
+/// Pushback events as the pushback analysis decided them (target claim,
+/// its support, the claimant's answer), with the report's comment
+/// references and matched words. The report adds no judgment of its own,
+/// so `flags`, exports and reports always agree.
+fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: &[CommentOut]) -> Vec<PushbackEvent> {
     let mut out = Vec::new();
-    for c in g.preorder() {
-        let Some(co) = comments.get(c) else { continue };
+    for e in &analysis.pushback.events {
+        let Some(co) = comments.get(e.comment) else { continue };
         if !co.pushback {
             continue;
         }
-        let (target, claim_text, claimant) = match g.parent(c) {
-            Node::Comment(p) => {
-                (Some(comment_ref(thread, p)), thread.comments[p].text.as_str(), thread.comments[p].author.as_deref())
+        let target = e.target.comment.map(|p| comment_ref(thread, p));
+        let claim = if e.target.sentence.is_empty() {
+            match e.target.comment {
+                Some(p) => thread.comments[p].text.as_str(),
+                None => thread.post.paragraphs.first().map_or("", String::as_str),
             }
-            Node::Post => {
-                (None, thread.post.paragraphs.first().map_or("", String::as_str), thread.post.author.as_deref())
-            }
-        };
-        let support = if claim_text.trim().is_empty() {
-            None
-        } else if has_link(claim_text) {
-            Some("sourced".to_string())
         } else {
-            Some("unsupported".to_string())
-        };
-        let mut reply = None;
-        let mut stack: Vec<usize> = g.children(Node::Comment(c)).iter().rev().copied().collect();
-        let mut visited = 0;
-        while let Some(k) = stack.pop() {
-            visited += 1;
-            if visited > OUTCOME_WALK_MAX {
-                break;
-            }
-            if claimant.is_some() && thread.comments[k].author.as_deref() == claimant {
-                reply = Some(k);
-                break;
-            }
-            stack.extend(g.children(Node::Comment(k)).iter().rev());
-        }
-        let outcome = match reply {
-            None => "no_reply",
-            Some(k) if comments[k].hostile => "hostile",
-            Some(k) if offers_evidence(thread, comments, k) => "evidence_offered",
-            Some(_) => "restated",
+            e.target.sentence.as_str()
         };
         out.push(PushbackEvent {
-            comment: comment_ref(thread, c),
+            comment: comment_ref(thread, e.comment),
             acts: co.acts.clone(),
             matched: matched_words(co, Category::is_pushback),
             target,
-            claim: crate::cli::excerpt(claim_text, EXCERPT_CHARS),
-            support,
-            outcome: outcome.into(),
-            reply: reply.map(|k| comment_ref(thread, k)),
+            claim: crate::cli::excerpt(claim, EXCERPT_CHARS),
+            support: e.target.support.as_ref().map(|s| s.support.name().to_string()),
+            outcome: e.outcome.name().to_string(),
+            reply: e.reply.map(|k| comment_ref(thread, k)),
         });
     }
     out
@@ -596,68 +557,58 @@ pub fn corpus(reports: &[Report]) -> Corpus {
 mod tests {
     use super::*;
     use crate::analysis::hostility::CommentHostility;
-    use crate::analysis::pushback::CommentPushback;
     use crate::read::{read_bytes, Format};
 
     #[test]
-    fn pushback_outcomes() {
+    fn pushback_events_mirror_the_analysis() {
         let csv = "id,parent_id,author,text\n\
             1,,bob,Rents will fall 10%.\n\
             2,1,alice,Source?\n\
             3,2,bob,Here: https://example.org/minutes\n\
-            4,1,carol,That is false.\n\
+            4,1,carol,That is not true.\n\
             5,4,dave,agree\n\
             6,5,bob,you idiot\n\
             7,,erin,The sky is green.\n\
-            8,7,frank,Prove it.\n\
-            9,8,erin,It just is.\n\
-            10,3,gina,No.\n";
+            8,7,frank,Prove it. Where is your source?\n\
+            9,8,erin,It just is.\n";
         let t = read_bytes(csv.as_bytes(), "p.csv", Format::Csv).unwrap().remove(0);
-        let mut an = ThreadAnalysis::default();
-        an.hostility.resize(t.comments.len(), CommentHostility::default());
-        an.pushback.comments.resize(t.comments.len(), CommentPushback::default());
-        an.hostility[5].hostile = true;
-        for c in [1, 3, 7, 9] {
-            an.pushback.comments[c].pushback = true;
-            an.pushback.comments[c].acts = vec![Category::Denial];
-        }
-        // A model verdict: no text span, `matched` holds its explanation.
-        an.pushback.comments[1].findings.push(Finding {
-            comment: 1,
-            category: Category::EvidenceRequest,
-            rule: "model_evidence_request".into(),
-            start: 0,
-            end: 0,
-            matched: "p=0.61 w:source (+0.9)".into(),
-            target: crate::analysis::Target::ParentClaim,
-            severity: 0.61,
-            quoted: false,
-            mention: false,
-        });
+        let mut hostility = vec![CommentHostility::default(); t.comments.len()];
+        hostility[5].hostile = true;
+        let an = ThreadAnalysis { pushback: crate::analysis::pushback::analyze(&t, &hostility), hostility };
         let r = build(&t, &an);
-        type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
-        let got: Vec<Row> = r
+        let from_analysis: Vec<(String, Option<String>, &str, Option<String>)> = an
+            .pushback
+            .events
+            .iter()
+            .filter(|e| an.pushback.comments[e.comment].pushback)
+            .map(|e| {
+                (
+                    t.comments[e.comment].id.clone(),
+                    e.target.id.clone(),
+                    e.outcome.name(),
+                    e.reply.map(|k| t.comments[k].id.clone()),
+                )
+            })
+            .collect();
+        let in_report: Vec<(String, Option<String>, &str, Option<String>)> = r
             .pushback
             .iter()
             .map(|p| {
                 (
-                    p.comment.id.as_str(),
-                    p.target.as_ref().map(|t| t.id.as_str()),
-                    p.support.as_deref(),
+                    p.comment.id.clone(),
+                    p.target.as_ref().map(|c| c.id.clone()),
                     p.outcome.as_str(),
-                    p.reply.as_ref().map(|c| c.id.as_str()),
+                    p.reply.as_ref().map(|c| c.id.clone()),
                 )
             })
             .collect();
-        assert_eq!(r.pushback[0].matched, vec!["model_evidence_request"]);
+        assert_eq!(in_report, from_analysis);
+        // "Source?" is answered by the claimant with a link.
+        let source = r.pushback.iter().find(|p| p.comment.id == "2").expect("evidence request reported");
+        assert_eq!(source.target.as_ref().map(|c| c.id.as_str()), Some("1"));
         assert_eq!(
-            got,
-            vec![
-                ("2", Some("1"), Some("unsupported"), "evidence_offered", Some("3")),
-                ("10", Some("3"), Some("sourced"), "no_reply", None),
-                ("4", Some("1"), Some("unsupported"), "hostile", Some("6")),
-                ("8", Some("7"), Some("unsupported"), "restated", Some("9")),
-            ]
+            (source.outcome.as_str(), source.reply.as_ref().map(|c| c.id.as_str())),
+            ("evidence_offered", Some("3"))
         );
     }
 }
