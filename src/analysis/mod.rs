@@ -5,7 +5,10 @@
 //! its byte span in the comment body, so a moderator can audit it.
 
 pub mod hostility;
+pub mod lexicon;
+pub mod normalize;
 pub mod pushback;
+pub mod quote;
 
 use serde::Serialize;
 
