@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::analysis::lexicon::{Lexicon, Matcher};
+use crate::analysis::{self, Finding};
 use crate::error::Result;
+use crate::eval::hostility as eval_hostility;
 use crate::export;
 use crate::model::Thread;
 use crate::read::{self, Format};
@@ -48,7 +51,135 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
     },
+    /// List every finding in reading order: comment, author, category, rule,
+    /// target, and the matched text in context.
+    Flags {
+        /// Input file (`-` for standard input).
+        file: PathBuf,
+        /// One JSON object per finding (JSON Lines) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also list findings that do not count (quoted or mentioned text).
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
+    },
+    /// Score a detector against labels: precision, recall, F1, confusion
+    /// counts, and the misclassified examples with the findings that fired.
+    Eval {
+        /// Which detector.
+        #[arg(long, value_enum)]
+        task: EvalTask,
+        /// Labeled CSV/JSONL (`text` + boolean `label`), or with `--thread`,
+        /// per-comment labels (`id` + `label`).
+        #[arg(required_unless_present = "cmv")]
+        labels: Option<PathBuf>,
+        /// A thread file whose comments LABELS labels by id.
+        #[arg(long, requires = "labels")]
+        thread: Option<PathBuf>,
+        /// Read the cmv-adhominem chains directory instead of LABELS.
+        #[arg(long, conflicts_with_all = ["labels", "thread"])]
+        cmv: Option<PathBuf>,
+        /// With `--cmv`: which half (dev = even chain numbers, test = odd).
+        #[arg(long, value_enum, default_value_t = eval_hostility::Split::All)]
+        split: eval_hostility::Split,
+        /// How many false positives and false negatives to list.
+        #[arg(long, default_value_t = 20)]
+        examples: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
+    },
+    /// Work with lexicon files.
+    Lexicon {
+        #[command(subcommand)]
+        command: LexiconCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LexiconCommand {
+    /// Validate a lexicon file: every malformed line is reported with its
+    /// line number (exit 1); an empty file is allowed with a warning.
+    Check {
+        /// The lexicon file.
+        path: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EvalTask {
+    /// Hostile and dehumanizing language (`hostile` per comment).
+    Hostility,
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct LexiconArgs {
+    /// Extra lexicon file (repeatable); an entry with a built-in id replaces it.
+    #[arg(long = "lexicon", value_name = "PATH")]
+    lexicon: Vec<PathBuf>,
+    /// Use only the `--lexicon` files, not the built-in lexicons.
+    #[arg(long)]
+    no_builtin_lexicon: bool,
+}
+
+impl LexiconArgs {
+    /// The matcher to use: the built-in one, or one compiled from the files.
+    fn matcher(&self) -> Result<std::borrow::Cow<'static, Matcher>> {
+        if self.lexicon.is_empty() && !self.no_builtin_lexicon {
+            return Ok(std::borrow::Cow::Borrowed(Matcher::builtin()));
+        }
+        let mut lex = if self.no_builtin_lexicon { Lexicon::default() } else { Lexicon::builtin().clone() };
+        for path in &self.lexicon {
+            lex.extend(load_lexicon(path)?);
+        }
+        Ok(std::borrow::Cow::Owned(Matcher::new(&lex)?))
+    }
+}
+
+/// Read a lexicon file, printing every error; warn when it is empty.
+fn load_lexicon(path: &Path) -> Result<Lexicon> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::from(e).with_path(path))?;
+    let name = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|e| {
+        crate::Error::new(crate::error::ErrorKind::NotUtf8).with_path(path).at_byte(e.utf8_error().valid_up_to() as u64)
+    })?;
+    match Lexicon::parse(&text, &name) {
+        Ok(lex) => {
+            if lex.is_empty() {
+                eprintln!("threadlens: warning: {name}: lexicon has no entries");
+            }
+            let errors = lex.check_regexes(Some(Lexicon::builtin()));
+            report_lexicon_errors(&name, errors)?;
+            Ok(lex)
+        }
+        Err(errors) => {
+            report_lexicon_errors(&name, errors)?;
+            Ok(Lexicon::default())
+        }
+    }
+}
+
+fn report_lexicon_errors(name: &str, errors: Vec<crate::Error>) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for e in &errors[..errors.len() - 1] {
+        eprintln!("threadlens: {e}");
+    }
+    let n = errors.len();
+    let last = errors.into_iter().last().map(|e| e.to_string()).unwrap_or_default();
+    Err(crate::Error::invalid(format!("{last}\n{name}: {n} error(s) in lexicon")))
 }
 
 #[derive(Debug, clap::Args)]
@@ -114,13 +245,185 @@ fn dispatch(args: Args) -> Result<()> {
             out.flush()?;
             Ok(())
         }
-        Command::Export { files, to, output, input } => {
+        Command::Export { files, to, output, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
             let threads = read_all(&files, input.format)?;
             write_output(output.as_deref(), |w| match to {
-                ExportKind::Csv => export::write_comments_csv(&threads, w),
+                ExportKind::Csv => export::write_comments_csv_with(&threads, &matcher, w),
             })
         }
+        Command::Flags { file, json, all, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
+            let threads = read_all(std::slice::from_ref(&file), input.format)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            for t in &threads {
+                let analysis = analysis::analyze_with(t, &matcher);
+                write_flags(t, &analysis, json, all, &mut out)?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Command::Eval { task: EvalTask::Hostility, labels, thread, cmv, split, examples, json, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
+            let report = match (cmv, thread, labels) {
+                (Some(dir), _, _) => {
+                    let ex = eval_hostility::load_cmv(&dir, split)?;
+                    let name = format!("{} (split {split:?})", dir.display()).to_lowercase();
+                    eval_hostility::evaluate(&name, ex, &matcher, examples)
+                }
+                (None, Some(t), Some(l)) => eval_hostility::evaluate_thread(&t, &l, input.format, &matcher, examples)?,
+                (None, None, Some(l)) => {
+                    let ex = eval_hostility::load_labels(&l)?;
+                    eval_hostility::evaluate(&l.display().to_string(), ex, &matcher, examples)
+                }
+                (None, _, None) => return Err(crate::Error::invalid("give a LABELS file or --cmv DIR")),
+            };
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+                writeln!(out)?;
+            } else {
+                write_eval_report(&report, &mut out)?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Command::Lexicon { command: LexiconCommand::Check { path } } => {
+            let lex = load_lexicon(&path)?;
+            let mut all = Lexicon::builtin().clone();
+            all.extend(lex.clone());
+            Matcher::new(&all)?;
+            println!("{}: ok, {} entries", path.display(), lex.len());
+            Ok(())
+        }
     }
+}
+
+/// One finding as `flags --json` writes it.
+#[derive(serde::Serialize)]
+struct FlagRecord<'a> {
+    thread: String,
+    comment_id: &'a str,
+    author: Option<&'a str>,
+    line: Option<u64>,
+    #[serde(flatten)]
+    finding: &'a Finding,
+    counts: bool,
+    context: String,
+}
+
+/// Write findings in reading order (comment order, then position).
+fn write_flags<W: Write>(
+    t: &Thread,
+    analysis: &analysis::ThreadAnalysis,
+    json: bool,
+    all: bool,
+    out: &mut W,
+) -> Result<()> {
+    let mut findings: Vec<&Finding> = analysis.hostility.iter().flat_map(|h| &h.findings).collect();
+    findings.extend(analysis.pushback.comments.iter().flat_map(|p| &p.findings));
+    findings.retain(|f| all || f.counts());
+    findings.sort_by_key(|f| (f.comment, f.start, f.end));
+    let thread = t.display_id();
+    for f in findings {
+        let c = &t.comments[f.comment];
+        let context = finding_context(&c.text, f.start, f.end);
+        if json {
+            let rec = FlagRecord {
+                thread: thread.clone(),
+                comment_id: &c.id,
+                author: c.author.as_deref(),
+                line: c.lines.map(|l| l.start),
+                finding: f,
+                counts: f.counts(),
+                context,
+            };
+            serde_json::to_writer(&mut *out, &rec).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+            writeln!(out)?;
+        } else {
+            let line = c.lines.map(|l| format!(" line {}", l.start)).unwrap_or_default();
+            let target = match &f.target {
+                analysis::Target::Group(g) => format!("group:{g}"),
+                analysis::Target::NamedPerson(n) => format!("named_person:{n}"),
+                other => serde_json::to_value(other)
+                    .ok()
+                    .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+                    .unwrap_or_default(),
+            };
+            let note = match (f.quoted, f.mention) {
+                (true, _) => " [quoted, does not count]",
+                (_, true) => " [mention, does not count]",
+                _ => "",
+            };
+            writeln!(
+                out,
+                "{} ({}{line}) {} {} -> {target} sev {:.2}{note}: \"{}\" in \"{context}\"",
+                c.id,
+                c.author_or_unknown(),
+                f.category.name(),
+                f.rule,
+                f.severity,
+                f.matched.replace('\n', " "),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Up to 40 characters either side of a match, on one line.
+fn finding_context(text: &str, start: usize, end: usize) -> String {
+    let mut s = start;
+    for _ in 0..40 {
+        match text[..s].chars().next_back() {
+            Some(c) => s -= c.len_utf8(),
+            None => break,
+        }
+    }
+    let mut e = end;
+    for _ in 0..40 {
+        match text[e..].chars().next() {
+            Some(c) => e += c.len_utf8(),
+            None => break,
+        }
+    }
+    let pre = if s > 0 { "…" } else { "" };
+    let post = if e < text.len() { "…" } else { "" };
+    format!("{pre}{}{post}", text[s..e].split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn write_eval_report<W: Write>(r: &eval_hostility::Report, out: &mut W) -> Result<()> {
+    let m = &r.metrics;
+    let c = m.confusion;
+    writeln!(out, "task {} on {}: {} examples ({} skipped without text)", r.task, r.input, r.examples, r.skipped)?;
+    writeln!(out, "precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}", m.precision, m.recall, m.f1, m.accuracy)?;
+    writeln!(out, "confusion: tp {}  fp {}  tn {}  fn {}", c.tp, c.fp, c.tn, c.fn_)?;
+    if r.skipped > 0 {
+        let k = &r.metrics_counting_skipped;
+        writeln!(
+            out,
+            "counting skipped as civil: precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}",
+            k.precision, k.recall, k.f1, k.accuracy
+        )?;
+    }
+    let a = &r.all_hostile;
+    writeln!(
+        out,
+        "trivial baseline (everything hostile): precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}",
+        a.precision, a.recall, a.f1, a.accuracy
+    )?;
+    for (title, list) in [("false positives", &r.false_positives), ("false negatives", &r.false_negatives)] {
+        writeln!(out, "\n{title} (first {}):", list.len())?;
+        for s in list {
+            writeln!(out, "- {} (score {:.2}): {}", s.example.id, s.score, excerpt(&s.example.text, 160))?;
+            for f in &s.findings {
+                let note = if f.counts() { "" } else { " (does not count)" };
+                writeln!(out, "    {} {} \"{}\"{note}", f.category.name(), f.rule, f.matched.replace('\n', " "))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Read every file, printing each thread's diagnostics to stderr.

@@ -134,3 +134,11 @@ pub fn analyze(thread: &Thread) -> ThreadAnalysis {
     let pushback = pushback::analyze(thread, &hostility);
     ThreadAnalysis { hostility, pushback }
 }
+
+/// Run every analysis on a thread, with hostility lexicons compiled into
+/// `matcher` (built-in plus `--lexicon` files).
+pub fn analyze_with(thread: &Thread, matcher: &lexicon::Matcher) -> ThreadAnalysis {
+    let hostility = hostility::analyze_with(thread, matcher);
+    let pushback = pushback::analyze(thread, &hostility);
+    ThreadAnalysis { hostility, pushback }
+}

@@ -179,8 +179,7 @@ impl Normalized {
             run_squeezed: false,
         };
         let bytes = src.as_bytes();
-        let mut chars = src.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in src.char_indices() {
             let end = i + c.len_utf8();
             if c.is_ascii() {
                 let byte = c as u8;
@@ -303,19 +302,11 @@ impl Normalized {
             Builder { text: Vec::with_capacity(n), starts: Vec::new(), ends: Vec::new(), run_squeezed: false };
         let mut k = 0;
         for (s, e, sep) in runs {
-            for p in k..s {
-                out.push(t[p], self.starts[p], self.ends[p]);
-            }
-            for p in s..e {
-                if t[p] != sep {
-                    out.push(t[p], self.starts[p], self.ends[p]);
-                }
-            }
+            self.copy_to(&mut out, k..s, None);
+            self.copy_to(&mut out, s..e, Some(sep));
             k = e;
         }
-        for p in k..n {
-            out.push(t[p], self.starts[p], self.ends[p]);
-        }
+        self.copy_to(&mut out, k..n, None);
         self.replace(out);
     }
 
@@ -349,17 +340,13 @@ impl Normalized {
                         for wb in w.bytes() {
                             out.push(wb, s0, e0);
                         }
-                        for p in i + core_end..j {
-                            out.push(t[p], self.starts[p], self.ends[p]);
-                        }
+                        self.copy_to(&mut out, i + core_end..j, None);
                         changed = true;
                         i = j;
                         continue;
                     }
                 }
-                for p in i..j {
-                    out.push(t[p], self.starts[p], self.ends[p]);
-                }
+                self.copy_to(&mut out, i..j, None);
                 i = j;
                 continue;
             }
@@ -368,6 +355,16 @@ impl Normalized {
         }
         if changed {
             self.replace(out);
+        }
+    }
+
+    /// Copy normalized bytes `range` (skipping `skip`) with their offsets.
+    fn copy_to(&self, out: &mut Builder, range: std::ops::Range<usize>, skip: Option<u8>) {
+        let t = &self.text.as_bytes()[range.clone()];
+        for ((&b, &s), &e) in t.iter().zip(&self.starts[range.clone()]).zip(&self.ends[range]) {
+            if Some(b) != skip {
+                out.push(b, s, e);
+            }
         }
     }
 
