@@ -152,7 +152,7 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
             _ => Target::Unknown,
         };
         let quoted = quote::is_quoted(&quotes, start, end) || ctx.quoted.iter().any(|&(s, e)| s <= start && end <= e);
-        let mention = !quoted && is_mention(&quotes, &words, w0, start, end);
+        let mention = !quoted && is_mention(&quotes, &words, w0, start, end, category);
         findings.push(Finding {
             comment: ctx.comment,
             category,
@@ -219,14 +219,30 @@ fn named_person(text: &str, start: usize, end: usize, kind: EntryKind) -> Option
     }
 }
 
-/// Short unsourced quotes around the match ("calling them 'rats'") or a
-/// talking-about-words cue just before it.
-fn is_mention(quotes: &[QuoteSpan], words: &Words<'_>, w0: usize, start: usize, end: usize) -> bool {
-    if quotes.iter().any(|q| q.kind == QuoteKind::Unsourced && q.words <= 3 && q.contains(start, end)) {
+/// Is the match a mention of a word rather than a use? Short unsourced
+/// quotes around it ("calling them 'rats'"); a slur or dehumanizing word
+/// inside any unsourced quotation (reported speech); or, for those, a
+/// talking-about-words cue just before it ("the word", "calling", "say").
+fn is_mention(
+    quotes: &[QuoteSpan],
+    words: &Words<'_>,
+    w0: usize,
+    start: usize,
+    end: usize,
+    category: Category,
+) -> bool {
+    let about_words = matches!(category, Category::IdentityAttack | Category::Dehumanizing);
+    let in_quote = |max_words: usize| {
+        quotes.iter().any(|q| q.kind == QuoteKind::Unsourced && q.words <= max_words && q.contains(start, end))
+    };
+    if in_quote(3) || (about_words && in_quote(usize::MAX)) {
         return true;
     }
-    const CUES: &[&str] = &["calling", "word", "words", "term", "terms", "slur", "slurs", "label", "labeling"];
-    (w0.saturating_sub(3)..w0).any(|i| words.same_sentence(i, w0) && CUES.contains(&words.text(i)))
+    const CUES: &[&str] = &[
+        "calling", "call", "called", "word", "words", "term", "terms", "slur", "slurs", "label", "labeling", "say",
+        "saying", "said", "use", "using", "n-word",
+    ];
+    about_words && (w0.saturating_sub(3)..w0).any(|i| words.same_sentence(i, w0) && CUES.contains(&words.text(i)))
 }
 
 /// Words of normalized text with sentence numbers.
@@ -285,10 +301,10 @@ impl<'a> Words<'a> {
         self.sentence.get(a).is_some() && self.sentence.get(a) == self.sentence.get(b)
     }
 
-    /// A second-person word inside the match, up to five words before it,
-    /// or right after it (`idiot, you`), in the same sentence.
+    /// A second-person word inside the match, up to three words before
+    /// it, or right after it (`idiot, you`), in the same sentence.
     fn addressed(&self, w0: usize, w1: usize) -> bool {
-        let lo = w0.saturating_sub(5);
+        let lo = w0.saturating_sub(3);
         let hi = (w1 + 1).min(self.spans.len().saturating_sub(1));
         (lo..=hi).any(|i| self.same_sentence(i, w0) && YOU.contains(&self.text(i)))
     }

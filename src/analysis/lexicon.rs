@@ -104,14 +104,15 @@ pub struct Lexicon {
 static BUILTIN: LazyLock<Lexicon> = LazyLock::new(|| {
     let mut lex = Lexicon::default();
     for (name, text) in BUILTIN_FILES {
-        // The built-in files are checked by tests; a broken one is a bug.
-        lex.extend(Lexicon::parse(text, name).unwrap_or_default());
+        // The built-in files are checked by tests; a broken one is a bug,
+        // not bad input, and must not silently drop a file.
+        lex.extend(Lexicon::parse(text, name).expect("built-in lexicon is valid"));
     }
     lex
 });
 
 static BUILTIN_MATCHER: LazyLock<Matcher> =
-    LazyLock::new(|| Matcher::new(&BUILTIN).unwrap_or_else(|_| Matcher::new(&Lexicon::default()).expect("empty")));
+    LazyLock::new(|| Matcher::new(&BUILTIN).expect("built-in lexicon compiles"));
 
 impl Lexicon {
     /// The built-in lexicon (all files of [`BUILTIN_FILES`]).
