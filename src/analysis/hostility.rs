@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use crate::analysis::lexicon::{EntryKind, Hit, Matcher, Scope};
 use crate::analysis::normalize::{is_word_byte, Normalized};
-use crate::analysis::quote::{self, QuoteKind, QuoteSpan};
+use crate::analysis::quote::{self, QuoteKind};
 use crate::analysis::{Category, Finding, Target};
 use crate::model::Thread;
 
@@ -118,7 +118,20 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
     let quotes = quote::find_quotes_in(text, &ctx.sources);
     let words = Words::new(&norm.text);
     let entries = matcher.entries();
-    let groups: Vec<&Hit> = hits.iter().filter(|h| entries[h.entry].kind == EntryKind::Group).collect();
+    // Group words with their word ranges, in text order.
+    let groups: Vec<(usize, usize, &Hit)> = hits
+        .iter()
+        .filter(|h| entries[h.entry].kind == EntryKind::Group)
+        .map(|h| {
+            let (a, b) = words.range(h.start, h.end);
+            (a, b, h)
+        })
+        .collect();
+    let attributed = quote::SpanIndex::from_ranges(
+        quotes.iter().filter(|q| q.is_attributed()).map(|q| (q.start, q.end)).chain(ctx.quoted.iter().copied()),
+    );
+    let short_unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced && q.words <= 3);
+    let unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced);
     let mut findings = Vec::new();
     for h in hits.iter().filter(|h| entries[h.entry].category.is_some()) {
         let e = &entries[h.entry];
@@ -126,13 +139,13 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
         let (w0, w1) = words.range(h.start, h.end);
         let (start, end) = norm.original_span(h.start, h.end);
         let addressed = words.addressed(w0, w1);
-        let group = groups
+        // The first group word within three words of the match, same sentence.
+        let from = groups.partition_point(|g| g.0 + 4 <= w0);
+        let group = groups[from..]
             .iter()
-            .find(|g| {
-                let (g0, g1) = words.range(g.start, g.end);
-                words.same_sentence(g0.min(w0), g1.max(w1)) && g0 + 4 > w0 && g1 < w1 + 4
-            })
-            .map(|g| norm.text[g.start..g.end].to_string());
+            .take_while(|g| g.1 < w1 + 4)
+            .find(|g| words.same_sentence(g.0.min(w0), g.1.max(w1)))
+            .map(|g| norm.text[g.2.start..g.2.end].to_string());
         let named = if category == Category::Insult { named_person(text, start, end, e.kind) } else { None };
         let person = words.person_near(w0);
         let ok = match e.scope {
@@ -151,8 +164,10 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
             (_, false, None, Some(n)) => Target::NamedPerson(n),
             _ => Target::Unknown,
         };
-        let quoted = quote::is_quoted(&quotes, start, end) || ctx.quoted.iter().any(|&(s, e)| s <= start && end <= e);
-        let mention = !quoted && is_mention(&quotes, &words, w0, start, end, category);
+        let quoted = attributed.contains(start, end);
+        let about_words = matches!(category, Category::IdentityAttack | Category::Dehumanizing);
+        let in_quote = short_unsourced.contains(start, end) || (about_words && unsourced.contains(start, end));
+        let mention = !quoted && (in_quote || (about_words && words.mention_cue(w0)));
         findings.push(Finding {
             comment: ctx.comment,
             category,
@@ -219,31 +234,12 @@ fn named_person(text: &str, start: usize, end: usize, kind: EntryKind) -> Option
     }
 }
 
-/// Is the match a mention of a word rather than a use? Short unsourced
-/// quotes around it ("calling them 'rats'"); a slur or dehumanizing word
-/// inside any unsourced quotation (reported speech); or, for those, a
-/// talking-about-words cue just before it ("the word", "calling", "say").
-fn is_mention(
-    quotes: &[QuoteSpan],
-    words: &Words<'_>,
-    w0: usize,
-    start: usize,
-    end: usize,
-    category: Category,
-) -> bool {
-    let about_words = matches!(category, Category::IdentityAttack | Category::Dehumanizing);
-    let in_quote = |max_words: usize| {
-        quotes.iter().any(|q| q.kind == QuoteKind::Unsourced && q.words <= max_words && q.contains(start, end))
-    };
-    if in_quote(3) || (about_words && in_quote(usize::MAX)) {
-        return true;
-    }
-    const CUES: &[&str] = &[
-        "calling", "call", "called", "word", "words", "term", "terms", "slur", "slurs", "label", "labeling", "say",
-        "saying", "said", "use", "using", "n-word",
-    ];
-    about_words && (w0.saturating_sub(3)..w0).any(|i| words.same_sentence(i, w0) && CUES.contains(&words.text(i)))
-}
+/// Words that show a slur or metaphor is being talked about, not used
+/// ("calling people rats", "the word …").
+const MENTION_CUES: &[&str] = &[
+    "calling", "call", "called", "word", "words", "term", "terms", "slur", "slurs", "label", "labeling", "say",
+    "saying", "said", "use", "using", "n-word",
+];
 
 /// Words of normalized text with sentence numbers.
 struct Words<'a> {
@@ -307,6 +303,11 @@ impl<'a> Words<'a> {
         let lo = w0.saturating_sub(3);
         let hi = (w1 + 1).min(self.spans.len().saturating_sub(1));
         (lo..=hi).any(|i| self.same_sentence(i, w0) && YOU.contains(&self.text(i)))
+    }
+
+    /// A mention cue up to three words before word `w0`, same sentence.
+    fn mention_cue(&self, w0: usize) -> bool {
+        (w0.saturating_sub(3)..w0).any(|i| self.same_sentence(i, w0) && MENTION_CUES.contains(&self.text(i)))
     }
 
     /// A pronoun or noun for people within two words before the match.

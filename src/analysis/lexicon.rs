@@ -366,8 +366,9 @@ pub struct Hit {
 pub struct Matcher {
     entries: Vec<Entry>,
     terms: AhoCorasick,
-    /// Per automaton pattern: (entry, prefix match).
-    term_info: Vec<(usize, bool)>,
+    /// Per automaton pattern: every (entry, prefix match) that uses it (the
+    /// automaton reports one pattern per distinct string).
+    term_info: Vec<Vec<(usize, bool)>>,
     set: RegexSet,
     regexes: Vec<(usize, Regex)>,
     vocab: MaskVocabulary,
@@ -378,7 +379,8 @@ impl Matcher {
     pub fn new(lex: &Lexicon) -> Result<Matcher> {
         let defs = defines(std::iter::once(lex));
         let mut pats = Vec::new();
-        let mut term_info = Vec::new();
+        let mut term_info: Vec<Vec<(usize, bool)>> = Vec::new();
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut regexes = Vec::new();
         let mut vocab_words = Vec::new();
         for (i, e) in lex.entries.iter().enumerate() {
@@ -396,8 +398,14 @@ impl Matcher {
                         {
                             vocab_words.push(p.clone());
                         }
-                        pats.push(p);
-                        term_info.push((i, prefix));
+                        match seen.get(&p) {
+                            Some(&k) => term_info[k].push((i, prefix)),
+                            None => {
+                                seen.insert(p.clone(), pats.len());
+                                pats.push(p);
+                                term_info.push(vec![(i, prefix)]);
+                            }
+                        }
                     }
                 }
                 EntryKind::Regex => {
@@ -444,22 +452,24 @@ impl Matcher {
         let bytes = norm.as_bytes();
         let mut hits = Vec::new();
         for m in self.terms.find_overlapping_iter(norm) {
-            let (entry, prefix) = self.term_info[m.pattern().as_usize()];
-            let (start, mut end) = (m.start(), m.end());
+            let start = m.start();
             if start > 0 && is_word_byte(bytes[start - 1]) {
                 continue;
             }
-            if prefix {
-                while end < bytes.len() && is_word_byte(bytes[end]) {
-                    end += 1;
+            for &(entry, prefix) in &self.term_info[m.pattern().as_usize()] {
+                let mut end = m.end();
+                if prefix {
+                    while end < bytes.len() && is_word_byte(bytes[end]) {
+                        end += 1;
+                    }
+                } else {
+                    end = inflected_end(bytes, end);
+                    if end < bytes.len() && is_word_byte(bytes[end]) {
+                        continue;
+                    }
                 }
-            } else {
-                end = inflected_end(bytes, end);
-                if end < bytes.len() && is_word_byte(bytes[end]) {
-                    continue;
-                }
+                hits.push(Hit { start, end, entry });
             }
-            hits.push(Hit { start, end, entry });
         }
         if !self.regexes.is_empty() {
             for idx in self.set.matches(norm).iter() {
@@ -472,21 +482,27 @@ impl Matcher {
             }
         }
         hits.sort();
-        // Drop a term hit inside a longer hit of the same entry kind and category.
+        // Drop a hit inside a longer hit of the same entry kind and category.
+        // Hits are sorted by start, so a hit can only contain earlier hits
+        // with the same start; only the tail of `out` needs a look, which
+        // keeps this linear.
+        let same = |a: &Hit, b: &Hit| {
+            let (ea, eb) = (&self.entries[a.entry], &self.entries[b.entry]);
+            ea.kind == eb.kind && ea.category == eb.category
+        };
         let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
         for h in hits {
-            let e = &self.entries[h.entry];
-            let covered = out.iter().rev().take(8).any(|o| {
-                let oe = &self.entries[o.entry];
-                o.start <= h.start && h.end <= o.end && oe.kind == e.kind && oe.category == e.category
-            });
-            if !covered {
-                out.retain(|o| {
-                    let oe = &self.entries[o.entry];
-                    !(h.start <= o.start && o.end <= h.end && oe.kind == e.kind && oe.category == e.category)
-                });
-                out.push(h);
+            // Covered by an earlier, longer hit (look back over hits that
+            // still reach this far, at most 16).
+            let longer = |o: &Hit| o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start;
+            let covered = out.iter().rev().take(16).any(|o| longer(o) && same(o, &h));
+            if covered {
+                continue;
             }
+            while out.last().is_some_and(|o| o.start == h.start && o.end < h.end && same(o, &h)) {
+                out.pop();
+            }
+            out.push(h);
         }
         out
     }

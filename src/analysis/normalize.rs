@@ -376,8 +376,9 @@ impl Normalized {
 }
 
 /// Is the leet character `byte` at original offset `i` part of a word?
-/// Inside a word (letter before, letter or leet after) it is; `$` also at
-/// the start of a word (`$hit`). `!` ending a word stays punctuation.
+/// Inside a word (letter before, letter or leet after) it is; `$` and
+/// digits also at the start of a word when a letter follows (`$hit`,
+/// `1d10t`). `!` ending a word stays punctuation.
 fn leet_here(out: &[u8], src: &[u8], i: usize, byte: u8) -> bool {
     let prev_letter = out.last().is_some_and(|b| b.is_ascii_lowercase());
     let next = src.get(i + 1).copied().unwrap_or(b' ');
@@ -385,7 +386,11 @@ fn leet_here(out: &[u8], src: &[u8], i: usize, byte: u8) -> bool {
     if prev_letter {
         return next_ok;
     }
-    byte == b'$' && next.is_ascii_alphabetic() && !out.last().is_some_and(|&b| is_word_byte(b))
+    // At the start of a word: `$hit`, `1d10t`, `5hit` (a digit or `$`
+    // followed by a letter).
+    (byte == b'$' || byte.is_ascii_digit())
+        && next.is_ascii_alphabetic()
+        && !out.last().is_some_and(|&b| is_word_byte(b))
 }
 
 #[cfg(test)]

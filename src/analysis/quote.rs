@@ -77,18 +77,30 @@ pub fn find_quotes(text: &str, sources: &[&str]) -> Vec<QuoteSpan> {
 /// [`find_quotes`] with sources already normalized (callers that quote
 /// the same parent many times normalize it once).
 pub fn find_quotes_in(text: &str, sources: &[&Normalized]) -> Vec<QuoteSpan> {
-    let mut spans = marker_lines(text);
+    let markers = marker_lines(text);
+    let in_marker = |i: usize| {
+        let k = markers.partition_point(|m| m.start <= i);
+        k > 0 && markers[k - 1].end > i
+    };
+    let mut spans = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
+    // A single quote found no closer before this offset: later single
+    // quotes before it cannot close either (keeps the scan linear).
+    let mut no_single_close_until = 0;
+    let mut sourced_checks = 0;
     while i < text.len() {
         let Some(c) = text[i..].chars().next() else { break };
         let len = c.len_utf8();
-        if !is_opening(c) || !opens_here(bytes, i, len, c) || spans.iter().any(|s| s.contains(i, i + len)) {
+        let single = matches!(c, '\'' | '‘');
+        if !is_opening(c) || !opens_here(bytes, i, len, c) || in_marker(i) || (single && i < no_single_close_until) {
             i += len;
             continue;
         }
         let body_start = i + len;
         let Some((body_end, close_end)) = closing(text, body_start, c) else {
+            let para_end = text[i..].find("\n\n").map_or(text.len(), |p| i + p);
+            no_single_close_until = para_end;
             i += len;
             continue;
         };
@@ -98,18 +110,68 @@ pub fn find_quotes_in(text: &str, sources: &[&Normalized]) -> Vec<QuoteSpan> {
             i = close_end;
             continue;
         }
-        let source = find_source(body, sources);
+        // Source checks cost the size of the sources; cap how many one
+        // comment may ask for so a huge comment stays linear.
+        let source = if sourced_checks < MAX_SOURCE_CHECKS && body.len() <= MAX_QUOTE_BYTES {
+            sourced_checks += 1;
+            find_source(body, sources)
+        } else {
+            None
+        };
         let kind = if source.is_some() { QuoteKind::Quotation } else { QuoteKind::Unsourced };
         spans.push(QuoteSpan { start: i, end: close_end, kind, source, words });
         i = close_end;
     }
+    spans.extend(markers);
     spans.sort_by_key(|s| (s.start, s.end));
     spans
 }
 
+/// Quotations per comment checked against the sources; later ones are
+/// reported as unsourced.
+pub const MAX_SOURCE_CHECKS: usize = 200;
+
+/// Longest quotation (bytes) checked against the sources.
+pub const MAX_QUOTE_BYTES: usize = 4096;
+
 /// True when `[start, end)` lies in a span holding someone else's words.
+/// Linear in the number of spans; see [`SpanIndex`] for many queries.
 pub fn is_quoted(spans: &[QuoteSpan], start: usize, end: usize) -> bool {
     spans.iter().any(|s| s.is_attributed() && s.contains(start, end))
+}
+
+/// Answers "is `[start, end)` inside one of these spans?" in O(log n).
+#[derive(Clone, Debug, Default)]
+pub struct SpanIndex {
+    starts: Vec<usize>,
+    /// Largest end among spans `0..=k` (spans sorted by start).
+    max_end: Vec<usize>,
+}
+
+impl SpanIndex {
+    /// Index the spans of `quotes` that `keep` selects.
+    pub fn new(quotes: &[QuoteSpan], keep: impl Fn(&QuoteSpan) -> bool) -> SpanIndex {
+        SpanIndex::from_ranges(quotes.iter().filter(|q| keep(q)).map(|q| (q.start, q.end)))
+    }
+
+    /// Index byte ranges `(start, end)`.
+    pub fn from_ranges(ranges: impl IntoIterator<Item = (usize, usize)>) -> SpanIndex {
+        let mut spans: Vec<(usize, usize)> = ranges.into_iter().collect();
+        spans.sort_unstable();
+        let mut max_end = Vec::with_capacity(spans.len());
+        let mut m = 0;
+        for &(_, e) in &spans {
+            m = m.max(e);
+            max_end.push(m);
+        }
+        SpanIndex { starts: spans.iter().map(|s| s.0).collect(), max_end }
+    }
+
+    /// True when some indexed span contains `[start, end)`.
+    pub fn contains(&self, start: usize, end: usize) -> bool {
+        let k = self.starts.partition_point(|&s| s <= start);
+        k > 0 && self.max_end[k - 1] >= end
+    }
 }
 
 fn marker_lines(text: &str) -> Vec<QuoteSpan> {
