@@ -472,13 +472,22 @@ impl Matcher {
             }
         }
         if !self.regexes.is_empty() {
-            for idx in self.set.matches(norm).iter() {
-                let (entry, re) = &self.regexes[idx];
-                hits.extend(re.find_iter(norm).filter(|m| m.end() > m.start()).map(|m| Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    entry: *entry,
-                }));
+            // One regex-set pass per chunk of whole sentences, then only the
+            // patterns that matched re-run, only on that chunk: a long text
+            // costs about one pass, not one pass per matching pattern.
+            let mut from = 0;
+            while from < norm.len() {
+                let to = chunk_end(norm, from);
+                let chunk = &norm[from..to];
+                for idx in self.set.matches(chunk).iter() {
+                    let (entry, re) = &self.regexes[idx];
+                    hits.extend(re.find_iter(chunk).filter(|m| m.end() > m.start()).map(|m| Hit {
+                        start: from + m.start(),
+                        end: from + m.end(),
+                        entry: *entry,
+                    }));
+                }
+                from = to;
             }
         }
         hits.sort();
@@ -506,6 +515,27 @@ impl Matcher {
         }
         out
     }
+}
+
+/// Regex chunks: at least this many bytes, cut after a sentence end.
+const CHUNK: usize = 2048;
+
+/// End of the chunk starting at `from`: the first sentence end (`. `,
+/// `! `, `? `) after `from + CHUNK`, or the end of the text.
+fn chunk_end(text: &str, from: usize) -> usize {
+    let min = from + CHUNK;
+    if min >= text.len() {
+        return text.len();
+    }
+    let b = text.as_bytes();
+    let mut i = min;
+    while i + 1 < b.len() {
+        if matches!(b[i], b'.' | b'!' | b'?') && b[i + 1] == b' ' {
+            return i + 2;
+        }
+        i += 1;
+    }
+    text.len()
 }
 
 /// Accept a plural or possessive ending after a term: `s`, `es`, `'s`, `s'`.
