@@ -26,9 +26,9 @@ pub struct Normalized {
     /// The folded text (lowercase, mostly ASCII).
     pub text: String,
     /// For each byte of `text`: start of the original character it came from.
-    starts: Vec<usize>,
+    starts: Vec<u32>,
     /// For each byte of `text`: end of the original characters it came from.
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 /// Words that masked tokens (`cr*p`) may stand for, by (first letter, length).
@@ -119,14 +119,18 @@ pub fn is_word_byte(b: u8) -> bool {
 
 struct Builder {
     text: Vec<u8>,
-    starts: Vec<usize>,
-    ends: Vec<usize>,
+    starts: Vec<u32>,
+    ends: Vec<u32>,
     /// The last letter pushed stands for a squeezed run.
     run_squeezed: bool,
 }
 
 impl Builder {
     fn push(&mut self, b: u8, start: usize, end: usize) {
+        self.push32(b, start as u32, end as u32);
+    }
+
+    fn push32(&mut self, b: u8, start: u32, end: u32) {
         self.text.push(b);
         self.starts.push(start);
         self.ends.push(end);
@@ -148,14 +152,14 @@ impl Builder {
             self.starts.pop();
             self.ends.pop();
             if let Some(e) = self.ends.last_mut() {
-                *e = keep_end;
+                *e = keep_end as u32;
             }
             self.run_squeezed = true;
             return;
         }
         if self.run_squeezed && n >= 1 && self.text[n - 1] == b {
             if let Some(e) = self.ends.last_mut() {
-                *e = end;
+                *e = end as u32;
             }
             return;
         }
@@ -178,11 +182,18 @@ impl Normalized {
             ends: Vec::with_capacity(src.len()),
             run_squeezed: false,
         };
+        // Offsets are u32: a comment over 4 GiB is cut at a char boundary.
+        let mut cut = src.len().min(u32::MAX as usize - 1);
+        while !src.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let src = &src[..cut];
         let bytes = src.as_bytes();
-        for (i, c) in src.char_indices() {
-            let end = i + c.len_utf8();
-            if c.is_ascii() {
-                let byte = c as u8;
+        let mut i = 0;
+        while i < bytes.len() {
+            let byte = bytes[i];
+            if byte < 0x80 {
+                let end = i + 1;
                 if byte.is_ascii_alphabetic() {
                     b.push_letter(byte.to_ascii_lowercase(), i, end);
                 } else if byte.is_ascii_whitespace() {
@@ -196,8 +207,14 @@ impl Normalized {
                     b.run_squeezed = false;
                     b.push(byte, i, end);
                 }
+                i = end;
                 continue;
             }
+            let Some(c) = src[i..].chars().next() else { break };
+            let end = i + c.len_utf8();
+            let at = i;
+            i = end;
+            let i = at;
             b.run_squeezed = false;
             if c.is_whitespace() {
                 if b.text.last() != Some(&b' ') {
@@ -246,16 +263,16 @@ impl Normalized {
     /// The result always lies on character boundaries of the original.
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
         if start >= end || start >= self.starts.len() {
-            let at = self.starts.get(start).copied().or_else(|| self.ends.last().copied()).unwrap_or(0);
+            let at = self.starts.get(start).copied().or_else(|| self.ends.last().copied()).unwrap_or(0) as usize;
             return (at, at);
         }
         let end = end.min(self.ends.len());
-        (self.starts[start], self.ends[end - 1])
+        (self.starts[start] as usize, self.ends[end - 1] as usize)
     }
 
     /// Map an original byte offset to the first normalized byte at or after it.
     pub fn normalized_offset(&self, original: usize) -> usize {
-        self.starts.partition_point(|&s| s < original)
+        self.starts.partition_point(|&s| (s as usize) < original)
     }
 
     /// Join runs of single letters separated by one repeated separator
@@ -317,53 +334,64 @@ impl Normalized {
         }
         let t = self.text.as_bytes();
         let n = t.len();
-        let mut out =
-            Builder { text: Vec::with_capacity(n), starts: Vec::new(), ends: Vec::new(), run_squeezed: false };
+        // (token start, end of the masked core, word)
+        let mut found: Vec<(usize, usize, &str)> = Vec::new();
         let mut i = 0;
-        let mut changed = false;
         while i < n {
-            if (t[i].is_ascii_lowercase() || t[i] == b'*') && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'))
-            {
-                let mut j = i;
-                while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
-                    j += 1;
-                }
-                let tok = &t[i..j];
-                let word_follows = j < n && is_word_byte(t[j]);
-                if !word_follows && tok.contains(&b'*') {
-                    // Trailing `*` are footnote marks or emphasis, not masks.
-                    let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
-                    let core = &tok[..core_end];
-                    let word = if core.contains(&b'*') { vocab.unmask(core) } else { None };
-                    if let Some(w) = word {
-                        let (s0, e0) = (self.starts[i], self.ends[i + core_end - 1]);
-                        for wb in w.bytes() {
-                            out.push(wb, s0, e0);
-                        }
-                        self.copy_to(&mut out, i + core_end..j, None);
-                        changed = true;
-                        i = j;
-                        continue;
-                    }
-                }
-                self.copy_to(&mut out, i..j, None);
-                i = j;
+            let starts_token = (t[i].is_ascii_lowercase() || t[i] == b'*')
+                && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'));
+            if !starts_token {
+                i += 1;
                 continue;
             }
-            out.push(t[i], self.starts[i], self.ends[i]);
-            i += 1;
+            let mut j = i;
+            while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
+                j += 1;
+            }
+            let tok = &t[i..j];
+            let word_follows = j < n && is_word_byte(t[j]);
+            if !word_follows && tok.contains(&b'*') {
+                // Trailing `*` are footnote marks or emphasis, not masks.
+                let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
+                let core = &tok[..core_end];
+                if core.contains(&b'*') {
+                    if let Some(w) = vocab.unmask(core) {
+                        found.push((i, i + core_end, w));
+                    }
+                }
+            }
+            i = j.max(i + 1);
         }
-        if changed {
-            self.replace(out);
+        if found.is_empty() {
+            return;
         }
+        let mut out =
+            Builder { text: Vec::with_capacity(n), starts: Vec::new(), ends: Vec::new(), run_squeezed: false };
+        let mut k = 0;
+        for (s, e, w) in found {
+            self.copy_to(&mut out, k..s, None);
+            let (s0, e0) = (self.starts[s], self.ends[e - 1]);
+            for wb in w.bytes() {
+                out.push32(wb, s0, e0);
+            }
+            k = e;
+        }
+        self.copy_to(&mut out, k..n, None);
+        self.replace(out);
     }
 
     /// Copy normalized bytes `range` (skipping `skip`) with their offsets.
     fn copy_to(&self, out: &mut Builder, range: std::ops::Range<usize>, skip: Option<u8>) {
         let t = &self.text.as_bytes()[range.clone()];
+        if skip.is_none() {
+            out.text.extend_from_slice(t);
+            out.starts.extend_from_slice(&self.starts[range.clone()]);
+            out.ends.extend_from_slice(&self.ends[range]);
+            return;
+        }
         for ((&b, &s), &e) in t.iter().zip(&self.starts[range.clone()]).zip(&self.ends[range]) {
             if Some(b) != skip {
-                out.push(b, s, e);
+                out.push32(b, s, e);
             }
         }
     }
