@@ -417,7 +417,10 @@ impl Matcher {
                 EntryKind::Define => {}
             }
         }
+        // A full DFA: a few hundred terms make it small, and it is the
+        // fastest automaton for overlapping search.
         let terms = AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;

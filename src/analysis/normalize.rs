@@ -192,6 +192,23 @@ impl Normalized {
         let mut i = 0;
         while i < bytes.len() {
             let byte = bytes[i];
+            if byte.is_ascii_lowercase() && !b.text.last().is_some_and(u8::is_ascii_alphabetic) {
+                // Fast path: a run of lowercase letters starting a word and
+                // holding no run of three identical letters is copied as is.
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j].is_ascii_lowercase() {
+                    j += 1;
+                }
+                let run = &bytes[i..j];
+                if !run.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]) {
+                    b.text.extend_from_slice(run);
+                    b.starts.extend(i as u32..j as u32);
+                    b.ends.extend(i as u32 + 1..j as u32 + 1);
+                    b.run_squeezed = false;
+                    i = j;
+                    continue;
+                }
+            }
             if byte < 0x80 {
                 let end = i + 1;
                 if byte.is_ascii_alphabetic() {
