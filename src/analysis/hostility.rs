@@ -5,7 +5,7 @@
 //! scan it once with the compiled lexicon ([`Matcher`]), keep the matches
 //! whose scope holds in context (aimed at the interlocutor, next to a word
 //! naming a group, …), tell the target, and mark matches inside quoted text
-//! ([`quote`](crate::analysis::quote)) or mentions of a word ("calling
+//! ([`quote`]) or mentions of a word ("calling
 //! people rats is vile") as not counting. A comment is `hostile` when an
 //! insult, identity attack, dehumanizing or violent finding counts;
 //! profanity is reported but is not hostile on its own.

@@ -4,7 +4,7 @@
 //! - a labeled CSV or JSONL file with `text` and a boolean `label` (and,
 //!   optionally, `id` and `context`, the text replied to);
 //! - a thread file plus a labels file with `id` and `label` per comment
-//!   ([`load_thread_labels`]); comments are scored in their thread, so
+//!   ([`evaluate_thread`]); comments are scored in their thread, so
 //!   quotes of the parent are recognized;
 //! - the cmv-adhominem chains ([`load_cmv`]): the last comment of each
 //!   chain, labeled hostile for `*_ah_*` files, civil for `*_delta_*`, with
