@@ -227,3 +227,34 @@ fn cli_eval_thread_labels_and_cmv() {
     let text = String::from_utf8(out.unwrap().stdout).unwrap();
     assert!(text.starts_with("task hostility on fixtures/hostility/cmv (split test): 2 examples"), "{text}");
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Arbitrary text (with evasion characters mixed in) never panics,
+        /// and every finding's span is a valid slice equal to `matched`.
+        #[test]
+        fn arbitrary_text(s in "(\\PC|[*!@$0-9 .'\"“”‘’>\n]|you|idiot|jews|rats){0,80}") {
+            let h = analyze_text(&s, &Context::default(), Matcher::builtin());
+            for f in &h.findings {
+                prop_assert!(s.is_char_boundary(f.start) && s.is_char_boundary(f.end));
+                prop_assert_eq!(&s[f.start..f.end], f.matched.as_str());
+            }
+            prop_assert!((0.0..=1.0).contains(&h.score));
+            let _ = threadlens::analysis::quote::find_quotes(&s, &[&s]);
+        }
+
+        /// Arbitrary lexicon files give errors, never panics.
+        #[test]
+        fn arbitrary_lexicon(body in "([a-z.|*{}()\\,\"#0-9 ]{0,30}\n){0,6}") {
+            let text = format!("id,kind,category,severity,scope,pattern,note\n{body}");
+            if let Ok(lex) = Lexicon::parse(&text, "p.csv") {
+                let _ = Matcher::new(&lex);
+            }
+        }
+    }
+}
