@@ -189,6 +189,7 @@ impl Lexicon {
         }
         let lex = Lexicon { entries };
         errors.extend(lex.check_regexes(None));
+        errors.sort_by_key(|e| e.position().line);
         if errors.is_empty() {
             Ok(lex)
         } else {
@@ -605,9 +606,9 @@ mod tests {
         let errs = Lexicon::parse(text, "user.csv").unwrap_err();
         let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         let lines: Vec<u64> = errs.iter().filter_map(|e| e.position().line).collect();
-        assert_eq!(lines, vec![4, 5, 6, 7, 9, 10, 8], "{msgs:#?}");
+        assert_eq!(lines, vec![4, 5, 6, 7, 8, 9, 10], "{msgs:#?}");
         assert!(msgs[0].starts_with("user.csv:4: id `bad kind`"), "{}", msgs[0]);
-        assert!(msgs[6].contains("entry `five`"), "{}", msgs[6]);
+        assert!(msgs[4].contains("entry `five`"), "{}", msgs[4]);
     }
 
     #[test]
