@@ -25,10 +25,21 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 pub struct Normalized {
     /// The folded text (lowercase, mostly ASCII).
     pub text: String,
-    /// For each byte of `text`: start of the original character it came from.
-    starts: Vec<u32>,
-    /// For each byte of `text`: end of the original characters it came from.
-    ends: Vec<u32>,
+    /// The offset map: segments of `text` in order (see [`Seg`]).
+    segs: Vec<Seg>,
+}
+
+/// A run of normalized bytes from `norm` to the next segment's `norm`.
+/// In an identity segment byte `norm + k` came from original byte
+/// `orig + k` alone (ASCII copied one to one, the common case); in a block
+/// segment every byte came from the original range `orig..orig_end` (a
+/// multi-byte character, a squeezed run, an unmasked word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seg {
+    norm: u32,
+    orig: u32,
+    orig_end: u32,
+    identity: bool,
 }
 
 /// Words that masked tokens (`cr*p`) may stand for, by (first letter, length).
@@ -119,8 +130,7 @@ pub fn is_word_byte(b: u8) -> bool {
 
 struct Builder {
     text: Vec<u8>,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
+    segs: Vec<Seg>,
     /// The last letter pushed stands for a squeezed run.
     run_squeezed: bool,
 }
@@ -131,9 +141,41 @@ impl Builder {
     }
 
     fn push32(&mut self, b: u8, start: u32, end: u32) {
+        let n = self.text.len() as u32;
+        let extends = match self.segs.last() {
+            Some(s) if s.identity => end == start + 1 && s.orig + (n - s.norm) == start,
+            Some(s) => s.orig == start && s.orig_end == end,
+            None => false,
+        };
+        if !extends {
+            self.segs.push(Seg { norm: n, orig: start, orig_end: end, identity: end == start + 1 });
+        }
         self.text.push(b);
-        self.starts.push(start);
-        self.ends.push(end);
+    }
+
+    /// Remove the last byte.
+    fn pop(&mut self) {
+        self.text.pop();
+        let n = self.text.len() as u32;
+        if self.segs.last().is_some_and(|s| s.norm >= n) {
+            self.segs.pop();
+        }
+    }
+
+    /// Make the last byte stand for original bytes up to `end`.
+    fn extend_last(&mut self, end: u32) {
+        let Some(k) = (self.text.len() as u32).checked_sub(1) else { return };
+        let Some(last) = self.segs.last_mut() else { return };
+        if !last.identity {
+            last.orig_end = end;
+            return;
+        }
+        let seg = Seg { norm: k, orig: last.orig + (k - last.norm), orig_end: end, identity: false };
+        if last.norm == k {
+            *last = seg;
+        } else {
+            self.segs.push(seg);
+        }
     }
 
     fn push_str(&mut self, s: &str, start: usize, end: usize) {
@@ -148,19 +190,13 @@ impl Builder {
         if n >= 2 && self.text[n - 1] == b && self.text[n - 2] == b && b.is_ascii_alphabetic() {
             // A third identical letter: drop the second one and extend the first.
             let keep_end = end;
-            self.text.pop();
-            self.starts.pop();
-            self.ends.pop();
-            if let Some(e) = self.ends.last_mut() {
-                *e = keep_end as u32;
-            }
+            self.pop();
+            self.extend_last(keep_end as u32);
             self.run_squeezed = true;
             return;
         }
         if self.run_squeezed && n >= 1 && self.text[n - 1] == b {
-            if let Some(e) = self.ends.last_mut() {
-                *e = end as u32;
-            }
+            self.extend_last(end as u32);
             return;
         }
         self.run_squeezed = false;
@@ -176,12 +212,7 @@ impl Normalized {
 
     /// Fold `src`, unmasking `*` words against `vocab` when given.
     pub fn with_vocabulary(src: &str, vocab: Option<&MaskVocabulary>) -> Normalized {
-        let mut b = Builder {
-            text: Vec::with_capacity(src.len()),
-            starts: Vec::with_capacity(src.len()),
-            ends: Vec::with_capacity(src.len()),
-            run_squeezed: false,
-        };
+        let mut b = Builder { text: Vec::with_capacity(src.len()), segs: Vec::new(), run_squeezed: false };
         // Offsets are u32: a comment over 4 GiB is cut at a char boundary.
         let mut cut = src.len().min(u32::MAX as usize - 1);
         while !src.is_char_boundary(cut) {
@@ -201,9 +232,8 @@ impl Normalized {
                 }
                 let run = &bytes[i..j];
                 if !run.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]) {
-                    b.text.extend_from_slice(run);
-                    b.starts.extend(i as u32..j as u32);
-                    b.ends.extend(i as u32 + 1..j as u32 + 1);
+                    b.push32(run[0], i as u32, i as u32 + 1);
+                    b.text.extend_from_slice(&run[1..]);
                     b.run_squeezed = false;
                     i = j;
                     continue;
@@ -266,8 +296,7 @@ impl Normalized {
         let mut n = Normalized {
             // Every byte pushed is ASCII or a whole char's UTF-8 encoding.
             text: String::from_utf8(b.text).unwrap_or_default(),
-            starts: b.starts,
-            ends: b.ends,
+            segs: b.segs,
         };
         n.join_spaced_letters();
         if let Some(v) = vocab {
@@ -279,17 +308,52 @@ impl Normalized {
     /// Map a byte span of [`Normalized::text`] back to the original text.
     /// The result always lies on character boundaries of the original.
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        if start >= end || start >= self.starts.len() {
-            let at = self.starts.get(start).copied().or_else(|| self.ends.last().copied()).unwrap_or(0) as usize;
+        let len = self.text.len();
+        if start >= end || start >= len {
+            let at = if start < len { self.start_of(start) } else { len.checked_sub(1).map_or(0, |k| self.end_of(k)) };
             return (at, at);
         }
-        let end = end.min(self.ends.len());
-        (self.starts[start] as usize, self.ends[end - 1] as usize)
+        (self.start_of(start), self.end_of(end.min(len) - 1))
     }
 
     /// Map an original byte offset to the first normalized byte at or after it.
     pub fn normalized_offset(&self, original: usize) -> usize {
-        self.starts.partition_point(|&s| (s as usize) < original)
+        // Starts never decrease, so binary search over byte indices.
+        let (mut lo, mut hi) = (0, self.text.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.start_of(mid) < original {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    fn seg(&self, k: usize) -> &Seg {
+        let i = self.segs.partition_point(|s| s.norm as usize <= k);
+        &self.segs[i.saturating_sub(1)]
+    }
+
+    /// Original start of normalized byte `k` (`k < text.len()`).
+    fn start_of(&self, k: usize) -> usize {
+        let s = self.seg(k);
+        if s.identity {
+            (s.orig as usize) + (k - s.norm as usize)
+        } else {
+            s.orig as usize
+        }
+    }
+
+    /// Original end of normalized byte `k` (`k < text.len()`).
+    fn end_of(&self, k: usize) -> usize {
+        let s = self.seg(k);
+        if s.identity {
+            (s.orig as usize) + (k - s.norm as usize) + 1
+        } else {
+            s.orig_end as usize
+        }
     }
 
     /// Join runs of single letters separated by one repeated separator
@@ -332,8 +396,7 @@ impl Normalized {
         if runs.is_empty() {
             return;
         }
-        let mut out =
-            Builder { text: Vec::with_capacity(n), starts: Vec::new(), ends: Vec::new(), run_squeezed: false };
+        let mut out = Builder { text: Vec::with_capacity(n), segs: Vec::new(), run_squeezed: false };
         let mut k = 0;
         for (s, e, sep) in runs {
             self.copy_to(&mut out, k..s, None);
@@ -382,12 +445,11 @@ impl Normalized {
         if found.is_empty() {
             return;
         }
-        let mut out =
-            Builder { text: Vec::with_capacity(n), starts: Vec::new(), ends: Vec::new(), run_squeezed: false };
+        let mut out = Builder { text: Vec::with_capacity(n), segs: Vec::new(), run_squeezed: false };
         let mut k = 0;
         for (s, e, w) in found {
             self.copy_to(&mut out, k..s, None);
-            let (s0, e0) = (self.starts[s], self.ends[e - 1]);
+            let (s0, e0) = (self.start_of(s) as u32, self.end_of(e - 1) as u32);
             for wb in w.bytes() {
                 out.push32(wb, s0, e0);
             }
@@ -399,24 +461,31 @@ impl Normalized {
 
     /// Copy normalized bytes `range` (skipping `skip`) with their offsets.
     fn copy_to(&self, out: &mut Builder, range: std::ops::Range<usize>, skip: Option<u8>) {
-        let t = &self.text.as_bytes()[range.clone()];
-        if skip.is_none() {
-            out.text.extend_from_slice(t);
-            out.starts.extend_from_slice(&self.starts[range.clone()]);
-            out.ends.extend_from_slice(&self.ends[range]);
+        let t = self.text.as_bytes();
+        if skip.is_some() {
+            for k in range {
+                if Some(t[k]) != skip {
+                    out.push32(t[k], self.start_of(k) as u32, self.end_of(k) as u32);
+                }
+            }
             return;
         }
-        for ((&b, &s), &e) in t.iter().zip(&self.starts[range.clone()]).zip(&self.ends[range]) {
-            if Some(b) != skip {
-                out.push32(b, s, e);
-            }
+        // Segment by segment: the first byte of each piece goes through
+        // `push32` (which opens or extends a segment), the rest follow it.
+        let mut k = range.start;
+        while k < range.end {
+            let i = self.segs.partition_point(|s| s.norm as usize <= k).saturating_sub(1);
+            let seg_end = self.segs.get(i + 1).map_or(t.len(), |s| s.norm as usize);
+            let piece_end = seg_end.min(range.end);
+            out.push32(t[k], self.start_of(k) as u32, self.end_of(k) as u32);
+            out.text.extend_from_slice(&t[k + 1..piece_end]);
+            k = piece_end;
         }
     }
 
     fn replace(&mut self, b: Builder) {
         self.text = String::from_utf8(b.text).unwrap_or_default();
-        self.starts = b.starts;
-        self.ends = b.ends;
+        self.segs = b.segs;
     }
 }
 
