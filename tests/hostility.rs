@@ -110,7 +110,7 @@ fn curated_positives_and_negatives() {
 #[test]
 fn quoted_and_mentioned_text_does_not_count() {
     let parent = threadlens::analysis::normalize::Normalized::new("Only a jew would say that, you moron.");
-    let ctx = Context { sources: vec![&parent], quoted: &[], comment: 0 };
+    let ctx = Context { sources: vec![&parent], ..Context::default() };
     let text = "> you moron\n\nWhy would you write “Only a jew would say that”? That is vile.";
     let h = analyze_text(text, &ctx, Matcher::builtin());
     assert!(!h.hostile, "{:#?}", h.findings);
@@ -257,4 +257,15 @@ mod never_panics {
             }
         }
     }
+}
+
+#[test]
+fn insults_naming_the_parent_author_target_the_interlocutor() {
+    let m = Matcher::builtin();
+    let ctx = Context { addressee: Some("Harold Smith"), ..Context::default() };
+    let h = analyze_text("Harold is an idiot. Trump is a clown.", &ctx, m);
+    let targets: Vec<&Target> = h.findings.iter().map(|f| &f.target).collect();
+    assert_eq!(targets, [&Target::Interlocutor, &Target::NamedPerson("Trump".into())]);
+    let h = analyze_text("Harold is an idiot.", &Context::default(), m);
+    assert_eq!(h.findings[0].target, Target::NamedPerson("Harold".into()));
 }

@@ -70,6 +70,10 @@ pub struct Context<'a> {
     pub quoted: &'a [(usize, usize)],
     /// Index of the comment in its thread (copied into findings).
     pub comment: usize,
+    /// Author of the comment replied to: a finding aimed at that name, or
+    /// an insult in a sentence naming it ("You speak abject nonsense Pet"),
+    /// targets the interlocutor.
+    pub addressee: Option<&'a str>,
 }
 
 /// Score every comment of a thread with the built-in lexicon.
@@ -102,7 +106,8 @@ pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility>
                 p = thread.comments[pi].parent;
             }
             sources.push(&post);
-            analyze_text(&c.text, &Context { sources, quoted: &c.quoted, comment: i }, matcher)
+            let addressee = c.parent.and_then(|p| thread.comments[p].author.as_deref());
+            analyze_text(&c.text, &Context { sources, quoted: &c.quoted, comment: i, addressee }, matcher)
         })
         .collect()
 }
@@ -161,7 +166,9 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
             (Category::Insult | Category::Profanity, true, _, _) => Target::Interlocutor,
             (_, _, Some(g), _) => Target::Group(g),
             (_, true, None, _) => Target::Interlocutor,
+            (_, false, None, Some(n)) if names_addressee(&n, ctx.addressee) => Target::Interlocutor,
             (_, false, None, Some(n)) => Target::NamedPerson(n),
+            (Category::Insult, false, None, None) if words.names_in_sentence(w0, ctx.addressee) => Target::Interlocutor,
             _ => Target::Unknown,
         };
         let quoted = attributed.contains(start, end);
@@ -203,6 +210,14 @@ fn verdict(mut findings: Vec<Finding>) -> CommentHostility {
     // Profanity alone scores at most 0.25, below any hostile finding.
     let score = if hostile { 1.0 - keep } else { 0.25 * profanity };
     CommentHostility { hostile, categories, score: (score * 1000.0).round() / 1000.0, findings }
+}
+
+/// True when `name` (a named-person target) is the addressee's name or a
+/// word of it ("Harold" for "Harold Smith").
+fn names_addressee(name: &str, addressee: Option<&str>) -> bool {
+    let Some(a) = addressee else { return false };
+    let a = a.to_lowercase();
+    name.split_whitespace().any(|w| a.split_whitespace().any(|x| x == w.to_lowercase()))
 }
 
 /// A capitalized insult used as a name ("Orange Clown"), not at the start
@@ -303,6 +318,20 @@ impl<'a> Words<'a> {
         let lo = w0.saturating_sub(3);
         let hi = (w1 + 1).min(self.spans.len().saturating_sub(1));
         (lo..=hi).any(|i| self.same_sentence(i, w0) && YOU.contains(&self.text(i)))
+    }
+
+    /// A word of the addressee's name (3+ letters) in the sentence of word `w0`.
+    fn names_in_sentence(&self, w0: usize, addressee: Option<&str>) -> bool {
+        let Some(a) = addressee else { return false };
+        let names: Vec<String> =
+            a.split_whitespace().map(|w| Normalized::new(w).text).filter(|w| w.len() >= 3).collect();
+        if names.is_empty() || w0 >= self.spans.len() {
+            return false;
+        }
+        let sent = self.sentence[w0];
+        let lo = self.sentence.partition_point(|&s| s < sent);
+        let hi = self.sentence.partition_point(|&s| s <= sent);
+        (lo..hi).any(|i| names.iter().any(|n| n == self.text(i)))
     }
 
     /// A mention cue up to three words before word `w0`, same sentence.

@@ -116,7 +116,7 @@ fn has_text(t: &str) -> bool {
 
 fn score_one(e: &Example, matcher: &Matcher) -> CommentHostility {
     let norms: Vec<Normalized> = e.context.iter().map(|c| Normalized::new(c)).collect();
-    let ctx = Context { sources: norms.iter().collect(), quoted: &[], comment: 0 };
+    let ctx = Context { sources: norms.iter().collect(), ..Context::default() };
     analyze_text(&e.text, &ctx, matcher)
 }
 
