@@ -365,9 +365,17 @@ impl Normalized {
         let mut runs: Vec<(usize, usize, u8)> = Vec::new();
         let mut i = 0;
         while i < n {
-            let single = t[i].is_ascii_lowercase() && (i == 0 || !is_word_byte(t[i - 1]));
-            if !single || i + 2 >= n || is_word_byte(t[i + 1]) {
+            // Word by word: only a one-letter word can start a run.
+            if !is_word_byte(t[i]) {
                 i += 1;
+                continue;
+            }
+            let mut w = i + 1;
+            while w < n && is_word_byte(t[w]) {
+                w += 1;
+            }
+            if w - i != 1 || !t[i].is_ascii_lowercase() || i + 2 >= n {
+                i = w;
                 continue;
             }
             let sep = t[i + 1];
