@@ -49,7 +49,7 @@ pub enum EntryKind {
     /// `es` and possessive `'s` endings are always accepted.
     Term,
     /// A regular expression over normalized text; `{name}` expands a
-    /// `define` entry, `\b` is an ASCII word boundary.
+    /// `define` entry; `\b`, `\w`, `\W` are ASCII.
     Regex,
     /// A named regex fragment for `{name}` in regex entries.
     Define,
@@ -340,10 +340,35 @@ fn expand(pattern: &str, defines: &BTreeMap<String, String>) -> std::result::Res
         next.push_str(rest);
         out = next;
         if !changed {
-            return Ok(out.replace(r"\b", r"(?-u:\b)"));
+            return Ok(ascii_classes(&out));
         }
     }
     Err("defines nest too deeply (a define refers to itself?)".to_string())
+}
+
+/// Make `\b`, `\w` and `\W` ASCII (normalized text is ASCII almost
+/// everywhere, and Unicode word classes slow the regex set down several
+/// times). An escaped backslash (`\\w`) is left alone.
+fn ascii_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str(r"(?-u:\b)"),
+            Some('w') => out.push_str("[0-9A-Za-z_]"),
+            Some('W') => out.push_str("[^0-9A-Za-z_]"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn compile(pattern: &str) -> std::result::Result<Regex, String> {
