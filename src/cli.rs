@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::analysis;
+use crate::analysis::lexicon::{Lexicon, Matcher};
+use crate::analysis::{self, Finding};
 use crate::error::Result;
+use crate::eval::hostility as eval_hostility;
 use crate::export;
 use crate::gen::{write_corpus, GenFormat, GenOptions};
 use crate::model::Thread;
@@ -65,6 +67,8 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
     },
     /// Write a Graphviz DOT graph of one thread to standard output.
     ///
@@ -79,6 +83,8 @@ enum Command {
         graph: GraphKind,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
     },
     /// Write one row per comment, for pandas, R or a spreadsheet.
     Export {
@@ -93,36 +99,70 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
     },
-    /// List the findings of every analysis, one per line (`--json` for machines).
+    /// List every finding in reading order: comment, author, category, rule,
+    /// target, and the matched text in context; then each pushback event
+    /// (target claim, its support, the outcome).
     Flags {
         /// Input files or RumourEval folders (`-` for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Print JSON (one object per thread) instead of lines.
+        /// JSON Lines: one object per finding, then one per pushback event.
         #[arg(long)]
         json: bool,
+        /// Also list findings that do not count (quoted or mentioned text).
+        #[arg(long)]
+        all: bool,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
     },
-    /// Score a detector against labels: precision, recall, F1, confusion.
+    /// Score a detector against labels: precision, recall, F1, confusion
+    /// counts, and the misclassified examples with the findings that fired.
+    ///
+    /// hostility: LABELS is a CSV/JSONL with `text` + boolean `label`; with
+    /// `--thread T`, per-comment labels (`id` + `label`) of thread T; or
+    /// `--cmv DIR --split dev|test` reads the cmv-adhominem chains.
+    /// pushback: LABELS is the labeled threads (a RumourEval folder reads
+    /// every thread under it) and `--key` the labels (a RumourEval key or a
+    /// `comment_id,label` CSV).
     Eval {
         /// Which detector.
         #[arg(long, value_enum)]
         task: EvalTask,
-        /// The labeled threads (any input format; a RumourEval folder reads every thread under it).
-        path: PathBuf,
-        /// Labels: a RumourEval key (`dev-key.json`) or a CSV with `comment_id,label`.
-        #[arg(long)]
-        key: PathBuf,
+        /// Labels (hostility) or labeled threads (pushback).
+        #[arg(required_unless_present = "cmv")]
+        labels: Option<PathBuf>,
+        /// pushback: the label key (`dev-key.json`, or CSV `comment_id,label`).
+        #[arg(long, required_if_eq("task", "pushback"))]
+        key: Option<PathBuf>,
+        /// hostility: a thread file whose comments LABELS labels by id.
+        #[arg(long, requires = "labels")]
+        thread: Option<PathBuf>,
+        /// hostility: read the cmv-adhominem chains directory instead of LABELS.
+        #[arg(long, conflicts_with_all = ["labels", "thread"])]
+        cmv: Option<PathBuf>,
+        /// hostility, with `--cmv`: which half (dev = even chain numbers, test = odd).
+        #[arg(long, value_enum, default_value_t = eval_hostility::Split::All)]
+        split: eval_hostility::Split,
+        /// How many misclassified examples of each kind to list.
+        #[arg(long, alias = "misses", default_value_t = 20)]
+        examples: usize,
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
-        /// How many misclassified examples of each kind to list.
-        #[arg(long, default_value_t = 10)]
-        misses: usize,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        lexicons: LexiconArgs,
+    },
+    /// Work with lexicon files.
+    Lexicon {
+        #[command(subcommand)]
+        command: LexiconCommand,
     },
     /// Train the pushback model on labeled threads and write the model file
     /// (shipped as src/analysis/lexicons/pushback_model.tsv).
@@ -151,8 +191,79 @@ enum Command {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum EvalTask {
+    /// Hostile and dehumanizing language (`hostile` per comment).
+    Hostility,
     /// Pushback (deny + query) and evidence requests (query).
     Pushback,
+}
+
+#[derive(Debug, Subcommand)]
+enum LexiconCommand {
+    /// Validate a lexicon file: every malformed line is reported with its
+    /// line number (exit 1); an empty file is allowed with a warning.
+    Check {
+        /// The lexicon file.
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct LexiconArgs {
+    /// Extra lexicon file (repeatable); an entry with a built-in id replaces it.
+    #[arg(long = "lexicon", value_name = "PATH")]
+    lexicon: Vec<PathBuf>,
+    /// Use only the `--lexicon` files, not the built-in lexicons.
+    #[arg(long)]
+    no_builtin_lexicon: bool,
+}
+
+impl LexiconArgs {
+    /// The matcher to use: the built-in one, or one compiled from the files.
+    fn matcher(&self) -> Result<std::borrow::Cow<'static, Matcher>> {
+        if self.lexicon.is_empty() && !self.no_builtin_lexicon {
+            return Ok(std::borrow::Cow::Borrowed(Matcher::builtin()));
+        }
+        let mut lex = if self.no_builtin_lexicon { Lexicon::default() } else { Lexicon::builtin().clone() };
+        for path in &self.lexicon {
+            lex.extend(load_lexicon(path)?);
+        }
+        Ok(std::borrow::Cow::Owned(Matcher::new(&lex)?))
+    }
+}
+
+/// Read a lexicon file, printing every error; warn when it is empty.
+fn load_lexicon(path: &Path) -> Result<Lexicon> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::from(e).with_path(path))?;
+    let name = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|e| {
+        crate::Error::new(crate::error::ErrorKind::NotUtf8).with_path(path).at_byte(e.utf8_error().valid_up_to() as u64)
+    })?;
+    match Lexicon::parse(&text, &name) {
+        Ok(lex) => {
+            if lex.is_empty() {
+                eprintln!("threadlens: warning: {name}: lexicon has no entries");
+            }
+            let errors = lex.check_regexes(Some(Lexicon::builtin()));
+            report_lexicon_errors(&name, errors)?;
+            Ok(lex)
+        }
+        Err(errors) => {
+            report_lexicon_errors(&name, errors)?;
+            Ok(Lexicon::default())
+        }
+    }
+}
+
+fn report_lexicon_errors(name: &str, errors: Vec<crate::Error>) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for e in &errors[..errors.len() - 1] {
+        eprintln!("threadlens: {e}");
+    }
+    let n = errors.len();
+    let last = errors.into_iter().last().map(|e| e.to_string()).unwrap_or_default();
+    Err(crate::Error::invalid(format!("{last}\n{name}: {n} error(s) in lexicon")))
 }
 
 #[derive(Debug, clap::Args)]
@@ -286,19 +397,22 @@ fn dispatch(args: Args) -> Result<()> {
             out.flush()?;
             Ok(())
         }
-        Command::Export { files, to, output, input } => {
+        Command::Export { files, to, output, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
             let threads = read_all(&files, &input)?;
             match to {
-                ExportKind::Csv => write_output(output.as_deref(), |w| export::write_comments_csv(&threads, w)),
+                ExportKind::Csv => {
+                    write_output(output.as_deref(), |w| export::write_comments_csv_with(&threads, &matcher, w))
+                }
                 ExportKind::Text => write_output(output.as_deref(), |w| {
                     threads.iter().try_for_each(|t| export::write_indented(t, &mut *w))
                 }),
-                ExportKind::EdgesCsv => {
-                    write_output(output.as_deref(), |w| report::csv::write_edges_csv(&build_reports(&threads), w))
-                }
-                ExportKind::AuthorsCsv => {
-                    write_output(output.as_deref(), |w| report::csv::write_authors_csv(&build_reports(&threads), w))
-                }
+                ExportKind::EdgesCsv => write_output(output.as_deref(), |w| {
+                    report::csv::write_edges_csv(&build_reports(&threads, &matcher), w)
+                }),
+                ExportKind::AuthorsCsv => write_output(output.as_deref(), |w| {
+                    report::csv::write_authors_csv(&build_reports(&threads, &matcher), w)
+                }),
                 ExportKind::Convokit => match output {
                     Some(dir) => read::convokit::write_corpus(&threads, &dir),
                     None => Err(crate::Error::invalid("--to convokit writes a corpus folder: give it with -o DIR")),
@@ -316,7 +430,8 @@ fn dispatch(args: Args) -> Result<()> {
             );
             Ok(())
         }
-        Command::Report { inputs, to, output, input } => {
+        Command::Report { inputs, to, output, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
             // An unreadable file among many is reported and skipped; the
             // exit status still says something went wrong.
             let files = expand_inputs(&inputs)?;
@@ -335,7 +450,7 @@ fn dispatch(args: Args) -> Result<()> {
                 }
             }
             errors.iter().for_each(|e| eprintln!("threadlens: {e}"));
-            write_reports(&build_reports(&threads), to, output.as_deref())?;
+            write_reports(&build_reports(&threads, &matcher), to, output.as_deref())?;
             match errors.len() {
                 0 => Ok(()),
                 n => Err(crate::Error::format(format!(
@@ -344,10 +459,11 @@ fn dispatch(args: Args) -> Result<()> {
                 ))),
             }
         }
-        Command::Dot { file, graph, input } => {
+        Command::Dot { file, graph, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
             let threads = read_all(std::slice::from_ref(&file), &input)?;
             write_output(None, |w| {
-                for r in build_reports(&threads) {
+                for r in build_reports(&threads, &matcher) {
                     report::dot::write_dot(&r, graph, &mut *w)?;
                 }
                 Ok(())
@@ -362,12 +478,68 @@ fn dispatch(args: Args) -> Result<()> {
             };
             write_output(g.output.as_deref(), |w| write_corpus(&opts, g.to, w).map_err(Into::into))
         }
-        Command::Flags { files, json, input } => {
+        Command::Flags { files, json, all, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
             let threads = read_all(&files, &input)?;
-            write_output(None, |w| write_pushback_flags(&threads, json, w))
+            write_output(None, |w| {
+                for t in &threads {
+                    let analysis = analysis::analyze_with(t, &matcher);
+                    write_flags(t, &analysis, json, all, &mut *w)?;
+                    write_pushback_events(t, &analysis, json, &mut *w)?;
+                }
+                Ok(())
+            })
         }
-        Command::Eval { task: EvalTask::Pushback, path, key, json, misses, input } => {
-            eval_pushback(&path, &key, json, misses, input.format)
+        Command::Eval { task: EvalTask::Pushback, labels, key, json, examples, input, .. } => {
+            let (Some(path), Some(key)) = (labels, key) else {
+                return Err(crate::Error::invalid("eval --task pushback needs the labeled threads and --key KEY"));
+            };
+            eval_pushback(&path, &key, json, examples, input.format)
+        }
+        Command::Eval {
+            task: EvalTask::Hostility,
+            labels,
+            thread,
+            cmv,
+            split,
+            examples,
+            json,
+            input,
+            lexicons,
+            ..
+        } => {
+            let matcher = lexicons.matcher()?;
+            let report = match (cmv, thread, labels) {
+                (Some(dir), _, _) => {
+                    let ex = eval_hostility::load_cmv(&dir, split)?;
+                    let name = format!("{} (split {split:?})", dir.display()).to_lowercase();
+                    eval_hostility::evaluate(&name, ex, &matcher, examples)
+                }
+                (None, Some(t), Some(l)) => eval_hostility::evaluate_thread(&t, &l, input.format, &matcher, examples)?,
+                (None, None, Some(l)) => {
+                    let ex = eval_hostility::load_labels(&l)?;
+                    eval_hostility::evaluate(&l.display().to_string(), ex, &matcher, examples)
+                }
+                (None, _, None) => return Err(crate::Error::invalid("give a LABELS file or --cmv DIR")),
+            };
+            write_output(None, |w| {
+                if json {
+                    serde_json::to_writer_pretty(&mut *w, &report)
+                        .map_err(|e| crate::Error::from(io::Error::other(e)))?;
+                    writeln!(w)?;
+                    Ok(())
+                } else {
+                    write_eval_report(&report, w)
+                }
+            })
+        }
+        Command::Lexicon { command: LexiconCommand::Check { path } } => {
+            let lex = load_lexicon(&path)?;
+            let mut all = Lexicon::builtin().clone();
+            all.extend(lex.clone());
+            Matcher::new(&all)?;
+            println!("{}: ok, {} entries", path.display(), lex.len());
+            Ok(())
         }
         Command::TrainPushback { path, key, output, input } => {
             train_pushback(&path, &key, output.as_deref(), input.format)
@@ -375,52 +547,162 @@ fn dispatch(args: Args) -> Result<()> {
     }
 }
 
-/// `flags`: pushback findings and events, one per line or as JSON.
-fn write_pushback_flags(threads: &[Thread], json: bool, w: &mut dyn Write) -> Result<()> {
-    for t in threads {
-        let analysis = crate::analysis::analyze(t);
+/// One finding as `flags --json` writes it.
+#[derive(serde::Serialize)]
+struct FlagRecord<'a> {
+    thread: String,
+    comment_id: &'a str,
+    author: Option<&'a str>,
+    line: Option<u64>,
+    #[serde(flatten)]
+    finding: &'a Finding,
+    counts: bool,
+    context: String,
+}
+
+/// Write findings of both detectors in reading order (comment order, then position).
+fn write_flags(
+    t: &Thread,
+    analysis: &analysis::ThreadAnalysis,
+    json: bool,
+    all: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut findings: Vec<&Finding> = analysis.hostility.iter().flat_map(|h| &h.findings).collect();
+    findings.extend(analysis.pushback.comments.iter().flat_map(|p| &p.findings));
+    findings.retain(|f| all || f.counts());
+    findings.sort_by_key(|f| (f.comment, f.start, f.end));
+    let thread = t.display_id();
+    for f in findings {
+        let c = &t.comments[f.comment];
+        let context = finding_context(&c.text, f.start, f.end);
         if json {
-            let v = serde_json::json!({ "thread_id": t.display_id(), "pushback": analysis.pushback });
-            serde_json::to_writer(&mut *w, &v).map_err(|e| crate::Error::from(io::Error::other(e)))?;
-            writeln!(w)?;
-            continue;
-        }
-        for (i, cp) in analysis.pushback.comments.iter().enumerate() {
-            let c = &t.comments[i];
-            for f in cp.findings.iter().filter(|f| f.counts()) {
-                let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
-                writeln!(
-                    w,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{:?}",
-                    t.display_id(),
-                    c.id,
-                    line,
-                    c.author_or_unknown(),
-                    f.category.name(),
-                    f.rule,
-                    f.matched
-                )?;
-            }
-        }
-        for e in &analysis.pushback.events {
-            let support = e.target.support.as_ref().map_or("none", |s| s.support.name());
+            let rec = FlagRecord {
+                thread: thread.clone(),
+                comment_id: &c.id,
+                author: c.author.as_deref(),
+                line: c.lines.map(|l| l.start),
+                finding: f,
+                counts: f.counts(),
+                context,
+            };
+            serde_json::to_writer(&mut *out, &rec).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+            writeln!(out)?;
+        } else {
+            let line = c.lines.map(|l| format!(" line {}", l.start)).unwrap_or_default();
+            let target = match &f.target {
+                analysis::Target::Group(g) => format!("group:{g}"),
+                analysis::Target::NamedPerson(n) => format!("named_person:{n}"),
+                other => serde_json::to_value(other)
+                    .ok()
+                    .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+                    .unwrap_or_default(),
+            };
+            let note = match (f.quoted, f.mention) {
+                (true, _) => " [quoted, does not count]",
+                (_, true) => " [mention, does not count]",
+                _ => "",
+            };
             writeln!(
-                w,
-                "{}\t{}\tevent\ttarget={}\tsupport={}\toutcome={}\tclaim={:?}",
-                t.display_id(),
-                t.comments[e.comment].id,
-                e.target.id.as_deref().unwrap_or("post"),
-                support,
-                e.outcome.name(),
-                excerpt(&e.target.sentence, 100)
+                out,
+                "{} ({}{line}) {} {} -> {target} sev {:.2}{note}: \"{}\" in \"{context}\"",
+                c.id,
+                c.author_or_unknown(),
+                f.category.name(),
+                f.rule,
+                f.severity,
+                f.matched.replace('\n', " "),
             )?;
         }
     }
     Ok(())
 }
 
-fn build_reports(threads: &[Thread]) -> Vec<Report> {
-    threads.iter().map(|t| report::build(t, &analysis::analyze(t))).collect()
+/// Pushback events after the findings: the claim each pushback targets,
+/// its support, and what the claimant did next.
+fn write_pushback_events(t: &Thread, analysis: &analysis::ThreadAnalysis, json: bool, w: &mut dyn Write) -> Result<()> {
+    for e in &analysis.pushback.events {
+        if json {
+            let v = serde_json::json!({
+                "thread": t.display_id(),
+                "comment_id": t.comments[e.comment].id,
+                "pushback_event": e,
+            });
+            serde_json::to_writer(&mut *w, &v).map_err(|e| crate::Error::from(io::Error::other(e)))?;
+            writeln!(w)?;
+            continue;
+        }
+        let support = e.target.support.as_ref().map_or("none", |s| s.support.name());
+        writeln!(
+            w,
+            "{} ({}) pushback event -> {} support {} outcome {}: claim \"{}\"",
+            t.comments[e.comment].id,
+            t.comments[e.comment].author_or_unknown(),
+            e.target.id.as_deref().unwrap_or("post"),
+            support,
+            e.outcome.name(),
+            excerpt(&e.target.sentence, 100)
+        )?;
+    }
+    Ok(())
+}
+
+/// Up to 40 characters either side of a match, on one line.
+fn finding_context(text: &str, start: usize, end: usize) -> String {
+    let mut s = start;
+    for _ in 0..40 {
+        match text[..s].chars().next_back() {
+            Some(c) => s -= c.len_utf8(),
+            None => break,
+        }
+    }
+    let mut e = end;
+    for _ in 0..40 {
+        match text[e..].chars().next() {
+            Some(c) => e += c.len_utf8(),
+            None => break,
+        }
+    }
+    let pre = if s > 0 { "…" } else { "" };
+    let post = if e < text.len() { "…" } else { "" };
+    format!("{pre}{}{post}", text[s..e].split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn write_eval_report(r: &eval_hostility::Report, out: &mut dyn Write) -> Result<()> {
+    let m = &r.metrics;
+    let c = m.confusion;
+    writeln!(out, "task {} on {}: {} examples ({} skipped without text)", r.task, r.input, r.examples, r.skipped)?;
+    writeln!(out, "precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}", m.precision, m.recall, m.f1, m.accuracy)?;
+    writeln!(out, "confusion: tp {}  fp {}  tn {}  fn {}", c.tp, c.fp, c.tn, c.fn_)?;
+    if r.skipped > 0 {
+        let k = &r.metrics_counting_skipped;
+        writeln!(
+            out,
+            "counting skipped as civil: precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}",
+            k.precision, k.recall, k.f1, k.accuracy
+        )?;
+    }
+    let a = &r.all_hostile;
+    writeln!(
+        out,
+        "trivial baseline (everything hostile): precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}",
+        a.precision, a.recall, a.f1, a.accuracy
+    )?;
+    for (title, list) in [("false positives", &r.false_positives), ("false negatives", &r.false_negatives)] {
+        writeln!(out, "\n{title} (first {}):", list.len())?;
+        for s in list {
+            writeln!(out, "- {} (score {:.2}): {}", s.example.id, s.score, excerpt(&s.example.text, 160))?;
+            for f in &s.findings {
+                let note = if f.counts() { "" } else { " (does not count)" };
+                writeln!(out, "    {} {} \"{}\"{note}", f.category.name(), f.rule, f.matched.replace('\n', " "))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn build_reports(threads: &[Thread], matcher: &Matcher) -> Vec<Report> {
+    threads.iter().map(|t| report::build(t, &analysis::analyze_with(t, matcher))).collect()
 }
 
 /// Files given, with directories replaced by the regular files under them

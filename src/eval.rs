@@ -2,6 +2,8 @@
 //! derived from them. Task-specific loaders (hostility, pushback) build on
 //! these so every task reports the same way.
 
+pub mod hostility;
+
 use serde::Serialize;
 
 /// Confusion counts of a binary detector.

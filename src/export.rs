@@ -7,6 +7,7 @@
 
 use std::io::Write;
 
+use crate::analysis::lexicon::Matcher;
 use crate::error::Result;
 use crate::model::Thread;
 
@@ -14,7 +15,12 @@ use crate::model::Thread;
 pub const COMMENT_COLUMNS: &[&str] =
     &["thread_id", "comment_id", "parent_id", "depth", "author", "line", "text", "status"];
 
-/// Pushback columns, appended after [`COMMENT_COLUMNS`].
+/// Hostility columns, after [`COMMENT_COLUMNS`]: `hostile` (true/false),
+/// `hostility` (counting categories joined by `;`), `dehumanizing`
+/// (true/false), `hostility_score` (0 to 1, three decimals).
+pub const HOSTILITY_COLUMNS: &[&str] = &["hostile", "hostility", "dehumanizing", "hostility_score"];
+
+/// Pushback columns, after [`HOSTILITY_COLUMNS`].
 pub const PUSHBACK_COLUMNS: &[&str] = &["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"];
 
 /// The pushback cells of one comment, in [`PUSHBACK_COLUMNS`] order.
@@ -29,18 +35,26 @@ fn pushback_cells(p: &crate::analysis::pushback::CommentPushback) -> [String; 5]
     ]
 }
 
-/// Write one row per comment of every thread.
+/// Write one row per comment of every thread (built-in lexicon).
 pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
+    write_comments_csv_with(threads, Matcher::builtin(), out)
+}
+
+/// Write one row per comment of every thread, scoring hostility with `matcher`.
+pub fn write_comments_csv_with<W: Write>(threads: &[Thread], matcher: &Matcher, out: W) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COMMENT_COLUMNS.iter().chain(PUSHBACK_COLUMNS)).map_err(csv_err)?;
+    w.write_record(COMMENT_COLUMNS.iter().chain(HOSTILITY_COLUMNS).chain(PUSHBACK_COLUMNS)).map_err(csv_err)?;
     for t in threads {
         let thread_id = t.display_id();
-        let analysis = crate::analysis::analyze(t);
+        let analysis = crate::analysis::analyze_with(t, matcher);
         for (i, c) in t.comments.iter().enumerate() {
+            let h = &analysis.hostility[i];
+            let score = format!("{:.3}", h.score);
             let pushback = pushback_cells(&analysis.pushback.comments[i]);
             let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
             let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
             let depth = c.depth.to_string();
+            let categories = h.categories_joined();
             w.write_record(
                 [
                     thread_id.as_str(),
@@ -51,6 +65,10 @@ pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
                     line.as_str(),
                     c.text.as_str(),
                     c.status.name(),
+                    if h.hostile { "true" } else { "false" },
+                    categories.as_str(),
+                    if h.dehumanizing() { "true" } else { "false" },
+                    score.as_str(),
                 ]
                 .into_iter()
                 .chain(pushback.iter().map(String::as_str)),
@@ -115,12 +133,14 @@ mod tests {
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
         assert_eq!(
-            &header[COMMENT_COLUMNS.len()..],
+            &header[COMMENT_COLUMNS.len() + HOSTILITY_COLUMNS.len()..],
             ["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"]
         );
         let rows: Vec<Vec<String>> = rdr
             .records()
-            .map(|r| r.unwrap().iter().skip(COMMENT_COLUMNS.len()).map(str::to_string).collect())
+            .map(|r| {
+                r.unwrap().iter().skip(COMMENT_COLUMNS.len() + HOSTILITY_COLUMNS.len()).map(str::to_string).collect()
+            })
             .collect();
         // evidence/c1 "Where's the proof…?" answers the post; hostile/c2 asks dan.
         assert_eq!(rows[0], ["true", "evidence_request", "true", "", ""]);

@@ -1,10 +1,38 @@
-//! Hostile and dehumanizing language (issue: hostility detector).
+//! Hostile and dehumanizing language: an explainable, lexicon-driven
+//! detector.
 //!
-//! Placeholder interface: the detector itself lands with its lexicon.
+//! For each comment: fold the text ([`normalize`](crate::analysis::normalize)),
+//! scan it once with the compiled lexicon ([`Matcher`]), keep the matches
+//! whose scope holds in context (aimed at the interlocutor, next to a word
+//! naming a group, …), tell the target, and mark matches inside quoted text
+//! ([`quote`]) or mentions of a word ("calling
+//! people rats is vile") as not counting. A comment is `hostile` when an
+//! insult, identity attack, dehumanizing or violent finding counts;
+//! profanity is reported but is not hostile on its own.
+//!
+//! ```
+//! use threadlens::analysis::hostility::{analyze_text, Context};
+//! use threadlens::analysis::lexicon::Matcher;
+//!
+//! let text = "Did you not see the photographs? you moron";
+//! let h = analyze_text(text, &Context::default(), Matcher::builtin());
+//! assert!(h.hostile);
+//! let f = &h.findings[0];
+//! assert_eq!(&text[f.start..f.end], f.matched);
+//! assert_eq!(f.matched, "you moron");
+//! ```
+//!
+//! # Complexity
+//!
+//! Linear in the comment text (normalization, one automaton pass, one
+//! regex-set pass) plus, per match, a look at a few words around it.
 
 use serde::Serialize;
 
-use crate::analysis::{Category, Finding};
+use crate::analysis::lexicon::{EntryKind, Hit, Matcher, Scope};
+use crate::analysis::normalize::{is_word_byte, Normalized};
+use crate::analysis::quote::{self, QuoteKind};
+use crate::analysis::{Category, Finding, Target};
 use crate::model::Thread;
 
 /// The hostility verdict for one comment.
@@ -20,7 +48,299 @@ pub struct CommentHostility {
     pub findings: Vec<Finding>,
 }
 
-/// Score every comment of a thread.
+impl CommentHostility {
+    /// True when a dehumanizing finding counts.
+    pub fn dehumanizing(&self) -> bool {
+        self.categories.contains(&Category::Dehumanizing)
+    }
+
+    /// The counting categories joined by `;` (for CSV).
+    pub fn categories_joined(&self) -> String {
+        self.categories.iter().map(|c| c.name()).collect::<Vec<_>>().join(";")
+    }
+}
+
+/// What a comment is read against: the texts it may quote and byte ranges
+/// the reader already knows are quoted.
+#[derive(Clone, Debug, Default)]
+pub struct Context<'a> {
+    /// Texts the comment may quote (parent, article, ancestors), normalized.
+    pub sources: Vec<&'a Normalized>,
+    /// Byte ranges of the comment the reader marked as quoted.
+    pub quoted: &'a [(usize, usize)],
+    /// Index of the comment in its thread (copied into findings).
+    pub comment: usize,
+    /// Author of the comment replied to: a finding aimed at that name, or
+    /// an insult in a sentence naming it ("You speak abject nonsense Pet"),
+    /// targets the interlocutor.
+    pub addressee: Option<&'a str>,
+}
+
+/// Score every comment of a thread with the built-in lexicon.
 pub fn analyze(thread: &Thread) -> Vec<CommentHostility> {
-    vec![CommentHostility::default(); thread.comments.len()]
+    analyze_with(thread, Matcher::builtin())
+}
+
+/// Score every comment of a thread with `matcher`.
+///
+/// Each comment is read against its parent (or the article for top-level
+/// comments), the article, and up to two more ancestors, for quotations.
+pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility> {
+    let post = Normalized::new(&thread.post.body());
+    let plain: Vec<Normalized> = thread.comments.iter().map(|c| Normalized::new(&c.text)).collect();
+    thread
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.status.is_stand_in() {
+                return CommentHostility::default();
+            }
+            let mut sources = Vec::with_capacity(4);
+            let mut p = c.parent;
+            while let Some(pi) = p {
+                if sources.len() == 3 {
+                    break;
+                }
+                sources.push(&plain[pi]);
+                p = thread.comments[pi].parent;
+            }
+            sources.push(&post);
+            let addressee = c.parent.and_then(|p| thread.comments[p].author.as_deref());
+            analyze_text(&c.text, &Context { sources, quoted: &c.quoted, comment: i, addressee }, matcher)
+        })
+        .collect()
+}
+
+/// Score one text. `ctx` gives what it may quote; findings carry
+/// `ctx.comment` as their comment index.
+pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHostility {
+    let norm = matcher.normalize(text);
+    let hits = matcher.scan(&norm.text);
+    if hits.is_empty() {
+        return CommentHostility::default();
+    }
+    let quotes = quote::find_quotes_in(text, &ctx.sources);
+    let words = Words::new(&norm.text);
+    let entries = matcher.entries();
+    // Group words with their word ranges, in text order.
+    let groups: Vec<(usize, usize, &Hit)> = hits
+        .iter()
+        .filter(|h| entries[h.entry].kind == EntryKind::Group)
+        .map(|h| {
+            let (a, b) = words.range(h.start, h.end);
+            (a, b, h)
+        })
+        .collect();
+    let attributed = quote::SpanIndex::from_ranges(
+        quotes.iter().filter(|q| q.is_attributed()).map(|q| (q.start, q.end)).chain(ctx.quoted.iter().copied()),
+    );
+    let short_unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced && q.words <= 3);
+    let unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced);
+    let mut findings = Vec::new();
+    for h in hits.iter().filter(|h| entries[h.entry].category.is_some()) {
+        let e = &entries[h.entry];
+        let Some(category) = e.category else { continue };
+        let (w0, w1) = words.range(h.start, h.end);
+        let (start, end) = norm.original_span(h.start, h.end);
+        let addressed = words.addressed(w0, w1);
+        // The first group word within three words of the match, same sentence.
+        let from = groups.partition_point(|g| g.0 + 4 <= w0);
+        let group = groups[from..]
+            .iter()
+            .take_while(|g| g.1 < w1 + 4)
+            .find(|g| words.same_sentence(g.0.min(w0), g.1.max(w1)))
+            .map(|g| norm.text[g.2.start..g.2.end].to_string());
+        let named = if category == Category::Insult { named_person(text, start, end, e.kind) } else { None };
+        let person = words.person_near(w0);
+        let ok = match e.scope {
+            Scope::Any => true,
+            Scope::Addressed => addressed || named.is_some(),
+            Scope::Group => group.is_some(),
+            Scope::Person => addressed || group.is_some() || named.is_some() || person,
+        };
+        if !ok {
+            continue;
+        }
+        let target = match (category, addressed, group, named) {
+            (Category::Insult | Category::Profanity, true, _, _) => Target::Interlocutor,
+            (_, _, Some(g), _) => Target::Group(g),
+            (_, true, None, _) => Target::Interlocutor,
+            (_, false, None, Some(n)) if names_addressee(&n, ctx.addressee) => Target::Interlocutor,
+            (_, false, None, Some(n)) => Target::NamedPerson(n),
+            (Category::Insult, false, None, None) if words.names_in_sentence(w0, ctx.addressee) => Target::Interlocutor,
+            _ => Target::Unknown,
+        };
+        let quoted = attributed.contains(start, end);
+        let about_words = matches!(category, Category::IdentityAttack | Category::Dehumanizing);
+        let in_quote = short_unsourced.contains(start, end) || (about_words && unsourced.contains(start, end));
+        let mention = !quoted && (in_quote || (about_words && words.mention_cue(w0)));
+        findings.push(Finding {
+            comment: ctx.comment,
+            category,
+            rule: e.id.clone(),
+            start,
+            end,
+            matched: text[start..end].to_string(),
+            target,
+            severity: e.severity,
+            quoted,
+            mention,
+        });
+    }
+    verdict(findings)
+}
+
+fn verdict(mut findings: Vec<Finding>) -> CommentHostility {
+    findings.sort_by(|a, b| (a.start, a.end, a.category, &a.rule).cmp(&(b.start, b.end, b.category, &b.rule)));
+    findings.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.category == b.category);
+    let mut categories: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
+    categories.sort();
+    categories.dedup();
+    let hostile = categories.iter().any(|c| c.is_hostile());
+    let mut keep = 1.0f32;
+    let mut profanity = 0.0f32;
+    for f in findings.iter().filter(|f| f.counts()) {
+        if f.category.is_hostile() {
+            keep *= 1.0 - f.severity.clamp(0.0, 1.0);
+        } else {
+            profanity = profanity.max(f.severity);
+        }
+    }
+    // Profanity alone scores at most 0.25, below any hostile finding.
+    let score = if hostile { 1.0 - keep } else { 0.25 * profanity };
+    CommentHostility { hostile, categories, score: (score * 1000.0).round() / 1000.0, findings }
+}
+
+/// True when `name` (a named-person target) is the addressee's name or a
+/// word of it ("Harold" for "Harold Smith").
+fn names_addressee(name: &str, addressee: Option<&str>) -> bool {
+    let Some(a) = addressee else { return false };
+    let a = a.to_lowercase();
+    name.split_whitespace().any(|w| a.split_whitespace().any(|x| x == w.to_lowercase()))
+}
+
+/// A capitalized insult used as a name ("Orange Clown"), not at the start
+/// of a sentence: the name with the capitalized word before it.
+fn named_person(text: &str, start: usize, end: usize, kind: EntryKind) -> Option<String> {
+    let m = &text[start..end];
+    if kind == EntryKind::Regex {
+        // `Trump is a …`: the capitalized word before a pattern.
+        let before = text[..start].trim_end();
+        let prev = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        let common = ["He", "She", "It", "This", "That", "They", "There", "Which", "Who", "I", "You", "What"];
+        let capitalized = prev.chars().next().is_some_and(char::is_uppercase);
+        return (capitalized && !common.contains(&prev)).then(|| prev.to_string());
+    }
+    let mut chars = m.chars();
+    let (first, second) = (chars.next()?, chars.next()?);
+    if !first.is_uppercase() || !second.is_lowercase() {
+        return None;
+    }
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    if before.is_empty() || before.ends_with(['.', '!', '?', '\n', ':', '"', '“']) {
+        return None;
+    }
+    let prev_word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    if prev_word.chars().next().is_some_and(char::is_uppercase) {
+        Some(format!("{prev_word} {m}"))
+    } else {
+        Some(m.to_string())
+    }
+}
+
+/// Words that show a slur or metaphor is being talked about, not used
+/// ("calling people rats", "the word …").
+const MENTION_CUES: &[&str] = &[
+    "calling", "call", "called", "word", "words", "term", "terms", "slur", "slurs", "label", "labeling", "say",
+    "saying", "said", "use", "using", "n-word",
+];
+
+/// Words of normalized text with sentence numbers.
+struct Words<'a> {
+    text: &'a str,
+    spans: Vec<(usize, usize)>,
+    sentence: Vec<u32>,
+}
+
+const YOU: &[&str] = &[
+    "you", "your", "you're", "youre", "yourself", "u", "ur", "ya", "thou", "thy", "you've", "you'd", "you'll", "yours",
+];
+const PEOPLE: &[&str] =
+    &["they", "them", "these", "those", "he", "she", "him", "her", "people", "guys", "folks", "their", "its", "such"];
+
+impl<'a> Words<'a> {
+    fn new(text: &'a str) -> Words<'a> {
+        let b = text.as_bytes();
+        let mut spans = Vec::new();
+        let mut sentence = Vec::new();
+        let mut sent = 0u32;
+        let mut i = 0;
+        while i < b.len() {
+            if is_word_byte(b[i]) {
+                let s = i;
+                while i < b.len()
+                    && (is_word_byte(b[i]) || (b[i] == b'\'' && b.get(i + 1).is_some_and(|&c| is_word_byte(c))))
+                {
+                    i += 1;
+                }
+                spans.push((s, i));
+                sentence.push(sent);
+            } else {
+                if matches!(b[i], b'.' | b'!' | b'?' | b';') {
+                    sent += 1;
+                }
+                i += 1;
+            }
+        }
+        Words { text, spans, sentence }
+    }
+
+    fn text(&self, i: usize) -> &str {
+        let (s, e) = self.spans[i];
+        &self.text[s..e]
+    }
+
+    /// Word indices `[first, last]` covering the byte span.
+    fn range(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self.spans.partition_point(|&(_, e)| e <= start);
+        let last = self.spans.partition_point(|&(s, _)| s < end).saturating_sub(1).max(first);
+        (first.min(self.spans.len().saturating_sub(1)), last.min(self.spans.len().saturating_sub(1)))
+    }
+
+    fn same_sentence(&self, a: usize, b: usize) -> bool {
+        self.sentence.get(a).is_some() && self.sentence.get(a) == self.sentence.get(b)
+    }
+
+    /// A second-person word inside the match, up to three words before
+    /// it, or right after it (`idiot, you`), in the same sentence.
+    fn addressed(&self, w0: usize, w1: usize) -> bool {
+        let lo = w0.saturating_sub(3);
+        let hi = (w1 + 1).min(self.spans.len().saturating_sub(1));
+        (lo..=hi).any(|i| self.same_sentence(i, w0) && YOU.contains(&self.text(i)))
+    }
+
+    /// A word of the addressee's name (3+ letters) in the sentence of word `w0`.
+    fn names_in_sentence(&self, w0: usize, addressee: Option<&str>) -> bool {
+        let Some(a) = addressee else { return false };
+        let names: Vec<String> =
+            a.split_whitespace().map(|w| Normalized::new(w).text).filter(|w| w.len() >= 3).collect();
+        if names.is_empty() || w0 >= self.spans.len() {
+            return false;
+        }
+        let sent = self.sentence[w0];
+        let lo = self.sentence.partition_point(|&s| s < sent);
+        let hi = self.sentence.partition_point(|&s| s <= sent);
+        (lo..hi).any(|i| names.iter().any(|n| n == self.text(i)))
+    }
+
+    /// A mention cue up to three words before word `w0`, same sentence.
+    fn mention_cue(&self, w0: usize) -> bool {
+        (w0.saturating_sub(3)..w0).any(|i| self.same_sentence(i, w0) && MENTION_CUES.contains(&self.text(i)))
+    }
+
+    /// A pronoun or noun for people within two words before the match.
+    fn person_near(&self, w0: usize) -> bool {
+        (w0.saturating_sub(2)..w0).any(|i| self.same_sentence(i, w0) && PEOPLE.contains(&self.text(i)))
+    }
 }

@@ -7,8 +7,11 @@
 pub mod chains;
 pub mod claims;
 pub mod hostility;
+pub mod lexicon;
+pub mod normalize;
 pub mod pushback;
 pub mod pushback_model;
+pub mod quote;
 
 use serde::Serialize;
 
@@ -131,6 +134,14 @@ pub struct ThreadAnalysis {
 /// Run every analysis on a thread.
 pub fn analyze(thread: &Thread) -> ThreadAnalysis {
     let hostility = hostility::analyze(thread);
+    let pushback = pushback::analyze(thread, &hostility);
+    ThreadAnalysis { hostility, pushback }
+}
+
+/// Run every analysis on a thread, with hostility lexicons compiled into
+/// `matcher` (built-in plus `--lexicon` files).
+pub fn analyze_with(thread: &Thread, matcher: &lexicon::Matcher) -> ThreadAnalysis {
+    let hostility = hostility::analyze_with(thread, matcher);
     let pushback = pushback::analyze(thread, &hostility);
     ThreadAnalysis { hostility, pushback }
 }

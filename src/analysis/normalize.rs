@@ -1,0 +1,589 @@
+//! Folding comment text into the form the lexicons are written in, with a
+//! byte-offset map back to the original so every finding's span is exact.
+//!
+//! [`Normalized::new`] lowercases; strips diacritics (NFKD, combining marks
+//! dropped) and folds compatibility forms (fullwidth letters); maps common
+//! Cyrillic and Greek look-alikes to Latin; turns curly quotes into ASCII;
+//! drops zero-width characters and soft hyphens; reads leetspeak inside
+//! words (`sh1t`, `b!tch`, `a55hole`); squeezes runs of three or more
+//! identical letters (`stuuuupid` → `stupid`); collapses whitespace runs to
+//! one space; joins spaced-out letters (`f u c k`, `i.d.i.o.t`); and, given
+//! a vocabulary, unmasks words written with `*` (`cr*p`, `f**k`).
+//!
+//! # Complexity
+//!
+//! Linear in the input: one pass over the characters, one pass over the
+//! tokens; masked tokens are compared only with vocabulary words of the
+//! same length and first letter.
+
+use std::collections::BTreeMap;
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// Comment text in matching form, with a map back to the original bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// The folded text (lowercase, mostly ASCII).
+    pub text: String,
+    /// The offset map: segments of `text` in order (see [`Seg`]).
+    segs: Vec<Seg>,
+}
+
+/// A run of normalized bytes from `norm` to the next segment's `norm`.
+/// In an identity segment byte `norm + k` came from original byte
+/// `orig + k` alone (ASCII copied one to one, the common case); in a block
+/// segment every byte came from the original range `orig..orig_end` (a
+/// multi-byte character, a squeezed run, an unmasked word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seg {
+    norm: u32,
+    orig: u32,
+    orig_end: u32,
+    identity: bool,
+}
+
+/// Words that masked tokens (`cr*p`) may stand for, by (first letter, length).
+#[derive(Clone, Debug, Default)]
+pub struct MaskVocabulary {
+    words: BTreeMap<(u8, usize), Vec<String>>,
+}
+
+impl MaskVocabulary {
+    /// A vocabulary of single lowercase ASCII words; other entries are ignored.
+    /// When several words fit one mask, the first added wins.
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> MaskVocabulary {
+        let mut v = MaskVocabulary::default();
+        for w in words {
+            if w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()) {
+                let list = v.words.entry((w.as_bytes()[0], w.len())).or_default();
+                if !list.iter().any(|x| x == w) {
+                    list.push(w.to_string());
+                }
+            }
+        }
+        v
+    }
+
+    /// The word a masked token stands for: same length, same first letter,
+    /// every `*` one letter, and at least two letters shown.
+    pub fn unmask(&self, token: &[u8]) -> Option<&str> {
+        let first = *token.first()?;
+        if !first.is_ascii_lowercase() || token.iter().filter(|b| b.is_ascii_lowercase()).count() < 2 {
+            return None;
+        }
+        let list = self.words.get(&(first, token.len()))?;
+        list.iter().find(|w| w.bytes().zip(token.iter()).all(|(a, &b)| b == b'*' || a == b)).map(String::as_str)
+    }
+}
+
+fn leet(b: u8) -> Option<u8> {
+    Some(match b {
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        b'4' => b'a',
+        b'5' => b's',
+        b'7' => b't',
+        b'@' => b'a',
+        b'$' => b's',
+        b'!' => b'i',
+        _ => return None,
+    })
+}
+
+/// Look-alike letters from other scripts, and a few letters NFKD keeps.
+fn fold_special(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' => "a",
+        'е' | 'Е' | 'ε' | 'Ε' => "e",
+        'о' | 'О' | 'ο' | 'Ο' | 'ø' | 'Ø' => "o",
+        'р' | 'Р' | 'ρ' | 'Ρ' => "p",
+        'с' | 'С' => "c",
+        'х' | 'Х' | 'χ' | 'Χ' => "x",
+        'у' | 'У' => "y",
+        'і' | 'І' | 'ι' | 'Ι' | 'ı' => "i",
+        'к' | 'К' | 'κ' | 'Κ' => "k",
+        'м' | 'М' => "m",
+        'т' | 'Т' | 'τ' | 'Τ' => "t",
+        'н' | 'Н' | 'η' | 'Η' => "h",
+        'в' | 'В' | 'β' | 'Β' => "b",
+        'ν' | 'Ν' => "v",
+        'ß' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'ł' | 'Ł' => "l",
+        'đ' | 'Đ' => "d",
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' | '´' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '«' | '»' | '\u{2033}' => "\"",
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => "-",
+        '\u{2026}' => "...",
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => "",
+        _ => return None,
+    })
+}
+
+/// True for bytes of a word in normalized text (ASCII alphanumerics and
+/// any non-ASCII byte, which belongs to a non-Latin letter).
+pub fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+struct Builder {
+    text: Vec<u8>,
+    segs: Vec<Seg>,
+    /// The last letter pushed stands for a squeezed run.
+    run_squeezed: bool,
+}
+
+impl Builder {
+    fn push(&mut self, b: u8, start: usize, end: usize) {
+        self.push32(b, start as u32, end as u32);
+    }
+
+    fn push32(&mut self, b: u8, start: u32, end: u32) {
+        let n = self.text.len() as u32;
+        let extends = match self.segs.last() {
+            Some(s) if s.identity => end == start + 1 && s.orig + (n - s.norm) == start,
+            Some(s) => s.orig == start && s.orig_end == end,
+            None => false,
+        };
+        if !extends {
+            self.segs.push(Seg { norm: n, orig: start, orig_end: end, identity: end == start + 1 });
+        }
+        self.text.push(b);
+    }
+
+    /// Remove the last byte.
+    fn pop(&mut self) {
+        self.text.pop();
+        let n = self.text.len() as u32;
+        if self.segs.last().is_some_and(|s| s.norm >= n) {
+            self.segs.pop();
+        }
+    }
+
+    /// Make the last byte stand for original bytes up to `end`.
+    fn extend_last(&mut self, end: u32) {
+        let Some(k) = (self.text.len() as u32).checked_sub(1) else { return };
+        let Some(last) = self.segs.last_mut() else { return };
+        if !last.identity {
+            last.orig_end = end;
+            return;
+        }
+        let seg = Seg { norm: k, orig: last.orig + (k - last.norm), orig_end: end, identity: false };
+        if last.norm == k {
+            *last = seg;
+        } else {
+            self.segs.push(seg);
+        }
+    }
+
+    fn push_str(&mut self, s: &str, start: usize, end: usize) {
+        for b in s.bytes() {
+            self.push(b, start, end);
+        }
+    }
+
+    /// Push a folded letter, squeezing runs of 3+ identical letters to one.
+    fn push_letter(&mut self, b: u8, start: usize, end: usize) {
+        let n = self.text.len();
+        if n >= 2 && self.text[n - 1] == b && self.text[n - 2] == b && b.is_ascii_alphabetic() {
+            // A third identical letter: drop the second one and extend the first.
+            let keep_end = end;
+            self.pop();
+            self.extend_last(keep_end as u32);
+            self.run_squeezed = true;
+            return;
+        }
+        if self.run_squeezed && n >= 1 && self.text[n - 1] == b {
+            self.extend_last(end as u32);
+            return;
+        }
+        self.run_squeezed = false;
+        self.push(b, start, end);
+    }
+}
+
+impl Normalized {
+    /// Fold `src` without unmasking.
+    pub fn new(src: &str) -> Normalized {
+        Normalized::with_vocabulary(src, None)
+    }
+
+    /// Fold `src`, unmasking `*` words against `vocab` when given.
+    pub fn with_vocabulary(src: &str, vocab: Option<&MaskVocabulary>) -> Normalized {
+        let mut b = Builder { text: Vec::with_capacity(src.len()), segs: Vec::new(), run_squeezed: false };
+        // Offsets are u32: a comment over 4 GiB is cut at a char boundary.
+        let mut cut = src.len().min(u32::MAX as usize - 1);
+        while !src.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let src = &src[..cut];
+        let bytes = src.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let byte = bytes[i];
+            if byte.is_ascii_lowercase() && !b.text.last().is_some_and(u8::is_ascii_alphabetic) {
+                // Fast path: a run of lowercase letters starting a word and
+                // holding no run of three identical letters is copied as is.
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j].is_ascii_lowercase() {
+                    j += 1;
+                }
+                let run = &bytes[i..j];
+                if !run.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]) {
+                    b.push32(run[0], i as u32, i as u32 + 1);
+                    b.text.extend_from_slice(&run[1..]);
+                    b.run_squeezed = false;
+                    i = j;
+                    continue;
+                }
+            }
+            if byte < 0x80 {
+                let end = i + 1;
+                if byte.is_ascii_alphabetic() {
+                    b.push_letter(byte.to_ascii_lowercase(), i, end);
+                } else if byte.is_ascii_whitespace() {
+                    if b.text.last() != Some(&b' ') {
+                        b.push(b' ', i, end);
+                    }
+                    b.run_squeezed = false;
+                } else if let Some(l) = leet(byte).filter(|_| leet_here(&b.text, bytes, i, byte)) {
+                    b.push_letter(l, i, end);
+                } else {
+                    b.run_squeezed = false;
+                    b.push(byte, i, end);
+                }
+                i = end;
+                continue;
+            }
+            let Some(c) = src[i..].chars().next() else { break };
+            let end = i + c.len_utf8();
+            let at = i;
+            i = end;
+            let i = at;
+            b.run_squeezed = false;
+            if c.is_whitespace() {
+                if b.text.last() != Some(&b' ') {
+                    b.push(b' ', i, end);
+                }
+                continue;
+            }
+            if let Some(s) = fold_special(c) {
+                if s.len() == 1 && s.as_bytes()[0].is_ascii_alphabetic() {
+                    b.push_letter(s.as_bytes()[0], i, end);
+                } else {
+                    b.push_str(s, i, end);
+                }
+                continue;
+            }
+            let mut buf = [0u8; 4];
+            for lc in c.to_lowercase() {
+                decompose_compatible(lc, |d| {
+                    if is_combining_mark(d) {
+                        return;
+                    }
+                    if let Some(s) = fold_special(d) {
+                        b.push_str(s, i, end);
+                    } else if d.is_ascii_alphabetic() {
+                        b.push_letter(d.to_ascii_lowercase() as u8, i, end);
+                    } else {
+                        b.push_str(d.encode_utf8(&mut buf), i, end);
+                    }
+                });
+            }
+        }
+        let mut n = Normalized {
+            // Every byte pushed is ASCII or a whole char's UTF-8 encoding.
+            text: String::from_utf8(b.text).unwrap_or_default(),
+            segs: b.segs,
+        };
+        n.join_spaced_letters();
+        if let Some(v) = vocab {
+            n.unmask(v);
+        }
+        n
+    }
+
+    /// Map a byte span of [`Normalized::text`] back to the original text.
+    /// The result always lies on character boundaries of the original.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let len = self.text.len();
+        if start >= end || start >= len {
+            let at = if start < len { self.start_of(start) } else { len.checked_sub(1).map_or(0, |k| self.end_of(k)) };
+            return (at, at);
+        }
+        (self.start_of(start), self.end_of(end.min(len) - 1))
+    }
+
+    /// Map an original byte offset to the first normalized byte at or after it.
+    pub fn normalized_offset(&self, original: usize) -> usize {
+        // Starts never decrease, so binary search over byte indices.
+        let (mut lo, mut hi) = (0, self.text.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.start_of(mid) < original {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    fn seg(&self, k: usize) -> &Seg {
+        let i = self.segs.partition_point(|s| s.norm as usize <= k);
+        &self.segs[i.saturating_sub(1)]
+    }
+
+    /// Original start of normalized byte `k` (`k < text.len()`).
+    fn start_of(&self, k: usize) -> usize {
+        let s = self.seg(k);
+        if s.identity {
+            (s.orig as usize) + (k - s.norm as usize)
+        } else {
+            s.orig as usize
+        }
+    }
+
+    /// Original end of normalized byte `k` (`k < text.len()`).
+    fn end_of(&self, k: usize) -> usize {
+        let s = self.seg(k);
+        if s.identity {
+            (s.orig as usize) + (k - s.norm as usize) + 1
+        } else {
+            s.orig_end as usize
+        }
+    }
+
+    /// Join runs of single letters separated by one repeated separator
+    /// (`f u c k`, `i.d.i.o.t`, `s-h-i-t`): at least 4 letters for spaces,
+    /// 3 for `.`, `-`, `_`, `*`.
+    fn join_spaced_letters(&mut self) {
+        let t = self.text.as_bytes();
+        let n = t.len();
+        let mut runs: Vec<(usize, usize, u8)> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            // Word by word: only a one-letter word can start a run.
+            if !is_word_byte(t[i]) {
+                i += 1;
+                continue;
+            }
+            let mut w = i + 1;
+            while w < n && is_word_byte(t[w]) {
+                w += 1;
+            }
+            if w - i != 1 || !t[i].is_ascii_lowercase() || i + 2 >= n {
+                i = w;
+                continue;
+            }
+            let sep = t[i + 1];
+            if !matches!(sep, b' ' | b'.' | b'-' | b'_' | b'*') {
+                i += 1;
+                continue;
+            }
+            let mut letters = 1;
+            let mut j = i;
+            while j + 2 < n + 1
+                && j + 1 < n
+                && t[j + 1] == sep
+                && j + 2 < n
+                && t[j + 2].is_ascii_lowercase()
+                && (j + 3 >= n || !is_word_byte(t[j + 3]))
+            {
+                j += 2;
+                letters += 1;
+            }
+            let need = if sep == b' ' { 4 } else { 3 };
+            if letters >= need {
+                runs.push((i, j + 1, sep));
+            }
+            i = j + 1;
+        }
+        if runs.is_empty() {
+            return;
+        }
+        let mut out = Builder { text: Vec::with_capacity(n), segs: Vec::new(), run_squeezed: false };
+        let mut k = 0;
+        for (s, e, sep) in runs {
+            self.copy_to(&mut out, k..s, None);
+            self.copy_to(&mut out, s..e, Some(sep));
+            k = e;
+        }
+        self.copy_to(&mut out, k..n, None);
+        self.replace(out);
+    }
+
+    /// Replace masked tokens (`cr*p`) by the vocabulary word they stand for.
+    fn unmask(&mut self, vocab: &MaskVocabulary) {
+        if !self.text.contains('*') {
+            return;
+        }
+        let t = self.text.as_bytes();
+        let n = t.len();
+        // (token start, end of the masked core, word)
+        let mut found: Vec<(usize, usize, &str)> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let starts_token = (t[i].is_ascii_lowercase() || t[i] == b'*')
+                && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'));
+            if !starts_token {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
+                j += 1;
+            }
+            let tok = &t[i..j];
+            let word_follows = j < n && is_word_byte(t[j]);
+            if !word_follows && tok.contains(&b'*') {
+                // Trailing `*` are footnote marks or emphasis, not masks.
+                let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
+                let core = &tok[..core_end];
+                if core.contains(&b'*') {
+                    if let Some(w) = vocab.unmask(core) {
+                        found.push((i, i + core_end, w));
+                    }
+                }
+            }
+            i = j.max(i + 1);
+        }
+        if found.is_empty() {
+            return;
+        }
+        let mut out = Builder { text: Vec::with_capacity(n), segs: Vec::new(), run_squeezed: false };
+        let mut k = 0;
+        for (s, e, w) in found {
+            self.copy_to(&mut out, k..s, None);
+            let (s0, e0) = (self.start_of(s) as u32, self.end_of(e - 1) as u32);
+            for wb in w.bytes() {
+                out.push32(wb, s0, e0);
+            }
+            k = e;
+        }
+        self.copy_to(&mut out, k..n, None);
+        self.replace(out);
+    }
+
+    /// Copy normalized bytes `range` (skipping `skip`) with their offsets.
+    fn copy_to(&self, out: &mut Builder, range: std::ops::Range<usize>, skip: Option<u8>) {
+        let t = self.text.as_bytes();
+        if skip.is_some() {
+            for k in range {
+                if Some(t[k]) != skip {
+                    out.push32(t[k], self.start_of(k) as u32, self.end_of(k) as u32);
+                }
+            }
+            return;
+        }
+        // Segment by segment: the first byte of each piece goes through
+        // `push32` (which opens or extends a segment), the rest follow it.
+        let mut k = range.start;
+        while k < range.end {
+            let i = self.segs.partition_point(|s| s.norm as usize <= k).saturating_sub(1);
+            let seg_end = self.segs.get(i + 1).map_or(t.len(), |s| s.norm as usize);
+            let piece_end = seg_end.min(range.end);
+            out.push32(t[k], self.start_of(k) as u32, self.end_of(k) as u32);
+            out.text.extend_from_slice(&t[k + 1..piece_end]);
+            k = piece_end;
+        }
+    }
+
+    fn replace(&mut self, b: Builder) {
+        self.text = String::from_utf8(b.text).unwrap_or_default();
+        self.segs = b.segs;
+    }
+}
+
+/// Is the leet character `byte` at original offset `i` part of a word?
+/// Inside a word (letter before, letter or leet after) it is; `$` and
+/// digits also at the start of a word when a letter follows (`$hit`,
+/// `1d10t`). `!` ending a word stays punctuation.
+fn leet_here(out: &[u8], src: &[u8], i: usize, byte: u8) -> bool {
+    let prev_letter = out.last().is_some_and(|b| b.is_ascii_lowercase());
+    let next = src.get(i + 1).copied().unwrap_or(b' ');
+    let next_ok = next.is_ascii_alphabetic() || (leet(next).is_some() && next != b'!');
+    if prev_letter {
+        return next_ok;
+    }
+    // At the start of a word: `$hit`, `1d10t`, `5hit` (a digit or `$`
+    // followed by a letter).
+    (byte == b'$' || byte.is_ascii_digit())
+        && next.is_ascii_alphabetic()
+        && !out.last().is_some_and(|&b| is_word_byte(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (input, normalized text, a normalized substring, its original text)
+    const CASES: &[(&str, &str, &str, &str)] = &[
+        ("You MORON", "you moron", "moron", "MORON"),
+        ("Dirty Jéws", "dirty jews", "jews", "Jéws"),
+        ("stuuuupid idiot", "stupid idiot", "stupid", "stuuuupid"),
+        ("sh1t and b!tch", "shit and bitch", "bitch", "b!tch"),
+        ("a55hole", "asshole", "asshole", "a55hole"),
+        ("bullshit! ok", "bullshit! ok", "bullshit", "bullshit"),
+        ("you  are\n\nf u c k i n g dumb", "you are fucking dumb", "fucking", "f u c k i n g"),
+        // A leading one-letter word joins the run: a known limit.
+        ("a f u c k", "afuck", "afuck", "a f u c k"),
+        ("i.d.i.o.t", "idiot", "idiot", "i.d.i.o.t"),
+        ("уоu (cyrillic)", "you (cyrillic)", "you", "уоu"),
+        ("ＩＤＩＯＴ", "idiot", "idiot", "ＩＤＩＯＴ"),
+        ("you’re", "you're", "you're", "you’re"),
+        ("fuuuuu", "fu", "fu", "fuuuuu"),
+        ("1000% and 2nd", "1000% and 2nd", "1000", "1000"),
+        ("straße", "strasse", "strasse", "straße"),
+        ("id\u{200B}iot", "idiot", "idiot", "id\u{200B}iot"),
+    ];
+
+    #[test]
+    fn folds_and_maps_back() {
+        let mut failures = Vec::new();
+        for &(input, norm, sub, orig) in CASES {
+            let n = Normalized::new(input);
+            if n.text != norm {
+                failures.push(format!("{input:?}: normalized {:?}, expected {norm:?}", n.text));
+                continue;
+            }
+            let at = n.text.find(sub).unwrap_or(0);
+            let (s, e) = n.original_span(at, at + sub.len());
+            if &input[s..e] != orig {
+                failures.push(format!("{input:?}: {sub:?} maps to {:?}, expected {orig:?}", &input[s..e]));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn unmasks_against_vocabulary() {
+        let v = MaskVocabulary::new(["crap", "fuck", "shit", "slut"]);
+        let src = "beat the cr*p out of them, f**k, s**t and foot*";
+        let n = Normalized::with_vocabulary(src, Some(&v));
+        assert_eq!(n.text, "beat the crap out of them, fuck, shit and foot*");
+        let at = n.text.find("crap").unwrap();
+        let (s, e) = n.original_span(at, at + 4);
+        assert_eq!(&src[s..e], "cr*p");
+        // One letter shown is too little to guess.
+        assert_eq!(Normalized::with_vocabulary("f***", Some(&v)).text, "f***");
+    }
+
+    #[test]
+    fn spaced_letters_need_a_run() {
+        assert_eq!(Normalized::new("I a m here").text, "i a m here");
+        assert_eq!(Normalized::new("e.g. this").text, "e.g. this");
+        assert_eq!(Normalized::new("U.S.A. and").text, "usa. and");
+    }
+
+    #[test]
+    fn linear_on_large_input() {
+        let big = "you are a s t u p i d id1ot, cr*p! ".repeat(30_000);
+        let n = Normalized::with_vocabulary(&big, Some(&MaskVocabulary::new(["crap"])));
+        assert!(n.text.len() <= big.len());
+        let (s, e) = n.original_span(0, n.text.len());
+        assert_eq!((s, e), (0, big.len()));
+    }
+}
