@@ -26,6 +26,10 @@ use crate::report::{self, Report};
     after_help = "Examples:\n  threadlens report fixtures/seeds/001_1ff2f1cad038d70a.txt\n  threadlens report fixtures/seeds/ --to html -o reports/\n  threadlens dot thread.txt --graph authors | dot -Tsvg > authors.svg\n  threadlens tree fixtures/seeds/001_1ff2f1cad038d70a.txt\n  threadlens export thread.txt --to csv -o comments.csv\n  cat edges.jsonl | threadlens tree - --format jsonl"
 )]
 pub struct Args {
+    /// Worker threads for analyzing many threads at once (default: one per core).
+    /// Output is the same for any number.
+    #[arg(long, short = 'j', global = true, value_name = "N")]
+    jobs: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -366,6 +370,11 @@ where
             return code;
         }
     };
+    if let Some(n) = args.jobs {
+        // Fails only when the pool was already built (tests calling `run`
+        // twice in one process); the existing pool then serves.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
     match dispatch(args) {
         Ok(()) => 0,
         Err(e) if e.is_io() && is_broken_pipe(&e) => 0,
@@ -397,10 +406,23 @@ fn dispatch(args: Args) -> Result<()> {
             out.flush()?;
             Ok(())
         }
+        Command::Export { files, to: ExportKind::Csv, output, input, lexicons } => {
+            let matcher = lexicons.matcher()?;
+            // One file at a time: a corpus run holds one file's threads, not the corpus.
+            write_output(output.as_deref(), |w| {
+                export::write_comments_csv_header(&mut *w)?;
+                for f in &files {
+                    let threads = read_all(std::slice::from_ref(f), &input)?;
+                    export::write_comment_rows(&threads, &matcher, &mut *w)?;
+                }
+                Ok(())
+            })
+        }
         Command::Export { files, to, output, input, lexicons } => {
             let matcher = lexicons.matcher()?;
             let threads = read_all(&files, &input)?;
             match to {
+                // Matched by the arm above; kept equivalent rather than a panic.
                 ExportKind::Csv => {
                     write_output(output.as_deref(), |w| export::write_comments_csv_with(&threads, &matcher, w))
                 }
@@ -701,8 +723,10 @@ fn write_eval_report(r: &eval_hostility::Report, out: &mut dyn Write) -> Result<
     Ok(())
 }
 
+/// One report per thread, built in parallel, in input order.
 fn build_reports(threads: &[Thread], matcher: &Matcher) -> Vec<Report> {
-    threads.iter().map(|t| report::build(t, &analysis::analyze_with(t, matcher))).collect()
+    use rayon::prelude::*;
+    threads.par_iter().map(|t| report::build(t, &analysis::analyze_with(t, matcher))).collect()
 }
 
 /// Files given, with directories replaced by the regular files under them

@@ -40,44 +40,72 @@ pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
     write_comments_csv_with(threads, Matcher::builtin(), out)
 }
 
+/// Threads analyzed at once; bounds what is held in flight.
+const PARALLEL_CHUNK: usize = 256;
+
 /// Write one row per comment of every thread, scoring hostility with `matcher`.
-pub fn write_comments_csv_with<W: Write>(threads: &[Thread], matcher: &Matcher, out: W) -> Result<()> {
+pub fn write_comments_csv_with<W: Write>(threads: &[Thread], matcher: &Matcher, mut out: W) -> Result<()> {
+    write_comments_csv_header(&mut out)?;
+    write_comment_rows(threads, matcher, &mut out)
+}
+
+/// The header row of the per-comment CSV.
+pub fn write_comments_csv_header<W: Write>(out: W) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COMMENT_COLUMNS.iter().chain(HOSTILITY_COLUMNS).chain(PUSHBACK_COLUMNS)).map_err(csv_err)?;
-    for t in threads {
-        let thread_id = t.display_id();
-        let analysis = crate::analysis::analyze_with(t, matcher);
-        for (i, c) in t.comments.iter().enumerate() {
-            let h = &analysis.hostility[i];
-            let score = format!("{:.3}", h.score);
-            let pushback = pushback_cells(&analysis.pushback.comments[i]);
-            let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
-            let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
-            let depth = c.depth.to_string();
-            let categories = h.categories_joined();
-            w.write_record(
-                [
-                    thread_id.as_str(),
-                    c.id.as_str(),
-                    parent,
-                    depth.as_str(),
-                    c.author.as_deref().unwrap_or(""),
-                    line.as_str(),
-                    c.text.as_str(),
-                    c.status.name(),
-                    if h.hostile { "true" } else { "false" },
-                    categories.as_str(),
-                    if h.dehumanizing() { "true" } else { "false" },
-                    score.as_str(),
-                ]
-                .into_iter()
-                .chain(pushback.iter().map(String::as_str)),
-            )
-            .map_err(csv_err)?;
-        }
-    }
     w.flush()?;
     Ok(())
+}
+
+/// The rows (no header) of every thread. Threads are analyzed in parallel
+/// (rayon, in chunks of [`PARALLEL_CHUNK`]) and written in input order, so
+/// the output is the same whatever the number of threads.
+pub fn write_comment_rows<W: Write>(threads: &[Thread], matcher: &Matcher, mut out: W) -> Result<()> {
+    use rayon::prelude::*;
+    for chunk in threads.chunks(PARALLEL_CHUNK) {
+        let rendered: Vec<Result<Vec<u8>>> = chunk.par_iter().map(|t| thread_rows(t, matcher)).collect();
+        for rows in rendered {
+            out.write_all(&rows?)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One thread's rows as CSV bytes.
+fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(t.comments.len() * 256));
+    let thread_id = t.display_id();
+    let analysis = crate::analysis::analyze_with(t, matcher);
+    for (i, c) in t.comments.iter().enumerate() {
+        let h = &analysis.hostility[i];
+        let score = format!("{:.3}", h.score);
+        let pushback = pushback_cells(&analysis.pushback.comments[i]);
+        let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
+        let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
+        let depth = c.depth.to_string();
+        let categories = h.categories_joined();
+        w.write_record(
+            [
+                thread_id.as_str(),
+                c.id.as_str(),
+                parent,
+                depth.as_str(),
+                c.author.as_deref().unwrap_or(""),
+                line.as_str(),
+                c.text.as_str(),
+                c.status.name(),
+                if h.hostile { "true" } else { "false" },
+                categories.as_str(),
+                if h.dehumanizing() { "true" } else { "false" },
+                score.as_str(),
+            ]
+            .into_iter()
+            .chain(pushback.iter().map(String::as_str)),
+        )
+        .map_err(csv_err)?;
+    }
+    w.into_inner().map_err(|e| crate::Error::from(e.into_error()))
 }
 
 pub(crate) fn csv_err(e: csv::Error) -> crate::Error {

@@ -92,3 +92,32 @@ fn output_to_a_device_writes_through_it() {
     let meta = std::fs::metadata("/dev/null").unwrap();
     assert!(!meta.is_file(), "/dev/null is still a device");
 }
+
+#[test]
+fn parallel_output_is_identical_to_sequential() {
+    let dir = std::env::temp_dir().join(format!("threadlens-jobs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corpus = dir.join("corpus.jsonl");
+    assert!(threadlens(&[
+        "gen",
+        "--threads",
+        "300",
+        "--comments",
+        "20",
+        "--to",
+        "jsonl",
+        "-o",
+        corpus.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let one = threadlens(&["-j", "1", "export", corpus.to_str().unwrap()]);
+    let two = threadlens(&["-j", "2", "export", corpus.to_str().unwrap()]);
+    assert!(one.status.success() && two.status.success());
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(String::from_utf8_lossy(&one.stdout).lines().count(), 300 * 20 + 1);
+    let r1 = threadlens(&["-j", "1", "report", corpus.to_str().unwrap(), "--to", "json"]);
+    let r2 = threadlens(&["-j", "2", "report", corpus.to_str().unwrap(), "--to", "json"]);
+    assert_eq!(r1.stdout, r2.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
