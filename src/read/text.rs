@@ -108,6 +108,12 @@ impl<'a> Line<'a> {
 
     /// If this line is `GLYPH name …`, the glyph and what follows it.
     fn bullet(&self) -> Option<(char, &'a str)> {
+        // Every glyph is ASCII or starts with the UTF-8 lead byte 0xE2
+        // (U+2000–U+2FFF); most lines are ruled out by their first byte.
+        let first = *self.content.as_bytes().first()?;
+        if first != 0xE2 && !b"*+o#@=-".contains(&first) {
+            return None;
+        }
         let mut chars = self.content.chars();
         let glyph = chars.next()?;
         if !BULLETS.contains(&glyph) {
