@@ -143,15 +143,14 @@ pub struct PushbackEvent {
     pub matched: Vec<String>,
     /// The comment pushed back on; `None` for the post.
     pub target: Option<CommentRef>,
-    /// Excerpt of the claim pushed back on: the target comment's text, or
-    /// the post body.
+    /// Excerpt of the claim pushed back on (the sentence the pushback
+    /// analysis tied it to).
     pub claim: String,
-    /// How the claim is supported: `sourced` (it carries a link) or
-    /// `unsupported`; `None` when the target has no text.
+    /// How the target supports the claim: `sourced`, `hedged` or
+    /// `unsupported`; `None` when it makes no claim.
     pub support: Option<String>,
-    /// What the claimant (the target's author) did next: `evidence_offered`
-    /// (replied with a link or counter-evidence), `restated` (replied
-    /// without), `hostile` (replied with a hostile comment), `no_reply`.
+    /// What the claimant (the target's author) did next: `evidence_offered`,
+    /// `restated`, `hostile`, `conceded`, `no_reply`.
     pub outcome: String,
     /// The claimant's reply that decided the outcome.
     pub reply: Option<CommentRef>,
