@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::analysis::claims::{self, ClaimSupport, Support};
 use crate::analysis::hostility::CommentHostility;
-use crate::analysis::pushback_model::{self, Model};
+use crate::analysis::pushback_model::{self, Model, Policy};
 use crate::analysis::{Category, Finding, Target};
 use crate::error::{Error, Result};
 use crate::graph::Node;
@@ -355,28 +355,44 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
         });
     }
     let mut model_scores = (0.0, 0.0);
+    let (mut push_policy, mut er_policy) = (None, None);
     if mode == Mode::RulesAndModel {
         let depth0 = c.parent.is_none();
-        let features = pushback_model::features(&c.text, &hits, depth0);
-        let (p_push, p_er) = (model.pushback.probability(&features), model.evidence_request.probability(&features));
+        let (p_push, p_er) = model.scores(&c.text, &hits, depth0);
+        let platform = c.metadata.get("platform").map(String::as_str);
+        let (push, er) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
+        (push_policy, er_policy) = (Some(push), Some(er));
+        let (push_policy, er_policy) = (push, er);
+        // The feature list is built only to explain a flag.
+        let features = || pushback_model::features(&c.text, &hits, depth0);
         model_scores = (p_push, p_er);
         let counts = |cat: Category| findings.iter().any(|f| f.category == cat && f.counts());
         // A comment that points to evidence ("did you not see the photographs?")
         // asks rhetorically; the model's question features do not make it a request.
         let offers_evidence = hits.iter().any(|h| h.category == "counter_evidence" && h.rule != "ce_link");
-        if p_er >= model.evidence_request.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
-            let why = model.evidence_request.explain(&features).1;
+        if p_er >= er_policy.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
+            let why = model.evidence_request.explain(&features()).1;
             findings.push(model_finding(i, Category::EvidenceRequest, "model_evidence_request", &why, p_er, &target));
         }
         let any_push = findings.iter().any(|f| f.category.is_pushback() && f.counts());
-        if p_push >= model.pushback.threshold && !any_push {
-            let why = model.pushback.explain(&features).1;
+        if p_push >= push_policy.threshold && !any_push {
+            let why = model.pushback.explain(&features()).1;
             findings.push(model_finding(i, Category::Denial, "model_pushback", &why, p_push, &target));
         }
     }
     let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     acts.sort();
     acts.dedup();
+    // Where the platform's policy lets the model decide, a rule hit below
+    // the model's threshold stays a finding (it explains the score) but
+    // is not an act.
+    let (p_push, p_er) = model_scores;
+    if er_policy.is_some_and(|p| p.policy == Policy::Model && p_er < p.threshold) {
+        acts.retain(|a| *a != Category::EvidenceRequest);
+    }
+    if push_policy.is_some_and(|p| p.policy == Policy::Model && p_push < p.threshold) {
+        acts.retain(|a| !a.is_pushback());
+    }
     let pushback = acts.iter().any(|a| a.is_pushback());
     let evidence_request = acts.contains(&Category::EvidenceRequest);
     CommentPushback {
@@ -511,6 +527,19 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// The post as one text: title, blank line, body.
+fn post_text(thread: &Thread) -> String {
+    let mut t = thread.post.title.clone().unwrap_or_default();
+    let body = thread.post.body();
+    if !body.is_empty() {
+        if !t.is_empty() {
+            t.push_str("\n\n");
+        }
+        t.push_str(&body);
+    }
+    t
+}
+
 /// A target's text and its claim analysis, computed once per target.
 struct TargetView {
     text: String,
@@ -518,25 +547,16 @@ struct TargetView {
     claims: claims::ClaimView,
     /// Content word → the sentences holding it (for the overlap tie).
     word_index: HashMap<u64, Vec<usize>>,
-    /// Each sentence, whitespace-squashed and lower-cased (for quotes).
-    squashed: Vec<String>,
+    /// Each sentence, whitespace-squashed and lower-cased (for quotes);
+    /// built on the first reply that quotes something.
+    squashed: std::cell::OnceCell<Vec<String>>,
 }
 
 impl TargetView {
     fn new(thread: &Thread, target: Option<usize>) -> TargetView {
         let (text, author) = match target {
             Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
-            None => {
-                let mut t = thread.post.title.clone().unwrap_or_default();
-                let body = thread.post.body();
-                if !body.is_empty() {
-                    if !t.is_empty() {
-                        t.push_str("\n\n");
-                    }
-                    t.push_str(&body);
-                }
-                (t, thread.post.author.clone())
-            }
+            None => (post_text(thread), thread.post.author.clone()),
         };
         let claims = claims::ClaimView::new(&text);
         let mut word_index: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -545,8 +565,11 @@ impl TargetView {
                 word_index.entry(w).or_default().push(k);
             }
         }
-        let squashed = claims.sentences.iter().map(|&(s, e)| squash(&text[s..e])).collect();
-        TargetView { text, author, claims, word_index, squashed }
+        TargetView { text, author, claims, word_index, squashed: std::cell::OnceCell::new() }
+    }
+
+    fn squashed(&self) -> &[String] {
+        self.squashed.get_or_init(|| self.claims.sentences.iter().map(|&(s, e)| squash(&self.text[s..e])).collect())
     }
 }
 
@@ -602,7 +625,7 @@ fn follow(
         }
         if let Some(&(s, e)) = spans
             .iter()
-            .zip(&view.squashed)
+            .zip(view.squashed())
             .find(|(_, sent)| sent.contains(&frag) || frag.contains(sent.as_str()))
             .map(|(span, _)| span)
         {
@@ -859,6 +882,28 @@ mod tests {
                 "quoted/c1 -> post Quoted [unsupported] restated [] The second claim is that the base was empty on Tuesday.",
             ]
         );
+    }
+
+    /// Where a platform's policy lets the model decide, a rule hit the
+    /// model does not back is a finding but not an act.
+    #[test]
+    fn platform_policy_model_vetoes_rules() {
+        use crate::analysis::pushback_model::{LogReg, PlatformPolicy, Policy};
+        let text = std::fs::read_to_string(fixture("pushback/outcomes.jsonl")).unwrap();
+        let mut threads = read_bytes(text.as_bytes(), "outcomes.jsonl", Format::Jsonl).unwrap();
+        // A model that never fires on its own (bias -10).
+        let mut push = LogReg::new(-10.0, 0.5, Vec::new());
+        push.platforms.insert("reddit".into(), PlatformPolicy { threshold: 0.5, policy: Policy::Model });
+        let model = Model::new(push, LogReg::new(-10.0, 0.5, Vec::new()));
+        let t = &mut threads[2];
+        let before = analyze_with(t, &[], Mode::RulesAndModel, &model);
+        assert!(before.comments[1].pushback, "no platform: the rule decides");
+        t.comments[1].metadata.insert("platform".into(), "reddit".into());
+        let after = analyze_with(t, &[], Mode::RulesAndModel, &model);
+        let cp = &after.comments[1];
+        assert!(!cp.pushback && !cp.evidence_request && cp.acts.is_empty(), "{:?}", cp.acts);
+        assert_eq!(cp.findings.len(), before.comments[1].findings.len());
+        assert!(after.events.len() < before.events.len());
     }
 
     #[test]
