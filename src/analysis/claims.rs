@@ -53,6 +53,14 @@ static SUPPORT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
 /// is needed.
 static SOURCE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("source"));
 static HEDGE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("hedge"));
+/// Both alternations in one set: a text without source cues (most) is
+/// scanned once instead of twice.
+static SOURCE_OR_HEDGE: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSetBuilder::new([SOURCE_ANY.as_str(), HEDGE_ANY.as_str()])
+        .case_insensitive(true)
+        .build()
+        .expect("two valid alternations form a valid set")
+});
 
 /// The built-in support cue rules.
 pub fn support_rules() -> &'static RuleSet {
@@ -220,9 +228,10 @@ pub fn support_kind(text: &str) -> Option<Support> {
     if !find_sentence(text, |s, e| is_claim(&text[s..e])) {
         return None;
     }
-    Some(if SOURCE_ANY.is_match(text) {
+    let cues = SOURCE_OR_HEDGE.matches(text);
+    Some(if cues.matched(0) {
         Support::Sourced
-    } else if HEDGE_ANY.is_match(text) {
+    } else if cues.matched(1) {
         Support::Hedged
     } else {
         Support::Unsupported

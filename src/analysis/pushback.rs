@@ -505,12 +505,13 @@ const STOP: &[&str] = &[
 ];
 
 /// The target sentence sharing the most content words with the reply
-/// (at least two; first among equals). `index` maps each content word of
-/// the target to the sentences holding it.
-fn overlap_sentence(reply: &str, spans: &[(usize, usize)], index: &HashMap<u64, Vec<usize>>) -> Option<(usize, usize)> {
+/// (at least two; first among equals). `index` holds the sorted
+/// `(content word, sentence)` pairs of the target.
+fn overlap_sentence(reply: &str, spans: &[(usize, usize)], index: &[(u64, usize)]) -> Option<(usize, usize)> {
     let mut counts = vec![0usize; spans.len()];
     for w in content_words(reply) {
-        for &k in index.get(&w).map(Vec::as_slice).unwrap_or(&[]) {
+        let from = index.partition_point(|&(x, _)| x < w);
+        for &(_, k) in index[from..].iter().take_while(|&&(x, _)| x == w) {
             counts[k] += 1;
         }
     }
@@ -546,7 +547,8 @@ struct TargetView {
     author: Option<String>,
     claims: claims::ClaimView,
     /// Content word → the sentences holding it (for the overlap tie).
-    word_index: HashMap<u64, Vec<usize>>,
+    /// Sorted `(word, sentence)` pairs (one allocation per target).
+    word_index: Vec<(u64, usize)>,
     /// Each sentence, whitespace-squashed and lower-cased (for quotes);
     /// built on the first reply that quotes something.
     squashed: std::cell::OnceCell<Vec<String>>,
@@ -559,12 +561,13 @@ impl TargetView {
             None => (post_text(thread), thread.post.author.clone()),
         };
         let claims = claims::ClaimView::new(&text);
-        let mut word_index: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut word_index: Vec<(u64, usize)> = Vec::new();
         for (k, &(s, e)) in claims.sentences.iter().enumerate() {
             for w in content_words(&text[s..e]) {
-                word_index.entry(w).or_default().push(k);
+                word_index.push((w, k));
             }
         }
+        word_index.sort_unstable();
         TargetView { text, author, claims, word_index, squashed: std::cell::OnceCell::new() }
     }
 

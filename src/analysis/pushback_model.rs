@@ -64,7 +64,7 @@ const NUM: &[u8] = b"<num>";
 /// and explanations use it).
 pub fn features_named(text: &str, hits: &[RuleHit], top: bool, names: Option<&mut HashMap<u64, String>>) -> Vec<u64> {
     let mut out: Vec<u64> = Vec::with_capacity(text.len() / 3 + 8);
-    emit_features(text, hits, top, names, &mut |id| out.push(id));
+    emit_features(text, hits, top, names, |id| out.push(id));
     out.sort_unstable();
     out.dedup();
     out
@@ -73,12 +73,12 @@ pub fn features_named(text: &str, hits: &[RuleHit], top: bool, names: Option<&mu
 /// The feature ids of a text, unsorted and with repeats, passed to `sink`
 /// one by one (no `Vec` of every feature: scoring looks each id up as it
 /// comes). [`features_named`] documents the features.
-fn emit_features(
+fn emit_features<F: FnMut(u64)>(
     text: &str,
     hits: &[RuleHit],
     top: bool,
     mut names: Option<&mut HashMap<u64, String>>,
-    sink: &mut dyn FnMut(u64),
+    mut sink: F,
 ) {
     let w_state = fnv(FNV_OFFSET, b"w:");
     let bytes = text.as_bytes();
@@ -160,8 +160,13 @@ fn emit_features(
             continue;
         }
         at_start = false;
-        let hash = fnv(FNV_OFFSET, &tok);
-        sink(fnv(w_state, &tok));
+        // Both hashes in one pass over the token.
+        let (mut hash, mut unigram) = (FNV_OFFSET, w_state);
+        for &b in &tok {
+            hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            unigram = (unigram ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        sink(unigram);
         sink(bigram_id(prev_hash, hash));
         if let Some(n) = names.as_deref_mut() {
             let (p, t) = (String::from_utf8_lossy(&prev), String::from_utf8_lossy(&tok));
@@ -410,7 +415,7 @@ impl Model {
     /// deduplicated (summed in id order, as `probability` does).
     pub fn scores(&self, text: &str, hits: &[RuleHit], top: bool) -> (f32, f32) {
         let mut known: Vec<(u64, f32, f32)> = Vec::new();
-        emit_features(text, hits, top, None, &mut |id| {
+        emit_features(text, hits, top, None, |id| {
             let bit = id % FILTER_BITS;
             if self.filter.get((bit / 64) as usize).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
                 return;
