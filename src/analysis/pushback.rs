@@ -129,6 +129,12 @@ impl RuleSet {
     /// Every match of every rule in `text`, sorted by position then rule id.
     pub fn hits(&self, text: &str) -> Vec<RuleHit> {
         let mut out = Vec::new();
+        // Most texts match no rule: the non-overlapping `is_match` (which
+        // can stop early, and whose DFA is smaller) settles them before
+        // the overlapping search that names the rules.
+        if !self.set.is_match(text) {
+            return out;
+        }
         for i in self.set.matches(text).iter() {
             let rule = &self.rules[i];
             for m in rule.regex.find_iter(text) {
@@ -463,6 +469,9 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
 /// hashes of their lower case, sorted and deduplicated. Hashing instead of
 /// building strings keeps the shared-word tie allocation-free per word.
 fn content_words(text: &str) -> Vec<u64> {
+    if text.is_ascii() {
+        return ascii_content_words(text.as_bytes());
+    }
     let mut w: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
@@ -472,6 +481,27 @@ fn content_words(text: &str) -> Vec<u64> {
     w.sort_unstable();
     w.dedup();
     w
+}
+
+/// [`content_words`] of ASCII text in one byte loop: each word's hash is
+/// built as its bytes are read.
+fn ascii_content_words(bytes: &[u8]) -> Vec<u64> {
+    let mut out = Vec::new();
+    let (mut h, mut len) = (0xcbf2_9ce4_8422_2325u64, 0usize);
+    for &b in bytes.iter().chain(std::iter::once(&b' ')) {
+        if b.is_ascii_alphanumeric() {
+            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+            len += 1;
+            continue;
+        }
+        if len >= 4 && STOP_HASHES.binary_search(&h).is_err() {
+            out.push(h);
+        }
+        (h, len) = (0xcbf2_9ce4_8422_2325, 0);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// FNV-1a of the lower case of `w`.
@@ -907,6 +937,27 @@ mod tests {
         assert!(!cp.pushback && !cp.evidence_request && cp.acts.is_empty(), "{:?}", cp.acts);
         assert_eq!(cp.findings.len(), before.comments[1].findings.len());
         assert!(after.events.len() < before.events.len());
+    }
+
+    #[test]
+    fn ascii_content_words_match_the_general_path() {
+        for t in
+            ["The Americans ordered THE mortar attack, that's clear: 2014 x4y5z", "", "abcd", "just like this, wait"]
+        {
+            let general: Vec<u64> = {
+                let mut w: Vec<u64> = t
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() >= 4)
+                    .map(lower_hash)
+                    .filter(|h| STOP_HASHES.binary_search(h).is_err())
+                    .collect();
+                w.sort_unstable();
+                w.dedup();
+                w
+            };
+            assert_eq!(content_words(t), general, "{t}");
+        }
+        assert_eq!(content_words("The mortar attack, that's it").len(), 2);
     }
 
     #[test]

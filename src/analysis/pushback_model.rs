@@ -213,6 +213,16 @@ fn emit_features<F: FnMut(u64)>(
 /// Unicode white space).
 fn count_words(text: &str) -> usize {
     let bytes = text.as_bytes();
+    if text.is_ascii() {
+        // A word starts at a non-space byte after a space (or at the start).
+        let (mut words, mut prev_space) = (0, true);
+        for &b in bytes {
+            let space = matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+            words += usize::from(prev_space && !space && b != b'@');
+            prev_space = space;
+        }
+        return words;
+    }
     let (mut words, mut in_word, mut i) = (0, false, 0);
     while i < bytes.len() {
         let b = bytes[i];
@@ -647,8 +657,15 @@ mod tests {
 
     #[test]
     fn word_count_matches_split_whitespace() {
-        for t in ["", "  a  b ", "@x hi @y there", "a\u{a0}b\u{2003}c\u{3000}d", "x\u{b}y\u{c}z", "naïve café\n\n@bob"]
-        {
+        for t in [
+            "",
+            "  a  b ",
+            "@x hi @y there",
+            "a@b @ @@ x\t\r\ny",
+            "a\u{a0}b\u{2003}c\u{3000}d",
+            "x\u{b}y\u{c}z",
+            "naïve café\n\n@bob",
+        ] {
             let want = t.split_whitespace().filter(|w| !w.starts_with('@')).count();
             assert_eq!(count_words(t), want, "{t:?}");
         }
