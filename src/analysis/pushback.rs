@@ -361,14 +361,15 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
         });
     }
     let mut model_scores = (0.0, 0.0);
-    let (mut push_policy, mut er_policy) = (None, None);
+    // Acts the platform's policy leaves to the model, and the model does not back.
+    let (mut er_vetoed, mut push_vetoed) = (false, false);
     if mode == Mode::RulesAndModel {
         let depth0 = c.parent.is_none();
         let (p_push, p_er) = model.scores(&c.text, &hits, depth0);
         let platform = c.metadata.get("platform").map(String::as_str);
-        let (push, er) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
-        (push_policy, er_policy) = (Some(push), Some(er));
-        let (push_policy, er_policy) = (push, er);
+        let (push_policy, er_policy) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
+        er_vetoed = er_policy.policy == Policy::Model && p_er < er_policy.threshold;
+        push_vetoed = push_policy.policy == Policy::Model && p_push < push_policy.threshold;
         // The feature list is built only to explain a flag.
         let features = || pushback_model::features(&c.text, &hits, depth0);
         model_scores = (p_push, p_er);
@@ -380,7 +381,9 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
             let why = model.evidence_request.explain(&features()).1;
             findings.push(model_finding(i, Category::EvidenceRequest, "model_evidence_request", &why, p_er, &target));
         }
-        let any_push = findings.iter().any(|f| f.category.is_pushback() && f.counts());
+        let any_push = findings
+            .iter()
+            .any(|f| f.category.is_pushback() && f.counts() && !(er_vetoed && f.category == Category::EvidenceRequest));
         if p_push >= push_policy.threshold && !any_push {
             let why = model.pushback.explain(&features()).1;
             findings.push(model_finding(i, Category::Denial, "model_pushback", &why, p_push, &target));
@@ -389,14 +392,13 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     acts.sort();
     acts.dedup();
-    // Where the platform's policy lets the model decide, a rule hit below
-    // the model's threshold stays a finding (it explains the score) but
-    // is not an act.
-    let (p_push, p_er) = model_scores;
-    if er_policy.is_some_and(|p| p.policy == Policy::Model && p_er < p.threshold) {
+    // Where the platform's policy lets the model decide, a rule hit the
+    // model does not back stays a finding (it explains the score) but is
+    // not an act.
+    if er_vetoed {
         acts.retain(|a| *a != Category::EvidenceRequest);
     }
-    if push_policy.is_some_and(|p| p.policy == Policy::Model && p_push < p.threshold) {
+    if push_vetoed {
         acts.retain(|a| !a.is_pushback());
     }
     let pushback = acts.iter().any(|a| a.is_pushback());
@@ -937,6 +939,15 @@ mod tests {
         assert!(!cp.pushback && !cp.evidence_request && cp.acts.is_empty(), "{:?}", cp.acts);
         assert_eq!(cp.findings.len(), before.comments[1].findings.len());
         assert!(after.events.len() < before.events.len());
+        // An evidence request left to the model (and vetoed) does not stop
+        // the pushback model from flagging the comment on its own.
+        let mut er = LogReg::new(-10.0, 0.5, Vec::new());
+        er.platforms.insert("reddit".into(), PlatformPolicy { threshold: 0.5, policy: Policy::Model });
+        let model = Model::new(LogReg::new(10.0, 0.5, Vec::new()), er);
+        let cp = &analyze_with(t, &[], Mode::RulesAndModel, &model).comments[1];
+        assert_eq!((cp.pushback, cp.evidence_request), (true, false));
+        assert_eq!(cp.acts, [Category::Denial]);
+        assert!(cp.findings.iter().any(|f| f.rule == "model_pushback"));
     }
 
     #[test]
