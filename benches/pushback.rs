@@ -57,6 +57,10 @@ fn bench(c: &mut Criterion) {
             texts.iter().map(|t| threadlens::analysis::pushback_model::features(t, &[], false).len()).sum::<usize>()
         })
     });
+    g.bench_function("stage: model scores (tokenize + lookups, what analyze runs)", |b| {
+        let m = threadlens::analysis::pushback_model::builtin();
+        b.iter(|| texts.iter().map(|t| m.scores(t, &[], false).0).sum::<f32>())
+    });
     g.finish();
 }
 
