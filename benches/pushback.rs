@@ -61,6 +61,18 @@ fn bench(c: &mut Criterion) {
         let m = threadlens::analysis::pushback_model::builtin();
         b.iter(|| texts.iter().map(|t| m.scores(t, &[], false).0).sum::<f32>())
     });
+    g.bench_function("stage: old path (sorted list + two probability passes)", |b| {
+        let m = threadlens::analysis::pushback_model::builtin();
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    let f = threadlens::analysis::pushback_model::features(t, &[], false);
+                    m.pushback.probability(&f) + m.evidence_request.probability(&f)
+                })
+                .sum::<f32>()
+        })
+    });
     g.finish();
 }
 
