@@ -57,6 +57,22 @@ fn bench(c: &mut Criterion) {
             texts.iter().map(|t| threadlens::analysis::pushback_model::features(t, &[], false).len()).sum::<usize>()
         })
     });
+    g.bench_function("stage: model scores (tokenize + lookups, what analyze runs)", |b| {
+        let m = threadlens::analysis::pushback_model::builtin();
+        b.iter(|| texts.iter().map(|t| m.scores(t, &[], false).0).sum::<f32>())
+    });
+    g.bench_function("stage: old path (sorted list + two probability passes)", |b| {
+        let m = threadlens::analysis::pushback_model::builtin();
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    let f = threadlens::analysis::pushback_model::features(t, &[], false);
+                    m.pushback.probability(&f) + m.evidence_request.probability(&f)
+                })
+                .sum::<f32>()
+        })
+    });
     g.finish();
 }
 

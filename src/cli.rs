@@ -824,10 +824,17 @@ fn train_pushback(path: &Path, key: &Path, output: Option<&Path>, format: Format
         report.evidence_request.0,
         report.evidence_request.1
     );
+    for c in &report.platforms {
+        eprintln!(
+            "  {} {}: {} threshold {} (CV F1 {}; shared threshold, rules or model: {}) on {} comments",
+            c.task, c.platform, c.policy, c.threshold, c.cv_f1, c.shared_cv_f1, c.examples
+        );
+    }
+    eprintln!("pushback CV F1 over all comments with the per-platform decisions: {}", report.pushback_cv_f1);
     let header = format!(
         "threadlens pushback model: logistic regression over word n-grams and rule hits.\n\
          Trained by: threadlens train-pushback <data> --key {} (labels: deny+query = pushback, query = evidence_request)\n\
-         {} comments from {} threads; thresholds from 5-fold CV (Twitter folded by news event).",
+         {} comments from {} threads; thresholds and per-platform policies from 5-fold CV (Twitter folded by news event).",
         key.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         report.examples,
         report.threads

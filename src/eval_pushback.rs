@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::analysis::hostility::CommentHostility;
 use crate::analysis::pushback::{self, act_rules, Mode};
-use crate::analysis::pushback_model::{self, LogReg, Model};
+use crate::analysis::pushback_model::{self, LogReg, Model, PlatformPolicy, Policy};
 use crate::error::{Error, Result};
 use crate::eval::{Confusion, Metrics};
 use crate::model::Thread;
@@ -282,10 +282,36 @@ pub struct TrainReport {
     pub examples: usize,
     /// Threads they came from.
     pub threads: usize,
-    /// Chosen pushback threshold and its cross-validated F1.
+    /// Chosen pushback threshold and its cross-validated F1 (all comments).
     pub pushback: (f32, f64),
     /// Chosen evidence-request threshold and its cross-validated F1.
     pub evidence_request: (f32, f64),
+    /// Per platform and task (`pushback`, `evidence_request`): the chosen
+    /// policy, threshold and cross-validated F1 on that platform, beside
+    /// the cross-validated F1 of the shared threshold with rules-or-model.
+    pub platforms: Vec<PlatformChoice>,
+    /// Cross-validated pushback F1 over all comments with the per-platform
+    /// decisions.
+    pub pushback_cv_f1: f64,
+}
+
+/// One per-platform decision chosen by cross-validation.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlatformChoice {
+    /// Task: `pushback` or `evidence_request`.
+    pub task: &'static str,
+    /// Platform.
+    pub platform: String,
+    /// Chosen policy.
+    pub policy: &'static str,
+    /// Chosen threshold.
+    pub threshold: f32,
+    /// Its cross-validated F1 on the platform.
+    pub cv_f1: f64,
+    /// Cross-validated F1 on the platform of the shared threshold, rules or model.
+    pub shared_cv_f1: f64,
+    /// Training comments of the platform.
+    pub examples: usize,
 }
 
 /// The folder a thread folder sits in (RumourEval: the news event).
@@ -294,32 +320,77 @@ fn event_of(t: &Thread) -> Option<String> {
     p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned())
 }
 
-/// A training row: fold key, features, pushback, evidence request.
-type Row = (usize, Vec<u64>, bool, bool);
+/// A training row.
+struct Row {
+    fold: usize,
+    x: Vec<u64>,
+    push: bool,
+    er: bool,
+    platform: String,
+    /// The hand rules alone flag pushback / an evidence request.
+    rule_push: bool,
+    rule_er: bool,
+}
 
 const EPOCHS: usize = 8;
 const L2: f32 = 3e-2;
 const FOLDS: usize = 5;
 /// Features seen in fewer training comments than this are dropped.
 const MIN_DF: usize = 3;
+/// Loss weight of positive examples.
+const POS_WEIGHT: f32 = 1.0;
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The F1-optimal threshold (0.05 ..= 0.95) over cross-validated scores
+/// `(probability, rule fired, gold)`; with `rules` a rule hit is positive
+/// whatever the score. First best wins.
+fn best_threshold(scored: &[(f32, bool, bool)], rules: bool) -> (f32, f64) {
+    let (mut best_t, mut best_f1) = (0.5f32, -1.0f64);
+    for k in 5..=95 {
+        let t = k as f32 / 100.0;
+        let mut c = Confusion::default();
+        for &(p, r, y) in scored {
+            c.add((rules && r) || p >= t, y);
+        }
+        if c.f1() > best_f1 {
+            (best_t, best_f1) = (t, c.f1());
+        }
+    }
+    (best_t, best_f1)
+}
 
 /// Train both models on the labeled comments of `threads`. Thresholds come
 /// from 5-fold cross-validation: Twitter threads are grouped by news event
-/// (the folder they sit in), other threads by thread.
+/// (the folder they sit in), other threads by thread. Per platform, the
+/// policy (rules or model, or model alone) and threshold with the best
+/// cross-validated F1 on that platform's comments are kept.
 pub fn train(threads: &[Thread], labels: &Labels) -> (Model, TrainReport) {
     let mut names: HashMap<u64, String> = HashMap::new();
     let mut rows: Vec<Row> = Vec::new();
     let mut used_threads = 0;
+    let no_model = Model::default();
     for t in threads {
         let before = rows.len();
-        for c in &t.comments {
+        let rules = pushback::analyze_with(t, &[], Mode::Rules, &no_model);
+        for (i, c) in t.comments.iter().enumerate() {
             let Some((p, e)) = labels.get(&c.id).and_then(|l| gold(l)) else { continue };
             if c.status.is_stand_in() {
                 continue;
             }
             let hits = act_rules().hits(&c.text);
             let x = pushback_model::features_named(&c.text, &hits, c.parent.is_none(), Some(&mut names));
-            rows.push((0, x, p, e));
+            rows.push(Row {
+                fold: 0,
+                x,
+                push: p,
+                er: e,
+                platform: c.metadata.get("platform").cloned().unwrap_or_else(|| "other".into()),
+                rule_push: rules.comments[i].pushback,
+                rule_er: rules.comments[i].evidence_request,
+            });
         }
         if rows.len() > before {
             // Twitter threads sit in one folder per news event: hold out
@@ -329,57 +400,88 @@ pub fn train(threads: &[Thread], labels: &Labels) -> (Model, TrainReport) {
                 _ => used_threads,
             };
             for r in &mut rows[before..] {
-                r.0 = fold;
+                r.fold = fold;
             }
             used_threads += 1;
         }
     }
     let mut df: HashMap<u64, usize> = HashMap::new();
-    for (_, x, _, _) in &rows {
-        for f in x {
+    for r in &rows {
+        for f in &r.x {
             *df.entry(*f).or_default() += 1;
         }
     }
-    for (_, x, _, _) in &mut rows {
-        x.retain(|f| df[f] >= MIN_DF);
+    for r in &mut rows {
+        r.x.retain(|f| df[f] >= MIN_DF);
     }
-    let fit = |label: fn(&Row) -> bool| -> (LogReg, f64) {
-        let mut scored: Vec<(f32, bool)> = Vec::new();
+    let platforms: Vec<String> = {
+        let mut v: Vec<String> = rows.iter().map(|r| r.platform.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mut choices = Vec::new();
+    let mut fit = |task: &'static str, label: fn(&Row) -> bool, rule: fn(&Row) -> bool| -> (LogReg, f64, Confusion) {
+        let mut scored: Vec<(f32, bool, bool, usize)> = Vec::new();
         for fold in 0..FOLDS {
             let train: Vec<pushback_model::Example> =
-                rows.iter().filter(|r| r.0 % FOLDS != fold).map(|r| (r.1.clone(), label(r))).collect();
-            let (b, w) = pushback_model::train(&train, EPOCHS, L2);
+                rows.iter().filter(|r| r.fold % FOLDS != fold).map(|r| (r.x.clone(), label(r))).collect();
+            let (b, w) = pushback_model::train(&train, EPOCHS, L2, POS_WEIGHT);
             scored.extend(
                 rows.iter()
-                    .filter(|r| r.0 % FOLDS == fold)
-                    .map(|r| (pushback_model::predict_raw(b, &w, &r.1), label(r))),
+                    .enumerate()
+                    .filter(|(_, r)| r.fold % FOLDS == fold)
+                    .map(|(k, r)| (pushback_model::predict_raw(b, &w, &r.x), rule(r), label(r), k)),
             );
         }
-        let (mut best_t, mut best_f1) = (0.5f32, -1.0f64);
-        for k in 5..=95 {
-            let t = k as f32 / 100.0;
-            let mut c = Confusion::default();
-            for &(p, y) in &scored {
-                c.add(p >= t, y);
-            }
-            if c.f1() > best_f1 {
-                (best_t, best_f1) = (t, c.f1());
-            }
-        }
-        let all: Vec<pushback_model::Example> = rows.iter().map(|r| (r.1.clone(), label(r))).collect();
-        let (b, w) = pushback_model::train(&all, EPOCHS, L2);
+        scored.sort_by_key(|s| s.3);
+        // The shared threshold (model where rules are silent), as before.
+        let pooled: Vec<(f32, bool, bool)> = scored.iter().map(|s| (s.0, false, s.2)).collect();
+        let (best_t, best_f1) = best_threshold(&pooled, false);
+        let all: Vec<pushback_model::Example> = rows.iter().map(|r| (r.x.clone(), label(r))).collect();
+        let (b, w) = pushback_model::train(&all, EPOCHS, L2, POS_WEIGHT);
         let weights = w.into_iter().filter(|(_, v)| v.abs() >= 0.05).map(|(f, v)| (names[&f].clone(), v));
-        (LogReg::new(b, best_t, weights), best_f1)
+        let mut lr = LogReg::new(b, best_t, weights);
+        let mut total = Confusion::default();
+        for p in &platforms {
+            let mine: Vec<(f32, bool, bool)> =
+                scored.iter().filter(|s| rows[s.3].platform == *p).map(|s| (s.0, s.1, s.2)).collect();
+            let shared = {
+                let mut c = Confusion::default();
+                mine.iter().for_each(|&(q, r, y)| c.add(r || q >= best_t, y));
+                c.f1()
+            };
+            let (t_or, f_or) = best_threshold(&mine, true);
+            let (t_m, f_m) = best_threshold(&mine, false);
+            let (policy, threshold, f1) =
+                if f_m > f_or { (Policy::Model, t_m, f_m) } else { (Policy::RulesOrModel, t_or, f_or) };
+            for &(q, r, y) in &mine {
+                total.add((policy == Policy::RulesOrModel && r) || q >= threshold, y);
+            }
+            lr.platforms.insert(p.clone(), PlatformPolicy { threshold, policy });
+            choices.push(PlatformChoice {
+                task,
+                platform: p.clone(),
+                policy: policy.name(),
+                threshold,
+                cv_f1: round4(f1),
+                shared_cv_f1: round4(shared),
+                examples: mine.len(),
+            });
+        }
+        (lr, best_f1, total)
     };
-    let (pushback, f_push) = fit(|r| r.2);
-    let (evidence_request, f_er) = fit(|r| r.3);
+    let (pushback, f_push, push_total) = fit("pushback", |r| r.push, |r| r.rule_push);
+    let (evidence_request, f_er, _) = fit("evidence_request", |r| r.er, |r| r.rule_er);
     let report = TrainReport {
         examples: rows.len(),
         threads: used_threads,
-        pushback: (pushback.threshold, (f_push * 10_000.0).round() / 10_000.0),
-        evidence_request: (evidence_request.threshold, (f_er * 10_000.0).round() / 10_000.0),
+        pushback: (pushback.threshold, round4(f_push)),
+        evidence_request: (evidence_request.threshold, round4(f_er)),
+        platforms: choices,
+        pushback_cv_f1: round4(push_total.f1()),
     };
-    (Model { pushback, evidence_request }, report)
+    (Model::new(pushback, evidence_request), report)
 }
 
 #[cfg(test)]

@@ -53,6 +53,14 @@ static SUPPORT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
 /// is needed.
 static SOURCE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("source"));
 static HEDGE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of("hedge"));
+/// Both alternations in one set: a text without source cues (most) is
+/// scanned once instead of twice.
+static SOURCE_OR_HEDGE: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSetBuilder::new([SOURCE_ANY.as_str(), HEDGE_ANY.as_str()])
+        .case_insensitive(true)
+        .build()
+        .expect("two valid alternations form a valid set")
+});
 
 /// The built-in support cue rules.
 pub fn support_rules() -> &'static RuleSet {
@@ -63,34 +71,41 @@ pub fn support_rules() -> &'static RuleSet {
 /// or `?` followed by whitespace, and at blank lines. Trimmed; empty
 /// sentences dropped.
 pub fn sentences(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
+    find_sentence(text, |s, e| {
+        out.push((s, e));
+        false
+    });
+    out
+}
+
+/// Visit the sentences of [`sentences`] in order until `stop` returns true;
+/// returns whether it did (no `Vec`: the export column only asks whether
+/// any sentence is a claim).
+fn find_sentence(text: &str, mut stop: impl FnMut(usize, usize) -> bool) -> bool {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let end_here = match b {
+    for i in 0..bytes.len() {
+        let end_here = match bytes[i] {
             b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
             b'\n' => bytes.get(i + 1) == Some(&b'\n'),
             _ => false,
         };
         if end_here {
-            push_trimmed(text, start, i + 1, &mut out);
+            if trimmed(text, start, i + 1).is_some_and(|(s, e)| stop(s, e)) {
+                return true;
+            }
             start = i + 1;
         }
-        i += 1;
     }
-    push_trimmed(text, start, bytes.len(), &mut out);
-    out
+    trimmed(text, start, bytes.len()).is_some_and(|(s, e)| stop(s, e))
 }
 
-fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+fn trimmed(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
     let s = &text[start..end];
     let lead = s.len() - s.trim_start().len();
     let trimmed = s.trim();
-    if !trimmed.is_empty() {
-        out.push((start + lead, start + lead + trimmed.len()));
-    }
+    (!trimmed.is_empty()).then(|| (start + lead, start + lead + trimmed.len()))
 }
 
 /// How claim-like a sentence is: declarative, long enough, with figures,
@@ -210,12 +225,13 @@ fn judge(cues: Vec<RuleHit>) -> ClaimSupport {
 /// The judgment of [`support`] without the cues (one regex-set pass, no
 /// spans): what the per-comment export column needs.
 pub fn support_kind(text: &str) -> Option<Support> {
-    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+    if !find_sentence(text, |s, e| is_claim(&text[s..e])) {
         return None;
     }
-    Some(if SOURCE_ANY.is_match(text) {
+    let cues = SOURCE_OR_HEDGE.matches(text);
+    Some(if cues.matched(0) {
         Support::Sourced
-    } else if HEDGE_ANY.is_match(text) {
+    } else if cues.matched(1) {
         Support::Hedged
     } else {
         Support::Unsupported

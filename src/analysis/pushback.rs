@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::analysis::claims::{self, ClaimSupport, Support};
 use crate::analysis::hostility::CommentHostility;
-use crate::analysis::pushback_model::{self, Model};
+use crate::analysis::pushback_model::{self, Model, Policy};
 use crate::analysis::{Category, Finding, Target};
 use crate::error::{Error, Result};
 use crate::graph::Node;
@@ -129,6 +129,12 @@ impl RuleSet {
     /// Every match of every rule in `text`, sorted by position then rule id.
     pub fn hits(&self, text: &str) -> Vec<RuleHit> {
         let mut out = Vec::new();
+        // Most texts match no rule: the non-overlapping `is_match` (which
+        // can stop early, and whose DFA is smaller) settles them before
+        // the overlapping search that names the rules.
+        if !self.set.is_match(text) {
+            return out;
+        }
         for i in self.set.matches(text).iter() {
             let rule = &self.rules[i];
             for m in rule.regex.find_iter(text) {
@@ -355,28 +361,46 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
         });
     }
     let mut model_scores = (0.0, 0.0);
+    // Acts the platform's policy leaves to the model, and the model does not back.
+    let (mut er_vetoed, mut push_vetoed) = (false, false);
     if mode == Mode::RulesAndModel {
         let depth0 = c.parent.is_none();
-        let features = pushback_model::features(&c.text, &hits, depth0);
-        let (p_push, p_er) = (model.pushback.probability(&features), model.evidence_request.probability(&features));
+        let (p_push, p_er) = model.scores(&c.text, &hits, depth0);
+        let platform = c.metadata.get("platform").map(String::as_str);
+        let (push_policy, er_policy) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
+        er_vetoed = er_policy.policy == Policy::Model && p_er < er_policy.threshold;
+        push_vetoed = push_policy.policy == Policy::Model && p_push < push_policy.threshold;
+        // The feature list is built only to explain a flag.
+        let features = || pushback_model::features(&c.text, &hits, depth0);
         model_scores = (p_push, p_er);
         let counts = |cat: Category| findings.iter().any(|f| f.category == cat && f.counts());
         // A comment that points to evidence ("did you not see the photographs?")
         // asks rhetorically; the model's question features do not make it a request.
         let offers_evidence = hits.iter().any(|h| h.category == "counter_evidence" && h.rule != "ce_link");
-        if p_er >= model.evidence_request.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
-            let why = model.evidence_request.explain(&features).1;
+        if p_er >= er_policy.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
+            let why = model.evidence_request.explain(&features()).1;
             findings.push(model_finding(i, Category::EvidenceRequest, "model_evidence_request", &why, p_er, &target));
         }
-        let any_push = findings.iter().any(|f| f.category.is_pushback() && f.counts());
-        if p_push >= model.pushback.threshold && !any_push {
-            let why = model.pushback.explain(&features).1;
+        let any_push = findings
+            .iter()
+            .any(|f| f.category.is_pushback() && f.counts() && !(er_vetoed && f.category == Category::EvidenceRequest));
+        if p_push >= push_policy.threshold && !any_push {
+            let why = model.pushback.explain(&features()).1;
             findings.push(model_finding(i, Category::Denial, "model_pushback", &why, p_push, &target));
         }
     }
     let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     acts.sort();
     acts.dedup();
+    // Where the platform's policy lets the model decide, a rule hit the
+    // model does not back stays a finding (it explains the score) but is
+    // not an act.
+    if er_vetoed {
+        acts.retain(|a| *a != Category::EvidenceRequest);
+    }
+    if push_vetoed {
+        acts.retain(|a| !a.is_pushback());
+    }
     let pushback = acts.iter().any(|a| a.is_pushback());
     let evidence_request = acts.contains(&Category::EvidenceRequest);
     CommentPushback {
@@ -447,6 +471,9 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
 /// hashes of their lower case, sorted and deduplicated. Hashing instead of
 /// building strings keeps the shared-word tie allocation-free per word.
 fn content_words(text: &str) -> Vec<u64> {
+    if text.is_ascii() {
+        return ascii_content_words(text.as_bytes());
+    }
     let mut w: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
@@ -456,6 +483,27 @@ fn content_words(text: &str) -> Vec<u64> {
     w.sort_unstable();
     w.dedup();
     w
+}
+
+/// [`content_words`] of ASCII text in one byte loop: each word's hash is
+/// built as its bytes are read.
+fn ascii_content_words(bytes: &[u8]) -> Vec<u64> {
+    let mut out = Vec::new();
+    let (mut h, mut len) = (0xcbf2_9ce4_8422_2325u64, 0usize);
+    for &b in bytes.iter().chain(std::iter::once(&b' ')) {
+        if b.is_ascii_alphanumeric() {
+            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+            len += 1;
+            continue;
+        }
+        if len >= 4 && STOP_HASHES.binary_search(&h).is_err() {
+            out.push(h);
+        }
+        (h, len) = (0xcbf2_9ce4_8422_2325, 0);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// FNV-1a of the lower case of `w`.
@@ -489,12 +537,13 @@ const STOP: &[&str] = &[
 ];
 
 /// The target sentence sharing the most content words with the reply
-/// (at least two; first among equals). `index` maps each content word of
-/// the target to the sentences holding it.
-fn overlap_sentence(reply: &str, spans: &[(usize, usize)], index: &HashMap<u64, Vec<usize>>) -> Option<(usize, usize)> {
+/// (at least two; first among equals). `index` holds the sorted
+/// `(content word, sentence)` pairs of the target.
+fn overlap_sentence(reply: &str, spans: &[(usize, usize)], index: &[(u64, usize)]) -> Option<(usize, usize)> {
     let mut counts = vec![0usize; spans.len()];
     for w in content_words(reply) {
-        for &k in index.get(&w).map(Vec::as_slice).unwrap_or(&[]) {
+        let from = index.partition_point(|&(x, _)| x < w);
+        for &(_, k) in index[from..].iter().take_while(|&&(x, _)| x == w) {
             counts[k] += 1;
         }
     }
@@ -511,42 +560,51 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// The post as one text: title, blank line, body.
+fn post_text(thread: &Thread) -> String {
+    let mut t = thread.post.title.clone().unwrap_or_default();
+    let body = thread.post.body();
+    if !body.is_empty() {
+        if !t.is_empty() {
+            t.push_str("\n\n");
+        }
+        t.push_str(&body);
+    }
+    t
+}
+
 /// A target's text and its claim analysis, computed once per target.
 struct TargetView {
     text: String,
     author: Option<String>,
     claims: claims::ClaimView,
     /// Content word → the sentences holding it (for the overlap tie).
-    word_index: HashMap<u64, Vec<usize>>,
-    /// Each sentence, whitespace-squashed and lower-cased (for quotes).
-    squashed: Vec<String>,
+    /// Sorted `(word, sentence)` pairs (one allocation per target).
+    word_index: Vec<(u64, usize)>,
+    /// Each sentence, whitespace-squashed and lower-cased (for quotes);
+    /// built on the first reply that quotes something.
+    squashed: std::cell::OnceCell<Vec<String>>,
 }
 
 impl TargetView {
     fn new(thread: &Thread, target: Option<usize>) -> TargetView {
         let (text, author) = match target {
             Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
-            None => {
-                let mut t = thread.post.title.clone().unwrap_or_default();
-                let body = thread.post.body();
-                if !body.is_empty() {
-                    if !t.is_empty() {
-                        t.push_str("\n\n");
-                    }
-                    t.push_str(&body);
-                }
-                (t, thread.post.author.clone())
-            }
+            None => (post_text(thread), thread.post.author.clone()),
         };
         let claims = claims::ClaimView::new(&text);
-        let mut word_index: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut word_index: Vec<(u64, usize)> = Vec::new();
         for (k, &(s, e)) in claims.sentences.iter().enumerate() {
             for w in content_words(&text[s..e]) {
-                word_index.entry(w).or_default().push(k);
+                word_index.push((w, k));
             }
         }
-        let squashed = claims.sentences.iter().map(|&(s, e)| squash(&text[s..e])).collect();
-        TargetView { text, author, claims, word_index, squashed }
+        word_index.sort_unstable();
+        TargetView { text, author, claims, word_index, squashed: std::cell::OnceCell::new() }
+    }
+
+    fn squashed(&self) -> &[String] {
+        self.squashed.get_or_init(|| self.claims.sentences.iter().map(|&(s, e)| squash(&self.text[s..e])).collect())
     }
 }
 
@@ -602,7 +660,7 @@ fn follow(
         }
         if let Some(&(s, e)) = spans
             .iter()
-            .zip(&view.squashed)
+            .zip(view.squashed())
             .find(|(_, sent)| sent.contains(&frag) || frag.contains(sent.as_str()))
             .map(|(span, _)| span)
         {
@@ -859,6 +917,58 @@ mod tests {
                 "quoted/c1 -> post Quoted [unsupported] restated [] The second claim is that the base was empty on Tuesday.",
             ]
         );
+    }
+
+    /// Where a platform's policy lets the model decide, a rule hit the
+    /// model does not back is a finding but not an act.
+    #[test]
+    fn platform_policy_model_vetoes_rules() {
+        use crate::analysis::pushback_model::{LogReg, PlatformPolicy, Policy};
+        let text = std::fs::read_to_string(fixture("pushback/outcomes.jsonl")).unwrap();
+        let mut threads = read_bytes(text.as_bytes(), "outcomes.jsonl", Format::Jsonl).unwrap();
+        // A model that never fires on its own (bias -10).
+        let mut push = LogReg::new(-10.0, 0.5, Vec::new());
+        push.platforms.insert("reddit".into(), PlatformPolicy { threshold: 0.5, policy: Policy::Model });
+        let model = Model::new(push, LogReg::new(-10.0, 0.5, Vec::new()));
+        let t = &mut threads[2];
+        let before = analyze_with(t, &[], Mode::RulesAndModel, &model);
+        assert!(before.comments[1].pushback, "no platform: the rule decides");
+        t.comments[1].metadata.insert("platform".into(), "reddit".into());
+        let after = analyze_with(t, &[], Mode::RulesAndModel, &model);
+        let cp = &after.comments[1];
+        assert!(!cp.pushback && !cp.evidence_request && cp.acts.is_empty(), "{:?}", cp.acts);
+        assert_eq!(cp.findings.len(), before.comments[1].findings.len());
+        assert!(after.events.len() < before.events.len());
+        // An evidence request left to the model (and vetoed) does not stop
+        // the pushback model from flagging the comment on its own.
+        let mut er = LogReg::new(-10.0, 0.5, Vec::new());
+        er.platforms.insert("reddit".into(), PlatformPolicy { threshold: 0.5, policy: Policy::Model });
+        let model = Model::new(LogReg::new(10.0, 0.5, Vec::new()), er);
+        let cp = &analyze_with(t, &[], Mode::RulesAndModel, &model).comments[1];
+        assert_eq!((cp.pushback, cp.evidence_request), (true, false));
+        assert_eq!(cp.acts, [Category::Denial]);
+        assert!(cp.findings.iter().any(|f| f.rule == "model_pushback"));
+    }
+
+    #[test]
+    fn ascii_content_words_match_the_general_path() {
+        for t in
+            ["The Americans ordered THE mortar attack, that's clear: 2014 x4y5z", "", "abcd", "just like this, wait"]
+        {
+            let general: Vec<u64> = {
+                let mut w: Vec<u64> = t
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() >= 4)
+                    .map(lower_hash)
+                    .filter(|h| STOP_HASHES.binary_search(h).is_err())
+                    .collect();
+                w.sort_unstable();
+                w.dedup();
+                w
+            };
+            assert_eq!(content_words(t), general, "{t}");
+        }
+        assert_eq!(content_words("The mortar attack, that's it").len(), 2);
     }
 
     #[test]

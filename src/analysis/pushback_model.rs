@@ -15,7 +15,7 @@
 //! threshold is the one that maximizes F1 in 5-fold cross-validation over
 //! training threads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -62,13 +62,24 @@ const NUM: &[u8] = b"<num>";
 /// pushback rule hits in the text; `top` is true for a reply to the post.
 /// When `names` is given, every feature's name is recorded too (training
 /// and explanations use it).
-pub fn features_named(
+pub fn features_named(text: &str, hits: &[RuleHit], top: bool, names: Option<&mut HashMap<u64, String>>) -> Vec<u64> {
+    let mut out: Vec<u64> = Vec::with_capacity(text.len() / 3 + 8);
+    emit_features(text, hits, top, names, |id| out.push(id));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The feature ids of a text, unsorted and with repeats, passed to `sink`
+/// one by one (no `Vec` of every feature: scoring looks each id up as it
+/// comes). [`features_named`] documents the features.
+fn emit_features<F: FnMut(u64)>(
     text: &str,
     hits: &[RuleHit],
     top: bool,
     mut names: Option<&mut HashMap<u64, String>>,
-) -> Vec<u64> {
-    let mut out: Vec<u64> = Vec::with_capacity(text.len() / 3 + 8);
+    mut sink: F,
+) {
     let w_state = fnv(FNV_OFFSET, b"w:");
     let bytes = text.as_bytes();
     let mut tok: Vec<u8> = Vec::with_capacity(32);
@@ -149,9 +160,14 @@ pub fn features_named(
             continue;
         }
         at_start = false;
-        let hash = fnv(FNV_OFFSET, &tok);
-        out.push(fnv(w_state, &tok));
-        out.push(bigram_id(prev_hash, hash));
+        // Both hashes in one pass over the token.
+        let (mut hash, mut unigram) = (FNV_OFFSET, w_state);
+        for &b in &tok {
+            hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            unigram = (unigram ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        sink(unigram);
+        sink(bigram_id(prev_hash, hash));
         if let Some(n) = names.as_deref_mut() {
             let (p, t) = (String::from_utf8_lossy(&prev), String::from_utf8_lossy(&tok));
             n.entry(fnv(w_state, &tok)).or_insert_with(|| format!("w:{t}"));
@@ -160,34 +176,69 @@ pub fn features_named(
         std::mem::swap(&mut prev, &mut tok);
         prev_hash = hash;
     }
-    let mut push = |name: &str| {
-        let id = fnv(FNV_OFFSET, name.as_bytes());
-        out.push(id);
+    // Named features: the id is the hash of `prefix` + `name`, computed
+    // without building the string (names are built only when recorded).
+    let mut push = |prefix: &str, name: &str| {
+        let id = fnv(fnv(FNV_OFFSET, prefix.as_bytes()), name.as_bytes());
+        sink(id);
         if let Some(n) = names.as_deref_mut() {
-            n.entry(id).or_insert_with(|| name.to_string());
+            n.entry(id).or_insert_with(|| format!("{prefix}{name}"));
         }
     };
     for h in hits {
-        push(&format!("r:{}", h.rule));
-        push(&format!("c:{}", h.category));
+        push("r:", &h.rule);
+        push("c:", &h.category);
     }
     if top {
-        push("s:top");
+        push("s:", "top");
     }
     // Shape: length bucket (whitespace-separated words, @mentions aside) and a question at the end.
-    let words = text.split_whitespace().filter(|w| !w.starts_with('@')).count();
-    push(match words {
-        0..=4 => "s:len0-4",
-        5..=12 => "s:len5-12",
-        13..=30 => "s:len13-30",
-        _ => "s:len31+",
-    });
+    let words = count_words(text);
+    push(
+        "s:",
+        match words {
+            0..=4 => "len0-4",
+            5..=12 => "len5-12",
+            13..=30 => "len13-30",
+            _ => "len31+",
+        },
+    );
     if text.trim_end().ends_with('?') {
-        push("s:ends_q");
+        push("s:", "ends_q");
     }
-    out.sort_unstable();
-    out.dedup();
-    out
+}
+
+/// `text.split_whitespace().filter(|w| !w.starts_with('@')).count()` in
+/// one byte loop (non-ASCII characters are decoded only to test them for
+/// Unicode white space).
+fn count_words(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    if text.is_ascii() {
+        // A word starts at a non-space byte after a space (or at the start).
+        let (mut words, mut prev_space) = (0, true);
+        for &b in bytes {
+            let space = matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+            words += usize::from(prev_space && !space && b != b'@');
+            prev_space = space;
+        }
+        return words;
+    }
+    let (mut words, mut in_word, mut i) = (0, false, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, len) = if b.is_ascii() {
+            (matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_whitespace(), c.len_utf8())
+        };
+        if !space && !in_word && b != b'@' {
+            words += 1;
+        }
+        in_word = !space;
+        i += len;
+    }
+    words
 }
 
 /// Append the lower case of `c` (curly apostrophes as `'`).
@@ -234,14 +285,55 @@ pub struct LogReg {
     pub bias: f32,
     /// Decision threshold on the probability.
     pub threshold: f32,
+    /// Per-platform decision (the comment's `platform` metadata → policy),
+    /// chosen by cross-validation on that platform's training comments;
+    /// platforms not listed use `threshold` with [`Policy::RulesOrModel`].
+    pub platforms: BTreeMap<String, PlatformPolicy>,
     weights: IdMap<(f32, Box<str>)>,
+}
+
+/// How a platform's comments are decided.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlatformPolicy {
+    /// Decision threshold on the probability.
+    pub threshold: f32,
+    /// Whether a hand rule alone decides, or the model must agree.
+    pub policy: Policy,
+}
+
+/// Who decides a comment's act.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// A hand rule that fires decides; the model adds acts where rules are silent.
+    RulesOrModel,
+    /// The model decides; rule hits are its features and explain its flags
+    /// (on Reddit, cross-validation found the rules alone too imprecise).
+    Model,
+}
+
+impl Policy {
+    /// Its name in the model file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::RulesOrModel => "rules_or_model",
+            Policy::Model => "model",
+        }
+    }
 }
 
 impl LogReg {
     /// A model from a bias, a threshold and named weights.
     pub fn new(bias: f32, threshold: f32, weights: impl IntoIterator<Item = (String, f32)>) -> LogReg {
         let weights = weights.into_iter().map(|(n, w)| (feature_id(&n), (w, n.into_boxed_str()))).collect();
-        LogReg { bias, threshold, weights }
+        LogReg { bias, threshold, platforms: BTreeMap::new(), weights }
+    }
+
+    /// The decision for a comment of `platform` (`None` when unknown).
+    pub fn policy(&self, platform: Option<&str>) -> PlatformPolicy {
+        platform
+            .and_then(|p| self.platforms.get(p))
+            .copied()
+            .unwrap_or(PlatformPolicy { threshold: self.threshold, policy: Policy::RulesOrModel })
     }
 
     /// Number of non-zero weights.
@@ -297,15 +389,67 @@ pub struct Model {
     pub pushback: LogReg,
     /// Evidence request (query).
     pub evidence_request: LogReg,
+    /// Both models' weights by feature id (0 where a model lacks the
+    /// feature), built once: scoring does one lookup per feature.
+    table: IdMap<(f32, f32)>,
+    /// One bit per `id % FILTER_BITS` of the table's ids: most n-grams of a
+    /// text are not in the model, and this 16 KiB filter (L1-resident)
+    /// rejects most of them without a hash-table probe.
+    filter: Vec<u64>,
 }
 
+const FILTER_BITS: u64 = 1 << 17;
+
 impl Model {
+    /// The two models, with their shared lookup table.
+    pub fn new(pushback: LogReg, evidence_request: LogReg) -> Model {
+        let mut table: IdMap<(f32, f32)> = IdMap::default();
+        for (id, (w, _)) in &pushback.weights {
+            table.entry(*id).or_default().0 = *w;
+        }
+        for (id, (w, _)) in &evidence_request.weights {
+            table.entry(*id).or_default().1 = *w;
+        }
+        let mut filter = vec![0u64; (FILTER_BITS / 64) as usize];
+        for id in table.keys() {
+            let bit = id % FILTER_BITS;
+            filter[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+        Model { pushback, evidence_request, table, filter }
+    }
+
+    /// `(pushback, evidence_request)` probabilities of a comment, equal to
+    /// [`LogReg::probability`] of each model on [`features`], without
+    /// building the feature list: each id is looked up as the tokenizer
+    /// emits it, and only the ids the models know are sorted and
+    /// deduplicated (summed in id order, as `probability` does).
+    pub fn scores(&self, text: &str, hits: &[RuleHit], top: bool) -> (f32, f32) {
+        let mut known: Vec<(u64, f32, f32)> = Vec::new();
+        emit_features(text, hits, top, None, |id| {
+            let bit = id % FILTER_BITS;
+            if self.filter.get((bit / 64) as usize).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
+                return;
+            }
+            if let Some(&(a, b)) = self.table.get(&id) {
+                known.push((id, a, b));
+            }
+        });
+        known.sort_unstable_by_key(|k| k.0);
+        known.dedup_by_key(|k| k.0);
+        let push: f32 = known.iter().map(|k| k.1).sum();
+        let er: f32 = known.iter().map(|k| k.2).sum();
+        (sigmoid(self.pushback.bias + push), sigmoid(self.evidence_request.bias + er))
+    }
+
     /// Parse a model file. Lines: `#` comments; `head<TAB>MODEL<TAB>BIAS<TAB>THRESHOLD`;
+    /// `platform<TAB>MODEL<TAB>PLATFORM<TAB>THRESHOLD<TAB>POLICY` (POLICY
+    /// `rules_or_model` or `model`);
     /// `MODEL<TAB>FEATURE<TAB>WEIGHT`, where MODEL is `pushback` or
     /// `evidence_request`. Errors name `name` and the line.
     pub fn parse(text: &str, name: &str) -> Result<Model> {
         let mut heads: HashMap<String, (f32, f32)> = HashMap::new();
         let mut weights: HashMap<String, Vec<(String, f32)>> = HashMap::new();
+        let mut platforms: HashMap<String, BTreeMap<String, PlatformPolicy>> = HashMap::new();
         for (n, line) in text.lines().enumerate() {
             let bad = |msg: &str| Error::format(format!("model file: {msg}")).with_path(name).at_line(n as u64 + 1);
             if line.trim().is_empty() || line.starts_with('#') {
@@ -317,6 +461,18 @@ impl Model {
                 ["head", model, bias, threshold] => {
                     heads.insert(model.to_string(), (num(bias)?, num(threshold)?));
                 }
+                ["platform", model, platform, threshold, policy] => {
+                    let policy = match *policy {
+                        "rules_or_model" => Policy::RulesOrModel,
+                        "model" => Policy::Model,
+                        other => return Err(bad(&format!("unknown policy {other:?}"))),
+                    };
+                    let threshold = num(threshold)?;
+                    platforms
+                        .entry(model.to_string())
+                        .or_default()
+                        .insert(platform.to_string(), PlatformPolicy { threshold, policy });
+                }
                 [model, feature, weight] if *model == "pushback" || *model == "evidence_request" => {
                     weights.entry(model.to_string()).or_default().push((feature.to_string(), num(weight)?));
                 }
@@ -327,9 +483,11 @@ impl Model {
             let (bias, threshold) = *heads
                 .get(m)
                 .ok_or_else(|| Error::format(format!("model file: no `head {m}` line")).with_path(name))?;
-            Ok(LogReg::new(bias, threshold, weights.remove(m).unwrap_or_default()))
+            let mut lr = LogReg::new(bias, threshold, weights.remove(m).unwrap_or_default());
+            lr.platforms = platforms.remove(m).unwrap_or_default();
+            Ok(lr)
         };
-        Ok(Model { pushback: build("pushback")?, evidence_request: build("evidence_request")? })
+        Ok(Model::new(build("pushback")?, build("evidence_request")?))
     }
 
     /// Write the model file that [`Model::parse`] reads.
@@ -339,6 +497,9 @@ impl Model {
         }
         for (m, lr) in [("pushback", &self.pushback), ("evidence_request", &self.evidence_request)] {
             writeln!(w, "head\t{m}\t{:.4}\t{:.4}", lr.bias, lr.threshold)?;
+            for (p, pp) in &lr.platforms {
+                writeln!(w, "platform\t{m}\t{p}\t{:.4}\t{}", pp.threshold, pp.policy.name())?;
+            }
             for (n, wt) in lr.named_weights() {
                 writeln!(w, "{m}\t{n}\t{wt:.4}")?;
             }
@@ -363,7 +524,8 @@ pub type Example = (Vec<u64>, bool);
 /// Train a logistic regression by SGD with L2 regularization.
 /// Deterministic: examples are visited in an order shuffled by a fixed
 /// linear congruential generator.
-pub fn train(examples: &[Example], epochs: usize, l2: f32) -> (f32, HashMap<u64, f32>) {
+/// `pos_weight` scales the loss of positive examples (class balancing).
+pub fn train(examples: &[Example], epochs: usize, l2: f32, pos_weight: f32) -> (f32, HashMap<u64, f32>) {
     let mut w: HashMap<u64, f32> = HashMap::new();
     let mut bias = 0.0f32;
     let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -378,7 +540,7 @@ pub fn train(examples: &[Example], epochs: usize, l2: f32) -> (f32, HashMap<u64,
         for &i in &order {
             let (x, y) = &examples[i];
             let z = bias + x.iter().map(|f| w.get(f).copied().unwrap_or(0.0)).sum::<f32>();
-            let g = sigmoid(z) - if *y { 1.0 } else { 0.0 };
+            let g = if *y { (sigmoid(z) - 1.0) * pos_weight } else { sigmoid(z) };
             bias -= lr * g;
             for f in x {
                 let e = w.entry(*f).or_insert(0.0);
@@ -444,5 +606,68 @@ mod tests {
     fn model_file_errors_name_the_line() {
         let e = Model::parse("head\tpushback\t0\t0.5\npushback\tw:x\tnope\n", "m.tsv").unwrap_err();
         assert!(e.to_string().contains("m.tsv") && e.to_string().contains('2'), "{e}");
+        let e = Model::parse("head\tpushback\t0\t0.5\nplatform\tpushback\treddit\t0.4\tvote\n", "m.tsv").unwrap_err();
+        assert!(e.to_string().contains("unknown policy") && e.to_string().contains('2'), "{e}");
+    }
+
+    /// The built-in model's per-platform lines survive a write / parse round trip.
+    #[test]
+    fn platform_policies_round_trip() {
+        let m = builtin();
+        assert_eq!(m.pushback.policy(Some("reddit")), PlatformPolicy { threshold: 0.41, policy: Policy::RulesOrModel });
+        assert_eq!(
+            m.evidence_request.policy(Some("reddit")),
+            PlatformPolicy { threshold: 0.29, policy: Policy::Model }
+        );
+        // Unknown platforms fall back to the shared threshold, rules or model.
+        assert_eq!(m.pushback.policy(None), PlatformPolicy { threshold: 0.18, policy: Policy::RulesOrModel });
+        let mut out = Vec::new();
+        m.write("h", &mut out).unwrap();
+        let again = Model::parse(std::str::from_utf8(&out).unwrap(), "again").unwrap();
+        assert_eq!(again.pushback.platforms, m.pushback.platforms);
+        assert_eq!(again.evidence_request.platforms, m.evidence_request.platforms);
+        assert_eq!(again.pushback.len(), m.pushback.len());
+    }
+
+    /// `Model::scores` (lookups while tokenizing) equals `probability` on
+    /// the sorted feature list, bit for bit, on real comments.
+    #[test]
+    fn scores_equal_probability_on_fixture_comments() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut threads = crate::read::read_path(&root.join("rumoureval"), crate::read::Format::Auto).unwrap();
+        threads.extend(
+            crate::read::read_path(&root.join("seeds/001_1ff2f1cad038d70a.txt"), crate::read::Format::Auto).unwrap(),
+        );
+        let m = builtin();
+        let mut n = 0;
+        for t in &threads {
+            for c in &t.comments {
+                let hits = crate::analysis::pushback::act_rules().hits(&c.text);
+                let top = c.parent.is_none();
+                let f = features(&c.text, &hits, top);
+                let want = (m.pushback.probability(&f), m.evidence_request.probability(&f));
+                let got = m.scores(&c.text, &hits, top);
+                assert_eq!(got.0.to_bits(), want.0.to_bits(), "{}", c.text);
+                assert_eq!(got.1.to_bits(), want.1.to_bits(), "{}", c.text);
+                n += 1;
+            }
+        }
+        assert!(n > 80, "{n}");
+    }
+
+    #[test]
+    fn word_count_matches_split_whitespace() {
+        for t in [
+            "",
+            "  a  b ",
+            "@x hi @y there",
+            "a@b @ @@ x\t\r\ny",
+            "a\u{a0}b\u{2003}c\u{3000}d",
+            "x\u{b}y\u{c}z",
+            "naïve café\n\n@bob",
+        ] {
+            let want = t.split_whitespace().filter(|w| !w.starts_with('@')).count();
+            assert_eq!(count_words(t), want, "{t:?}");
+        }
     }
 }
