@@ -385,8 +385,8 @@ struct Open {
 /// Read an indented text page into a thread.
 pub fn read_text(text: &str, source: Source) -> Thread {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw_lines = split_lines(text);
-    let lines: Vec<Line<'_>> = raw_lines.iter().map(|l| Line::measure(l)).collect();
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(text.len() / 40 + 1);
+    lines.extend(split_lines(text).map(Line::measure));
     let mut roles = vec![LineRole::Blank; lines.len()];
     let mut builder = ThreadBuilder::new(source);
     let mut comments: Vec<Comment> = Vec::new();
@@ -397,7 +397,9 @@ pub fn read_text(text: &str, source: Source) -> Thread {
     let article_end = layout.as_ref().map_or(lines.len(), |l| l.headers[0]);
     let article_end =
         take_widget_comments(&lines, article_end, &mut comments, &mut parents, &mut roles, &mut diagnostics);
-    parse_article(&raw_lines[..article_end], 1, builder.post_mut(), &mut roles);
+    // The article part is small: its raw lines are re-split only here.
+    let raw_article: Vec<&str> = split_lines(text).take(article_end).collect();
+    parse_article(&raw_article, 1, builder.post_mut(), &mut roles);
     if let Some(mut layout) = layout {
         read_comment_section(&lines, &mut layout, &mut comments, &mut parents, &mut roles, &mut diagnostics);
     }
@@ -444,21 +446,21 @@ fn numbered_id(prefix: char, mut n: usize) -> String {
     id
 }
 
-/// Split into lines on `\n` (memchr), dropping a `\r` before it and the
-/// empty piece after a final newline.
-fn split_lines(text: &str) -> Vec<&str> {
-    let mut out = Vec::with_capacity(text.len() / 40 + 1);
+/// The lines of `text` split on `\n` (memchr), without a `\r` before it
+/// and without the empty piece after a final newline.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
-        let line = &text[start..nl];
-        out.push(line.strip_suffix('\r').unwrap_or(line));
-        start = nl + 1;
-    }
-    if start < text.len() {
-        let line = &text[start..];
-        out.push(line.strip_suffix('\r').unwrap_or(line));
-    }
-    out
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(nl) => nl,
+            None if start < text.len() => text.len(),
+            None => return None,
+        };
+        let line = &text[start..end];
+        start = end + 1;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
 }
 
 /// Widget comments (taken from the end of the article region) are found
