@@ -533,19 +533,25 @@ impl Normalized {
 fn plain_run(bytes: &[u8], i: usize, prev: Option<u8>) -> usize {
     let mut j = i;
     let mut last = prev.unwrap_or(0);
+    let (mut prev_letter, mut same) = (0u8, 0u32);
     while j < bytes.len() {
         let c = bytes[j];
         let class = BYTE_CLASS[c as usize];
         if class & LETTER != 0 {
-            if j >= i + 2 && (c | 0x20) == (bytes[j - 1] | 0x20) && (c | 0x20) == (bytes[j - 2] | 0x20) {
-                return j - 2;
+            // `same`: identical letters (any case) ending here.
+            if c | 0x20 == prev_letter {
+                same += 1;
+                if same == 3 {
+                    return j - 2;
+                }
+            } else {
+                (prev_letter, same) = (c | 0x20, 1);
             }
-        } else if c == b' ' {
-            if last == b' ' {
+        } else {
+            if (c == b' ' && last == b' ') || (c != b' ' && class & PLAIN_PUNCT == 0) {
                 break;
             }
-        } else if class & PLAIN_PUNCT == 0 {
-            break;
+            (prev_letter, same) = (0, 0);
         }
         last = c;
         j += 1;
