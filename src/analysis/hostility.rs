@@ -120,7 +120,6 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
     if hits.is_empty() {
         return CommentHostility::default();
     }
-    let quotes = quote::find_quotes_in(text, &ctx.sources);
     let words = Words::new(&norm.text);
     let entries = matcher.entries();
     // Group words with their word ranges, in text order.
@@ -132,12 +131,9 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
             (a, b, h)
         })
         .collect();
-    let attributed = quote::SpanIndex::from_ranges(
-        quotes.iter().filter(|q| q.is_attributed()).map(|q| (q.start, q.end)).chain(ctx.quoted.iter().copied()),
-    );
-    let short_unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced && q.words <= 3);
-    let unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced);
-    let mut findings = Vec::new();
+    // Scope and target first; quotations are looked for only when a
+    // finding survives (most texts with a raw hit have none).
+    let mut scoped = Vec::new();
     for h in hits.iter().filter(|h| entries[h.entry].category.is_some()) {
         let e = &entries[h.entry];
         let Some(category) = e.category else { continue };
@@ -171,6 +167,19 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
             (Category::Insult, false, None, None) if words.names_in_sentence(w0, ctx.addressee) => Target::Interlocutor,
             _ => Target::Unknown,
         };
+        scoped.push((e, category, w0, start, end, target));
+    }
+    if scoped.is_empty() {
+        return CommentHostility::default();
+    }
+    let quotes = quote::find_quotes_in(text, &ctx.sources);
+    let attributed = quote::SpanIndex::from_ranges(
+        quotes.iter().filter(|q| q.is_attributed()).map(|q| (q.start, q.end)).chain(ctx.quoted.iter().copied()),
+    );
+    let short_unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced && q.words <= 3);
+    let unsourced = quote::SpanIndex::new(&quotes, |q| q.kind == QuoteKind::Unsourced);
+    let mut findings = Vec::with_capacity(scoped.len());
+    for (e, category, w0, start, end, target) in scoped {
         let quoted = attributed.contains(start, end);
         let about_words = matches!(category, Category::IdentityAttack | Category::Dehumanizing);
         let in_quote = short_unsourced.contains(start, end) || (about_words && unsourced.contains(start, end));

@@ -125,8 +125,36 @@ fn fold_special(c: char) -> Option<&'static str> {
 /// True for bytes of a word in normalized text (ASCII alphanumerics and
 /// any non-ASCII byte, which belongs to a non-Latin letter).
 pub fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0x80
+    BYTE_CLASS[b as usize] & WORD != 0
 }
+
+/// [`BYTE_CLASS`] bit: a word byte (see [`is_word_byte`]).
+const WORD: u8 = 1;
+/// [`BYTE_CLASS`] bit: an ASCII letter.
+const LETTER: u8 = 2;
+/// [`BYTE_CLASS`] bit: ASCII punctuation that folding copies as is (no leet reading).
+const PLAIN_PUNCT: u8 = 4;
+
+/// Byte classes as bits, one table lookup instead of several range checks
+/// in the per-byte loops.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c >= 0x80 {
+            t[b] |= WORD;
+        }
+        if c.is_ascii_alphabetic() {
+            t[b] |= LETTER;
+        }
+        if c.is_ascii_punctuation() && !matches!(c, b'@' | b'$' | b'!') {
+            t[b] |= PLAIN_PUNCT;
+        }
+        b += 1;
+    }
+    t
+};
 
 struct Builder {
     text: Vec<u8>,
@@ -223,17 +251,18 @@ impl Normalized {
         let mut i = 0;
         while i < bytes.len() {
             let byte = bytes[i];
-            if byte.is_ascii_lowercase() && !b.text.last().is_some_and(u8::is_ascii_alphabetic) {
-                // Fast path: a run of lowercase letters starting a word and
-                // holding no run of three identical letters is copied as is.
-                let mut j = i + 1;
-                while j < bytes.len() && bytes[j].is_ascii_lowercase() {
-                    j += 1;
-                }
-                let run = &bytes[i..j];
-                if !run.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]) {
-                    b.push32(run[0], i as u32, i as u32 + 1);
-                    b.text.extend_from_slice(&run[1..]);
+            if !b.text.last().is_some_and(u8::is_ascii_alphabetic) {
+                // Fast path: a run of ASCII letters, single spaces and
+                // punctuation that folding leaves alone (not leet, not
+                // digits) maps one to one after lowercasing. The run stops
+                // before three identical letters, which the slow path
+                // squeezes; the scan stops there too, so it stays linear.
+                let j = plain_run(bytes, i, b.text.last().copied());
+                if j > i {
+                    b.push32(bytes[i].to_ascii_lowercase(), i as u32, i as u32 + 1);
+                    let from = b.text.len();
+                    b.text.extend_from_slice(&bytes[i + 1..j]);
+                    b.text[from..].make_ascii_lowercase();
                     b.run_squeezed = false;
                     i = j;
                     continue;
@@ -497,6 +526,39 @@ impl Normalized {
     }
 }
 
+/// End of the run of bytes from `i` that fold one to one: ASCII letters,
+/// punctuation without a leet reading, and single spaces (`prev` is the
+/// last byte already written). The run ends before a byte outside that
+/// set, before a second space, and before three identical letters.
+fn plain_run(bytes: &[u8], i: usize, prev: Option<u8>) -> usize {
+    let mut j = i;
+    let mut last = prev.unwrap_or(0);
+    let (mut prev_letter, mut same) = (0u8, 0u32);
+    while j < bytes.len() {
+        let c = bytes[j];
+        let class = BYTE_CLASS[c as usize];
+        if class & LETTER != 0 {
+            // `same`: identical letters (any case) ending here.
+            if c | 0x20 == prev_letter {
+                same += 1;
+                if same == 3 {
+                    return j - 2;
+                }
+            } else {
+                (prev_letter, same) = (c | 0x20, 1);
+            }
+        } else {
+            if (c == b' ' && last == b' ') || (c != b' ' && class & PLAIN_PUNCT == 0) {
+                break;
+            }
+            (prev_letter, same) = (0, 0);
+        }
+        last = c;
+        j += 1;
+    }
+    j
+}
+
 /// Is the leet character `byte` at original offset `i` part of a word?
 /// Inside a word (letter before, letter or leet after) it is; `$` and
 /// digits also at the start of a word when a letter follows (`$hit`,
@@ -538,6 +600,11 @@ mod tests {
         ("1000% and 2nd", "1000% and 2nd", "1000", "1000"),
         ("straße", "strasse", "strasse", "straße"),
         ("id\u{200B}iot", "idiot", "idiot", "id\u{200B}iot"),
+        // The one-to-one fast path: capitals, punctuation, single spaces;
+        // it stops before a squeezed run and before a second space.
+        ("Heeeello, Sir. YES", "hello, sir. yes", "hello", "Heeeello"),
+        ("Look:  BAAAD idea", "look: bad idea", "bad", "BAAAD"),
+        ("(Dumb) 'Ass' $hit", "(dumb) 'ass' shit", "shit", "$hit"),
     ];
 
     #[test]

@@ -1,0 +1,31 @@
+//! Profile helper: score the seed comments N times (for callgrind).
+use std::path::Path;
+use threadlens::analysis::hostility::{analyze_text, Context};
+use threadlens::analysis::lexicon::Matcher;
+use threadlens::read::{read_path, Format};
+
+fn main() {
+    let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let mut comments = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for p in paths {
+        for t in read_path(Path::new(&p), Format::Auto).unwrap() {
+            comments.extend(t.comments.into_iter().map(|c| c.text));
+        }
+    }
+    let m = Matcher::builtin();
+    let _ = analyze_text("warm up you idiot", &Context::default(), m);
+    let mut n = 0;
+    let mut f = 0;
+    let mut bytes = 0;
+    for _ in 0..reps {
+        for c in &comments {
+            let h = analyze_text(c, &Context::default(), m);
+            n += h.hostile as usize;
+            f += h.findings.len();
+            bytes += c.len();
+        }
+    }
+    println!("{} comments, {bytes} bytes, {n} hostile, {f} findings", comments.len() * reps);
+}
