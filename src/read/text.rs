@@ -333,7 +333,9 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
         }
     }
     // Pass 2 found headers between pass 1's: restore line order.
-    author_of.sort_by_key(|(i, _)| *i);
+    if !author_of.is_sorted_by_key(|(i, _)| *i) {
+        author_of.sort_by_key(|(i, _)| *i);
+    }
     let (headers, authors): (Vec<usize>, Vec<AuthorLine>) = author_of.into_iter().unzip();
     let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
     columns.sort_unstable();
@@ -467,7 +469,11 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
 /// before the section comments; put everything in document order.
 fn order_by_first_line(comments: &mut Vec<Comment>, parents: &mut Vec<Option<usize>>) {
     let mut order: Vec<usize> = (0..comments.len()).collect();
-    order.sort_by_key(|&i| comments[i].lines.map_or(0, |s| s.start));
+    let start = |i: usize| comments[i].lines.map_or(0, |s| s.start);
+    if order.is_sorted_by_key(|&i| start(i)) {
+        return;
+    }
+    order.sort_by_key(|&i| start(i));
     if order.iter().enumerate().all(|(k, &i)| k == i) {
         return;
     }
