@@ -285,6 +285,10 @@ struct Layout {
     headers: Vec<usize>,
     /// The author line of each header, split (same order as `headers`).
     authors: Vec<AuthorLine>,
+    /// For each header, the first line after it that is neither blank nor
+    /// chrome ("3 hours ago", "Reply"), when pass 1 looked; lines before it
+    /// are the only ones the chrome test needs to see again.
+    body_starts: Vec<Option<usize>>,
     /// Column of top-level bullets.
     base: usize,
     /// Columns per reply level.
@@ -298,7 +302,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     // Pass 1: bullet lines followed by something deeper are author lines.
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
-    let mut author_of: Vec<(usize, AuthorLine)> = Vec::new();
+    let mut author_of: Vec<(usize, AuthorLine, Option<usize>)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some((glyph, rest)) = line.bullet() else { continue };
         let Some(author) = name_like(rest) else { continue };
@@ -309,7 +313,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
         }
         if j.is_some_and(|j| lines[j].indent > line.indent) {
             is_header[i] = true;
-            author_of.push((i, author));
+            author_of.push((i, author, j));
             if !confirmed.contains(&(glyph, line.indent)) {
                 confirmed.push((glyph, line.indent));
             }
@@ -327,16 +331,23 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
             if confirmed.contains(&(glyph, lines[i].indent)) {
                 if let Some(author) = name_like(rest) {
                     is_header[i] = true;
-                    author_of.push((i, author));
+                    author_of.push((i, author, None));
                 }
             }
         }
     }
     // Pass 2 found headers between pass 1's: restore line order.
-    if !author_of.is_sorted_by_key(|(i, _)| *i) {
-        author_of.sort_by_key(|(i, _)| *i);
+    if !author_of.is_sorted_by_key(|(i, _, _)| *i) {
+        author_of.sort_by_key(|(i, _, _)| *i);
     }
-    let (headers, authors): (Vec<usize>, Vec<AuthorLine>) = author_of.into_iter().unzip();
+    let mut headers = Vec::with_capacity(author_of.len());
+    let mut authors = Vec::with_capacity(author_of.len());
+    let mut body_starts = Vec::with_capacity(author_of.len());
+    for (i, a, j) in author_of {
+        headers.push(i);
+        authors.push(a);
+        body_starts.push(j);
+    }
     let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
     columns.sort_unstable();
     columns.dedup();
@@ -345,16 +356,17 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     // Body offset: the most common distance from a bullet to the first
     // line of its body.
     let mut offsets: Vec<usize> = Vec::new();
-    for &h in &headers {
-        if let Some(j) = next_non_blank(h) {
-            if !is_header[j] && lines[j].indent > lines[h].indent && !is_chrome_only(lines[j].content) {
-                offsets.push(lines[j].indent - lines[h].indent);
-            }
+    for (&h, &known) in headers.iter().zip(&body_starts) {
+        // Pass 1 already stepped over chrome lines; otherwise test here.
+        let Some(j) = known.or_else(|| next_non_blank(h)) else { continue };
+        if !is_header[j] && lines[j].indent > lines[h].indent && (known.is_some() || !is_chrome_only(lines[j].content))
+        {
+            offsets.push(lines[j].indent - lines[h].indent);
         }
     }
     let body_offset = mode(&offsets).unwrap_or(2);
     let step = if step == 0 { body_offset.max(1) } else { step };
-    Some(Layout { headers, authors, base, step, body_offset })
+    Some(Layout { headers, authors, body_starts, base, step, body_offset })
 }
 
 fn mode(values: &[usize]) -> Option<usize> {
@@ -382,6 +394,8 @@ struct Open {
     gap: bool,
     /// No body line yet.
     empty: bool,
+    /// First line after the author line that is not chrome, when known.
+    body_start: Option<usize>,
 }
 
 /// Read an indented text page into a thread.
@@ -672,7 +686,15 @@ fn read_comment_section(
             });
             parents.push(parent.map(|(p, _)| p));
             roles[i] = LineRole::CommentHeader(index);
-            stack.push(Open { index, depth, body_column: line.indent + layout.body_offset, gap: false, empty: true });
+            let body_start = layout.body_starts[next_header - 1];
+            stack.push(Open {
+                index,
+                depth,
+                body_column: line.indent + layout.body_offset,
+                gap: false,
+                empty: true,
+                body_start,
+            });
             continue;
         }
 
@@ -707,7 +729,11 @@ fn read_comment_section(
             continue;
         }
         let c = &mut comments[top.index];
-        if top.empty && is_chrome_only(line.content) {
+        let chrome = match top.body_start {
+            Some(b) => top.empty && i < b,
+            None => top.empty && is_chrome_only(line.content),
+        };
+        if chrome {
             // "3 hours ago" or "Reply" on its own line under the name.
             let a = split_author_line(&format!("x {}", line.content));
             if c.created_at.is_none() {
@@ -751,7 +777,14 @@ fn read_comment_section(
             });
             parents.push(Some(pindex));
             roles[i] = LineRole::CommentBody(index);
-            stack.push(Open { index, depth: pdepth + 1, body_column: line.indent, gap: false, empty: false });
+            stack.push(Open {
+                index,
+                depth: pdepth + 1,
+                body_column: line.indent,
+                gap: false,
+                empty: false,
+                body_start: None,
+            });
             continue;
         }
         if line.indent + layout.step <= top.body_column.saturating_sub(layout.body_offset) && !top.empty {
