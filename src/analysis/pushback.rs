@@ -433,7 +433,7 @@ fn model_finding(i: usize, category: Category, rule: &str, why: &str, p: f32, ta
 /// (record formats keep Markdown quotes in the text).
 fn quote_ranges(c: &crate::model::Comment) -> Vec<(usize, usize)> {
     let mut out = c.quoted.clone();
-    out.extend(crate::read::rumoureval::quoted_lines(&c.text));
+    out.extend(crate::read::html::quoted_lines(&c.text));
     out.sort_unstable();
     out.dedup();
     out

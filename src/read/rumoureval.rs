@@ -96,21 +96,6 @@ fn id_string(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// Byte ranges of lines starting with `>` (Markdown quotes). The pushback
-/// analysis uses it too, for record formats whose readers do not mark quotes.
-pub fn quoted_lines(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches('\n');
-        if body.trim_start().starts_with('>') {
-            out.push((pos, pos + body.len()));
-        }
-        pos += line.len();
-    }
-    out
-}
-
 /// One reply object as read from its file.
 struct Reply {
     comment: Comment,
@@ -146,7 +131,7 @@ fn parse_reply(v: &Value, id: &str) -> Reply {
         let comment = Comment {
             id: id.to_string(),
             author,
-            quoted: quoted_lines(&text),
+            quoted: crate::read::html::quoted_lines(&text),
             text,
             created_at: data.get("created_utc").and_then(Value::as_f64).map(|t| format!("{}", t as i64)),
             score: data.get("score").and_then(Value::as_i64),
@@ -409,6 +394,6 @@ mod tests {
     #[test]
     fn html_entities_and_quotes() {
         assert_eq!(unescape_html("a &amp;gt; b &lt;3"), "a &gt; b <3");
-        assert_eq!(quoted_lines("> quoted\nmine\n>more"), [(0, 8), (14, 19)]);
+        assert_eq!(crate::read::html::quoted_lines("> quoted\nmine\n>more"), [(0, 8), (14, 19)]);
     }
 }
