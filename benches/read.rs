@@ -1,5 +1,8 @@
 //! Reader throughput on generated threads: `cargo bench --bench read`.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use threadlens::gen::{write_corpus, GenFormat, GenOptions};
 use threadlens::read::{read_bytes, Format};

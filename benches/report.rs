@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench report` (add `-- --quick` for one short run).
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

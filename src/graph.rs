@@ -49,9 +49,12 @@ impl Node {
 #[derive(Clone, Debug, Default)]
 pub struct ReplyGraph {
     graph: DiGraph<Node, ()>,
-    /// Children of each node in display order (petgraph lists neighbours
-    /// newest-first; reports need document order).
-    children: Vec<Vec<usize>>,
+    /// Children of every node in display order (petgraph lists neighbours
+    /// newest-first; reports need document order), flattened: node `k`'s
+    /// children are `child_list[child_start[k]..child_start[k + 1]]`. One
+    /// allocation instead of one per parent.
+    child_start: Vec<usize>,
+    child_list: Vec<usize>,
     parent: Vec<Option<usize>>,
     depth: Vec<u32>,
 }
@@ -68,21 +71,32 @@ impl ReplyGraph {
         for i in 0..n {
             graph.add_node(Node::Comment(i));
         }
-        let mut children = vec![Vec::new(); n + 1];
+        // Count each node's children, then place them in index (display) order.
+        let mut child_start = vec![0usize; n + 2];
+        for p in parents {
+            child_start[p.map_or(0, |p| p + 1) + 1] += 1;
+        }
+        for k in 1..child_start.len() {
+            child_start[k] += child_start[k - 1];
+        }
+        let mut fill = child_start.clone();
+        let mut child_list = vec![0usize; n];
         for (i, p) in parents.iter().enumerate() {
             let pnode = p.map_or(0, |p| p + 1);
             graph.add_edge(NodeIndex::new(pnode), NodeIndex::new(i + 1), ());
-            children[pnode].push(i);
+            child_list[fill[pnode]] = i;
+            fill[pnode] += 1;
         }
+        let children = |k: usize| &child_list[child_start[k]..child_start[k + 1]];
         // Depth in one pass over a preorder (parents may come after their
         // children in edge-list inputs, so index order is not enough).
         let mut depth = vec![0u32; n];
-        let mut stack: Vec<(usize, u32)> = children[0].iter().rev().map(|&c| (c, 0)).collect();
+        let mut stack: Vec<(usize, u32)> = children(0).iter().rev().map(|&c| (c, 0)).collect();
         while let Some((c, d)) = stack.pop() {
             depth[c] = d;
-            stack.extend(children[c + 1].iter().rev().map(|&k| (k, d + 1)));
+            stack.extend(children(c + 1).iter().rev().map(|&k| (k, d + 1)));
         }
-        ReplyGraph { graph, children, parent: parents.to_vec(), depth }
+        ReplyGraph { graph, child_start, child_list, parent: parents.to_vec(), depth }
     }
 
     /// The underlying petgraph graph (node 0 is the post).
@@ -97,12 +111,19 @@ impl ReplyGraph {
 
     /// Comments replying directly to `node`, in display order.
     pub fn children(&self, node: Node) -> &[usize] {
-        &self.children[node.index().index()]
+        self.children_of(node.index().index())
+    }
+
+    fn children_of(&self, k: usize) -> &[usize] {
+        match (self.child_start.get(k), self.child_start.get(k + 1)) {
+            (Some(&a), Some(&b)) => &self.child_list[a..b],
+            _ => &[],
+        }
     }
 
     /// Top-level comments, in display order.
     pub fn top_level(&self) -> &[usize] {
-        &self.children[0]
+        self.children_of(0)
     }
 
     /// The parent of a comment: another comment or the post.
@@ -167,20 +188,24 @@ impl ReplyGraph {
 
     /// Comments nobody replied to.
     pub fn leaves(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.comment_count()).filter(|&c| self.children[c + 1].is_empty())
+        (0..self.comment_count()).filter(|&c| self.children_of(c + 1).is_empty())
     }
 
     /// Every root-to-leaf chain (top-level comment first), in display
     /// order of the leaves. The total size is the sum of leaf depths, so
     /// callers that only need the longest should use [`Self::longest_chains`].
     pub fn chains(&self) -> impl Iterator<Item = Vec<usize>> + '_ {
-        self.preorder().into_iter().filter(|&c| self.children[c + 1].is_empty()).map(|leaf| self.path_from_root(leaf))
+        self.preorder()
+            .into_iter()
+            .filter(|&c| self.children_of(c + 1).is_empty())
+            .map(|leaf| self.path_from_root(leaf))
     }
 
     /// The `k` longest root-to-leaf chains, longest first; ties keep
     /// display order. Costs O(n + k·depth).
     pub fn longest_chains(&self, k: usize) -> Vec<Vec<usize>> {
-        let mut leaves: Vec<usize> = self.preorder().into_iter().filter(|&c| self.children[c + 1].is_empty()).collect();
+        let mut leaves: Vec<usize> =
+            self.preorder().into_iter().filter(|&c| self.children_of(c + 1).is_empty()).collect();
         // Stable sort keeps display order among equal depths.
         leaves.sort_by_key(|&l| std::cmp::Reverse(self.depth[l]));
         leaves.into_iter().take(k).map(|l| self.path_from_root(l)).collect()

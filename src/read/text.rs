@@ -83,7 +83,12 @@ impl<'a> Line<'a> {
             // An empty slice of `raw` itself, so pointer spans stay inside the text.
             return Line { indent: spaces, content: &raw[spaces..] };
         }
-        if bytes[spaces] != b'\t' && bytes[spaces].is_ascii() && !bytes[spaces].is_ascii_whitespace() {
+        let first_is_text = match bytes[spaces] {
+            b if b.is_ascii() => !b.is_ascii_whitespace(),
+            // A multi-byte character (a bullet glyph, a letter): whitespace only for a few code points.
+            _ => raw[spaces..].chars().next().is_some_and(|c| !c.is_whitespace()),
+        };
+        if first_is_text {
             return Line { indent: spaces, content: raw[spaces..].trim_end() };
         }
         let mut indent = 0;
@@ -152,12 +157,20 @@ fn has_chrome_hint(text: &str) -> bool {
 /// Is `word` one of the words chrome is made of (or, with `first`, one a
 /// chrome-only line can start with)?
 fn is_chrome_word(word: &str, first: bool) -> bool {
-    let word = word.trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == '.' || c == '›');
+    // Trim `(),.` and `›` (E2 80 BA) on bytes: this runs for every word
+    // of every author line.
+    let mut word = word.as_bytes();
+    while let [b'(' | b')' | b',' | b'.', rest @ ..] | [0xE2, 0x80, 0xBA, rest @ ..] = word {
+        word = rest;
+    }
+    while let [rest @ .., b'(' | b')' | b',' | b'.'] | [rest @ .., 0xE2, 0x80, 0xBA] = word {
+        word = rest;
+    }
     if word.len() > 9 {
         return false;
     }
     let mut buf = [0u8; 9];
-    for (b, w) in buf.iter_mut().zip(word.bytes()) {
+    for (b, w) in buf.iter_mut().zip(word) {
         *b = w.to_ascii_lowercase();
     }
     let lower = &buf[..word.len()];
@@ -303,9 +316,14 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
     let mut author_of: Vec<(usize, AuthorLine, Option<usize>)> = Vec::new();
+    // Bullet lines pass 1 did not take, for pass 2 (saves re-testing every line).
+    let mut other_bullets: Vec<(usize, char, &str)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some((glyph, rest)) = line.bullet() else { continue };
-        let Some(author) = name_like(rest) else { continue };
+        let Some(author) = name_like(rest) else {
+            other_bullets.push((i, glyph, rest));
+            continue;
+        };
         let mut j = next_non_blank(i);
         // Chrome on its own line right under the name does not count as body.
         while let Some(k) = j.filter(|&k| is_chrome_only(lines[k].content) && lines[k].bullet().is_none()) {
@@ -317,22 +335,19 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
             if !confirmed.contains(&(glyph, line.indent)) {
                 confirmed.push((glyph, line.indent));
             }
+        } else {
+            other_bullets.push((i, glyph, rest));
         }
     }
     let first = is_header.iter().position(|&h| h)?;
     // Pass 2: after the first author line, a bullet line whose glyph and
     // column match a confirmed author line is one too (a comment whose
     // body is empty, e.g. an embed that was stripped).
-    for i in first..lines.len() {
-        if is_header[i] {
-            continue;
-        }
-        if let Some((glyph, rest)) = lines[i].bullet() {
-            if confirmed.contains(&(glyph, lines[i].indent)) {
-                if let Some(author) = name_like(rest) {
-                    is_header[i] = true;
-                    author_of.push((i, author, None));
-                }
+    for &(i, glyph, rest) in &other_bullets {
+        if i > first && confirmed.contains(&(glyph, lines[i].indent)) {
+            if let Some(author) = name_like(rest) {
+                is_header[i] = true;
+                author_of.push((i, author, None));
             }
         }
     }
@@ -410,6 +425,10 @@ pub fn read_text(text: &str, source: Source) -> Thread {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let layout = detect_layout(&lines);
+    // One comment per author line, plus the rare unattributed ones.
+    let expected = layout.as_ref().map_or(0, |l| l.headers.len() + 16);
+    comments.reserve(expected);
+    parents.reserve(expected);
     let article_end = layout.as_ref().map_or(lines.len(), |l| l.headers[0]);
     let article_end =
         take_widget_comments(&lines, article_end, &mut comments, &mut parents, &mut roles, &mut diagnostics);
