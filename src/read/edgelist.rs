@@ -106,11 +106,13 @@ impl Threads {
             let first = self.orphans.first().map(|d| d.to_string()).unwrap_or_else(|| "no records".into());
             return Err(Error::format(format!("no record could be read ({first})")).with_path(&self.path));
         }
-        let mut threads: Vec<Thread> = Vec::with_capacity(self.order.len());
-        for key in std::mem::take(&mut self.order) {
-            let b = self.builders.remove(&key).expect("every ordered key has a builder");
-            threads.push(b.build());
-        }
+        // Threads are independent: build them in parallel, keep their order.
+        use rayon::prelude::*;
+        let builders: Vec<ThreadBuilder> = std::mem::take(&mut self.order)
+            .into_iter()
+            .map(|key| self.builders.remove(&key).expect("every ordered key has a builder"))
+            .collect();
+        let mut threads: Vec<Thread> = builders.into_par_iter().map(ThreadBuilder::build).collect();
         // Unreadable records belong to no thread; the first thread keeps them.
         threads[0].diagnostics.splice(0..0, self.orphans);
         Ok(threads)
@@ -164,36 +166,47 @@ pub fn read_csv(text: &str, path: &str) -> Result<Vec<Thread>> {
     threads.finish()
 }
 
+/// Lines parsed at once: parsing runs in parallel (rayon) within a chunk,
+/// records join their threads in input order; the chunk bounds the memory
+/// held as parsed-but-unplaced records.
+const JSONL_CHUNK: usize = 16_384;
+
 /// Read a JSON Lines edge list.
 pub fn read_jsonl(text: &str, path: &str) -> Result<Vec<Thread>> {
+    use rayon::prelude::*;
     let mut threads = Threads::new(path, SourceFormat::Jsonl);
-    for (i, line) in text.lines().enumerate() {
-        let n = (i + 1) as u64;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
+    let mut lines = text.lines().enumerate().map(|(i, l)| ((i + 1) as u64, l.trim())).filter(|(_, l)| !l.is_empty());
+    let mut chunk: Vec<(u64, &str)> = Vec::with_capacity(JSONL_CHUNK);
+    loop {
+        chunk.clear();
+        chunk.extend(lines.by_ref().take(JSONL_CHUNK));
+        if chunk.is_empty() {
+            break;
         }
-        let value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                threads.orphans.push(
-                    Diagnostic::at(n, DiagnosticKind::MalformedRecord, format!("invalid JSON, line skipped: {e}"))
-                        .with_text(truncate(line, 200)),
-                );
-                continue;
+        let parsed: Vec<std::result::Result<Record, Diagnostic>> =
+            chunk.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect();
+        for record in parsed {
+            match record {
+                Ok(r) => threads.add(r),
+                Err(d) => threads.orphans.push(d),
             }
-        };
-        let Value::Object(map) = value else {
-            threads.orphans.push(
-                Diagnostic::at(n, DiagnosticKind::MalformedRecord, "not a JSON object, line skipped")
-                    .with_text(truncate(line, 200)),
-            );
-            continue;
-        };
-        let fields = map.into_iter().filter_map(|(k, v)| scalar(&v).map(|s| (k, s))).collect();
-        threads.add(Record { line: n, fields });
+        }
     }
     threads.finish()
+}
+
+/// One JSON line as a record, or the diagnostic that keeps it.
+fn jsonl_record(n: u64, line: &str) -> std::result::Result<Record, Diagnostic> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        Diagnostic::at(n, DiagnosticKind::MalformedRecord, format!("invalid JSON, line skipped: {e}"))
+            .with_text(truncate(line, 200))
+    })?;
+    let Value::Object(map) = value else {
+        return Err(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "not a JSON object, line skipped")
+            .with_text(truncate(line, 200)));
+    };
+    let fields = map.into_iter().filter_map(|(k, v)| scalar(&v).map(|s| (k, s))).collect();
+    Ok(Record { line: n, fields })
 }
 
 /// A JSON value as text: strings as they are, numbers and booleans
