@@ -169,61 +169,74 @@ fn is_chrome_word(word: &str, first: bool) -> bool {
     if word.len() > 9 {
         return false;
     }
-    let mut buf = [0u8; 9];
-    for (b, w) in buf.iter_mut().zip(word) {
-        *b = w.to_ascii_lowercase();
+    // The word, lowercased, packed into one integer: one comparison per
+    // candidate instead of a slice compare.
+    let mut key = 1u128; // a leading 1 keeps the length: "\0ago" ≠ "ago"
+    for &w in word {
+        key = key << 8 | u128::from(w.to_ascii_lowercase());
     }
-    let lower = &buf[..word.len()];
-    let anywhere = matches!(
-        lower,
-        b"ago"
-            | b"now"
-            | b"yesterday"
-            | b"today"
-            | b"reply"
-            | b"share"
-            | b"edited"
-            | b"report"
-            | b"permalink"
-            | b"flag"
-            | b"like"
-            | b"says:"
-            | b"said:"
-            | b"wrote:"
-    );
-    anywhere
-        || first
-            && matches!(
-                lower,
-                b"a" | b"an"
-                    | b"one"
-                    | b"just"
-                    | b"jan"
-                    | b"january"
-                    | b"feb"
-                    | b"february"
-                    | b"mar"
-                    | b"march"
-                    | b"apr"
-                    | b"april"
-                    | b"may"
-                    | b"jun"
-                    | b"june"
-                    | b"jul"
-                    | b"july"
-                    | b"aug"
-                    | b"august"
-                    | b"sep"
-                    | b"sept"
-                    | b"september"
-                    | b"oct"
-                    | b"october"
-                    | b"nov"
-                    | b"november"
-                    | b"dec"
-                    | b"december"
-            )
+    CHROME_WORDS.contains(&key) || first && CHROME_FIRST_WORDS.contains(&key)
 }
+
+/// `word` packed as [`is_chrome_word`] packs it (at most 16 bytes).
+const fn word_key(word: &[u8]) -> u128 {
+    let mut key = 1u128;
+    let mut i = 0;
+    while i < word.len() {
+        key = key << 8 | word[i] as u128;
+        i += 1;
+    }
+    key
+}
+
+/// Words chrome is made of, anywhere on an author line.
+const CHROME_WORDS: [u128; 14] = [
+    word_key(b"ago"),
+    word_key(b"now"),
+    word_key(b"yesterday"),
+    word_key(b"today"),
+    word_key(b"reply"),
+    word_key(b"share"),
+    word_key(b"edited"),
+    word_key(b"report"),
+    word_key(b"permalink"),
+    word_key(b"flag"),
+    word_key(b"like"),
+    word_key(b"says:"),
+    word_key(b"said:"),
+    word_key(b"wrote:"),
+];
+/// Words a chrome-only line can also start with ("a minute ago", "May 3").
+const CHROME_FIRST_WORDS: [u128; 28] = [
+    word_key(b"a"),
+    word_key(b"an"),
+    word_key(b"one"),
+    word_key(b"just"),
+    word_key(b"jan"),
+    word_key(b"january"),
+    word_key(b"feb"),
+    word_key(b"february"),
+    word_key(b"mar"),
+    word_key(b"march"),
+    word_key(b"apr"),
+    word_key(b"april"),
+    word_key(b"may"),
+    word_key(b"jun"),
+    word_key(b"june"),
+    word_key(b"jul"),
+    word_key(b"july"),
+    word_key(b"aug"),
+    word_key(b"august"),
+    word_key(b"sep"),
+    word_key(b"sept"),
+    word_key(b"september"),
+    word_key(b"oct"),
+    word_key(b"october"),
+    word_key(b"nov"),
+    word_key(b"november"),
+    word_key(b"dec"),
+    word_key(b"december"),
+];
 
 /// Could `content` begin with chrome? A digit, a separator, or one of the
 /// words chrome starts with.
