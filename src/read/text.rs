@@ -169,16 +169,18 @@ fn is_chrome_word(word: &str, first: bool) -> bool {
     if word.len() > 9 {
         return false;
     }
-    // The word, lowercased, packed into one integer: one comparison per
-    // candidate instead of a slice compare.
-    let mut key = 1u128; // a leading 1 keeps the length: "\0ago" ≠ "ago"
-    for &w in word {
-        key = key << 8 | u128::from(w.to_ascii_lowercase());
-    }
+    let key = lower_key(word);
     CHROME_WORDS.contains(&key) || first && CHROME_FIRST_WORDS.contains(&key)
 }
 
-/// `word` packed as [`is_chrome_word`] packs it (at most 16 bytes).
+/// A short word (at most 15 bytes), ASCII-lowercased and packed into one
+/// integer, so a word list is a few integer comparisons.
+fn lower_key(word: &[u8]) -> u128 {
+    // A leading 1 keeps the length: "\0ago" ≠ "ago".
+    word.iter().fold(1u128, |key, b| key << 8 | u128::from(b.to_ascii_lowercase()))
+}
+
+/// [`lower_key`] at compile time, for the word lists (already lowercase).
 const fn word_key(word: &[u8]) -> u128 {
     let mut key = 1u128;
     let mut i = 0;
@@ -291,18 +293,125 @@ fn name_like(rest: &str) -> Option<AuthorLine> {
     ok.then_some(a)
 }
 
-/// A line that is nothing but chrome ("3 hours ago", "Reply", "12 points").
+/// A line that is nothing but chrome ("3 hours ago", "Reply", "12 points"):
+/// chrome matches cover it whole, with only separators between them. A
+/// short body line that merely starts with a chrome word ("Like I said…",
+/// "Report them.") is body text.
 fn is_chrome_only(content: &str) -> bool {
-    // Chrome lines are short and start with chrome; checking that first
-    // keeps body text out of the regex.
-    if content.len() > 60 || !starts_like_chrome(content) {
+    // Chrome lines are short, start with chrome and use only chrome's
+    // words; checking that first keeps body text out of the regex.
+    if content.len() > 60 || !starts_like_chrome(content) || !content.split_whitespace().all(is_chrome_line_word) {
         return false;
     }
-    match CHROME.find(content) {
-        Some(m) if m.start() == 0 => split_author_line(&format!("x {content}")).name == "x",
-        _ => false,
+    let mut end = 0;
+    for m in CHROME.find_iter(content) {
+        if !is_separator_run(&content[end..m.start()]) {
+            return false;
+        }
+        end = m.end();
     }
+    end > 0 && is_separator_run(&content[end..])
 }
+
+/// Separators chrome items stand between ("3 hours ago • Reply").
+fn is_separator_run(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || matches!(c, '•' | '·' | '|' | ',' | '-' | '›' | '.' | '(' | ')'))
+}
+
+/// Could `word` be part of a chrome-only line? Any token with a digit
+/// (dates, times, scores), a separator, or a word of [`CHROME_LINE_WORDS`].
+fn is_chrome_line_word(word: &str) -> bool {
+    let word =
+        word.trim_matches(|c: char| matches!(c, '•' | '·' | '|' | ',' | '(' | ')' | '›' | '.' | ':' | '-' | '+' | '−'));
+    if word.is_empty() || word.bytes().any(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    if word.len() > 9 {
+        return false;
+    }
+    CHROME_LINE_WORDS.contains(&lower_key(word.as_bytes()))
+}
+
+/// Every word the chrome pattern can match, as [`word_key`]s: time units,
+/// months, score units, and the chrome words themselves.
+const CHROME_LINE_WORDS: [u128; 76] = [
+    word_key(b"second"),
+    word_key(b"seconds"),
+    word_key(b"sec"),
+    word_key(b"secs"),
+    word_key(b"minute"),
+    word_key(b"minutes"),
+    word_key(b"min"),
+    word_key(b"mins"),
+    word_key(b"hour"),
+    word_key(b"hours"),
+    word_key(b"hr"),
+    word_key(b"hrs"),
+    word_key(b"day"),
+    word_key(b"days"),
+    word_key(b"week"),
+    word_key(b"weeks"),
+    word_key(b"month"),
+    word_key(b"months"),
+    word_key(b"year"),
+    word_key(b"years"),
+    word_key(b"yr"),
+    word_key(b"yrs"),
+    word_key(b"at"),
+    word_key(b"am"),
+    word_key(b"pm"),
+    word_key(b"a.m"),
+    word_key(b"p.m"),
+    word_key(b"point"),
+    word_key(b"points"),
+    word_key(b"like"),
+    word_key(b"likes"),
+    word_key(b"vote"),
+    word_key(b"votes"),
+    word_key(b"upvote"),
+    word_key(b"upvotes"),
+    word_key(b"says"),
+    word_key(b"said"),
+    word_key(b"wrote"),
+    word_key(b"share"),
+    word_key(b"edited"),
+    word_key(b"reply"),
+    word_key(b"report"),
+    word_key(b"permalink"),
+    word_key(b"flag"),
+    word_key(b"ago"),
+    word_key(b"now"),
+    word_key(b"just"),
+    word_key(b"yesterday"),
+    word_key(b"today"),
+    word_key(b"a"),
+    word_key(b"an"),
+    word_key(b"one"),
+    word_key(b"jan"),
+    word_key(b"january"),
+    word_key(b"feb"),
+    word_key(b"february"),
+    word_key(b"mar"),
+    word_key(b"march"),
+    word_key(b"apr"),
+    word_key(b"april"),
+    word_key(b"may"),
+    word_key(b"jun"),
+    word_key(b"june"),
+    word_key(b"jul"),
+    word_key(b"july"),
+    word_key(b"aug"),
+    word_key(b"august"),
+    word_key(b"sep"),
+    word_key(b"sept"),
+    word_key(b"september"),
+    word_key(b"oct"),
+    word_key(b"october"),
+    word_key(b"nov"),
+    word_key(b"november"),
+    word_key(b"dec"),
+    word_key(b"december"),
+];
 
 /// The structure read off the page: which lines are author lines, and the
 /// indentation geometry.
@@ -920,5 +1029,33 @@ mod tests {
         let t = read("T\n\n      * Ann\n        3 hours ago\n        Body text here\n");
         assert_eq!(t.comments[0].created_at.as_deref(), Some("3 hours ago"));
         assert_eq!(t.comments[0].text, "Body text here");
+    }
+
+    #[test]
+    fn chrome_only_lines_are_chrome_through_and_through() {
+        for (line, chrome) in [
+            ("3 hours ago", true),
+            ("Reply", true),
+            ("12 points • Reply • Share ›", true),
+            ("March 3, 2021 at 4:05 pm", true),
+            ("(edited)", true),
+            ("Like I said, this is wrong.", false),
+            ("Report them to the police.", false),
+            ("Reply to the article: no.", false),
+            ("3 hours ago I said so", false),
+        ] {
+            assert_eq!(is_chrome_only(line), chrome, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn body_starting_with_a_chrome_word_stays_body() {
+        let t = read("T\n\n  • alice\n\n    Like I said, this is wrong.\n\n    • bob\n\n      Report it then.\n");
+        assert_eq!(t.comments.len(), 2);
+        assert_eq!(t.comments[0].text, "Like I said, this is wrong.");
+        assert!(t.comments[0].metadata.is_empty());
+        assert_eq!(t.comments[1].author.as_deref(), Some("bob"));
+        assert_eq!(t.comments[1].text, "Report it then.");
+        assert_eq!(t.comments[1].parent, Some(0));
     }
 }
