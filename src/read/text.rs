@@ -319,7 +319,7 @@ fn is_separator_run(s: &str) -> bool {
 }
 
 /// Could `word` be part of a chrome-only line? Any token with a digit
-/// (dates, times, scores), a separator, or a word of [`CHROME_LINE_WORDS`].
+/// (dates, times, scores), a separator, or a word of the chrome word lists.
 fn is_chrome_line_word(word: &str) -> bool {
     let word =
         word.trim_matches(|c: char| matches!(c, '•' | '·' | '|' | ',' | '(' | ')' | '›' | '.' | ':' | '-' | '+' | '−'));
@@ -329,12 +329,13 @@ fn is_chrome_line_word(word: &str) -> bool {
     if word.len() > 9 {
         return false;
     }
-    CHROME_LINE_WORDS.contains(&lower_key(word.as_bytes()))
+    let key = lower_key(word.as_bytes());
+    CHROME_UNIT_WORDS.contains(&key) || CHROME_WORDS.contains(&key) || CHROME_FIRST_WORDS.contains(&key)
 }
 
-/// Every word the chrome pattern can match, as [`word_key`]s: time units,
-/// months, score units, and the chrome words themselves.
-const CHROME_LINE_WORDS: [u128; 76] = [
+/// The other words the chrome pattern can match (time and score units,
+/// clock suffixes, `says` without its colon), as [`word_key`]s.
+const CHROME_UNIT_WORDS: [u128; 37] = [
     word_key(b"second"),
     word_key(b"seconds"),
     word_key(b"sec"),
@@ -364,7 +365,6 @@ const CHROME_LINE_WORDS: [u128; 76] = [
     word_key(b"p.m"),
     word_key(b"point"),
     word_key(b"points"),
-    word_key(b"like"),
     word_key(b"likes"),
     word_key(b"vote"),
     word_key(b"votes"),
@@ -373,44 +373,6 @@ const CHROME_LINE_WORDS: [u128; 76] = [
     word_key(b"says"),
     word_key(b"said"),
     word_key(b"wrote"),
-    word_key(b"share"),
-    word_key(b"edited"),
-    word_key(b"reply"),
-    word_key(b"report"),
-    word_key(b"permalink"),
-    word_key(b"flag"),
-    word_key(b"ago"),
-    word_key(b"now"),
-    word_key(b"just"),
-    word_key(b"yesterday"),
-    word_key(b"today"),
-    word_key(b"a"),
-    word_key(b"an"),
-    word_key(b"one"),
-    word_key(b"jan"),
-    word_key(b"january"),
-    word_key(b"feb"),
-    word_key(b"february"),
-    word_key(b"mar"),
-    word_key(b"march"),
-    word_key(b"apr"),
-    word_key(b"april"),
-    word_key(b"may"),
-    word_key(b"jun"),
-    word_key(b"june"),
-    word_key(b"jul"),
-    word_key(b"july"),
-    word_key(b"aug"),
-    word_key(b"august"),
-    word_key(b"sep"),
-    word_key(b"sept"),
-    word_key(b"september"),
-    word_key(b"oct"),
-    word_key(b"october"),
-    word_key(b"nov"),
-    word_key(b"november"),
-    word_key(b"dec"),
-    word_key(b"december"),
 ];
 
 /// The structure read off the page: which lines are author lines, and the
