@@ -39,7 +39,7 @@ pub const COST_PER_INPUT_BYTE: u64 = 4;
 
 /// Memory the process needs whatever the input (the binary, lexicon
 /// automata, the pushback model, buffers), kept out of the budget.
-pub const BASE_MEMORY: u64 = 24 << 20;
+pub const BASE_MEMORY: u64 = 32 << 20;
 
 /// Most partitions written at once (one open file each).
 pub const MAX_PARTITIONS: usize = 512;
@@ -134,7 +134,7 @@ static DIR_COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// The message of the error an interrupted run returns.
 pub const INTERRUPTED_MESSAGE: &str = "interrupted (Ctrl-C); temporary files removed";
 
-/// Install the Ctrl-C (SIGINT / SIGTERM) handler once per process. The
+/// Install the Ctrl-C (SIGINT) handler once per process. The
 /// first signal sets a flag that the partition, group and merge loops
 /// check: they return an error, the guards remove the temporary directory
 /// and the partial output, and the command exits with status 130. A second
@@ -236,10 +236,12 @@ impl Progress {
         let _ = write!(io::stderr(), "\r{}\x1b[K", self.line(done, self.start.elapsed().as_secs_f64()));
     }
 
-    /// Clear the bar.
+    /// Clear the bar (also done on drop, so an error message starts on a
+    /// clean line).
     pub fn finish(&mut self) {
         if self.enabled {
             let _ = write!(io::stderr(), "\r\x1b[K");
+            self.enabled = false;
         }
     }
 
@@ -268,6 +270,12 @@ impl Progress {
             }
             None => format!("{} {:.0} MB {:.1} MB/s", self.label, mb(done), rate),
         }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -370,12 +378,17 @@ impl Partitions {
     }
 
     /// Pass 2: for each partition, read its records (`tag`, line number,
-    /// line) into `group`, which returns the partition's threads rendered
-    /// (in any order); they are spilled to a result file sorted by first
-    /// line. Each partition file is removed once read.
+    /// line) into `group`, which hands each of the partition's threads,
+    /// rendered, to `emit` in order of first line (an error otherwise);
+    /// they go to the partition's result file at once, so only the threads
+    /// of one partition and the output of the few being rendered are held.
+    /// Each partition file is removed once read.
     pub fn group<F>(self, mut group: F) -> Result<Results>
     where
-        F: FnMut(&mut dyn Iterator<Item = Result<(u8, u64, Vec<u8>)>>) -> Result<Vec<Rendered>>,
+        F: FnMut(
+            &mut dyn Iterator<Item = Result<(u8, u64, Vec<u8>)>>,
+            &mut dyn FnMut(Rendered) -> Result<()>,
+        ) -> Result<()>,
     {
         let total = self.bytes();
         let mut progress = Progress::new("grouping", Some(total));
@@ -391,14 +404,15 @@ impl Partitions {
                 let l = l.map_err(|e| Error::from(e).with_path(p))?;
                 parse_record(&l).ok_or_else(|| Error::format("corrupt partition record").with_path(p))
             });
-            let mut rendered = group(&mut records)?;
-            drop(records);
-            let _ = std::fs::remove_file(p);
-            rendered.sort_by_key(|r| r.first);
-            threads += rendered.len() as u64;
             let rp = self.dir.path().join(format!("result-{i:04}.bin"));
             let mut w = BufWriter::new(File::create(&rp).map_err(|e| Error::from(e).with_path(&rp))?);
-            for r in &rendered {
+            let mut last = 0;
+            let mut emit = |r: Rendered| -> Result<()> {
+                if r.first < last {
+                    return Err(Error::format(format!("thread of line {} emitted after line {last}", r.first)));
+                }
+                last = r.first;
+                threads += 1;
                 let res = (|| {
                     w.write_all(&r.first.to_le_bytes())?;
                     w.write_all(&(r.out.len() as u64).to_le_bytes())?;
@@ -406,8 +420,11 @@ impl Partitions {
                     w.write_all(&r.out)?;
                     w.write_all(&r.err)
                 })();
-                res.map_err(|e| Error::from(e).with_path(&rp))?;
-            }
+                res.map_err(|e| Error::from(e).with_path(&rp))
+            };
+            group(&mut records, &mut emit)?;
+            drop(records);
+            let _ = std::fs::remove_file(p);
             w.into_inner().map_err(|e| Error::from(e.into_error()).with_path(&rp))?;
             results.push(rp);
             done += size;
@@ -417,6 +434,31 @@ impl Partitions {
         Ok(Results { _dir: self.dir, paths: results, threads })
     }
 }
+
+/// Render `items` in parallel (rayon) in chunks of 64 (`RENDER_CHUNK`),
+/// handing each result to `emit` in order: the output of one chunk is held
+/// at a time, and each item is dropped once rendered.
+pub fn render_in_order<T, F>(items: Vec<T>, render: F, emit: &mut dyn FnMut(Rendered) -> Result<()>) -> Result<()>
+where
+    T: Send,
+    F: Fn(T) -> Result<Rendered> + Sync + Send,
+{
+    use rayon::prelude::*;
+    let mut items = items.into_iter();
+    loop {
+        let chunk: Vec<T> = items.by_ref().take(RENDER_CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let rendered: Vec<Result<Rendered>> = chunk.into_par_iter().map(&render).collect();
+        for r in rendered {
+            emit(r?)?;
+        }
+    }
+}
+
+/// Threads rendered at once in pass 2.
+const RENDER_CHUNK: usize = 64;
 
 /// Split a partition record into (tag, line number, line).
 fn parse_record(rec: &[u8]) -> Option<(u8, u64, Vec<u8>)> {
@@ -521,9 +563,9 @@ mod tests {
     #[test]
     fn partition_count_follows_size_over_limit() {
         let o = SpillOptions { memory_limit: 100 << 20, temp_dir: std::env::temp_dir() };
-        // Budget 76 MiB: 10 MB costs 40 MB and fits; 1 GB costs 4 GB → 51.
+        // Budget 68 MiB: 10 MB costs 40 MB and fits; 1 GB costs 4 GB → 57.
         assert_eq!(o.partitions_for(Some(10_000_000)), 0);
-        assert_eq!(o.partitions_for(Some(1_000_000_000)), 51);
+        assert_eq!(o.partitions_for(Some(1_000_000_000)), 57);
         assert_eq!(o.partitions_for(None), UNKNOWN_SIZE_PARTITIONS);
         assert_eq!(o.partitions_for(Some(u64::MAX)), MAX_PARTITIONS);
         let tiny = SpillOptions { memory_limit: 1024, temp_dir: std::env::temp_dir() };
@@ -551,7 +593,7 @@ mod tests {
         }
         let parts = p.finish().unwrap();
         let results = parts
-            .group(|records| {
+            .group(|records, emit| {
                 // Group by the first letter's key: lines of one key together.
                 let mut groups: Vec<Rendered> = Vec::new();
                 for r in records {
@@ -563,7 +605,7 @@ mod tests {
                         None => groups.push(Rendered { first: n, out: line, err: format!("{n};").into_bytes() }),
                     }
                 }
-                Ok(groups)
+                groups.into_iter().try_for_each(emit)
             })
             .unwrap();
         let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -166,7 +166,6 @@ pub fn run_grouping<R: BufRead, W: Write>(
     spill: &SpillOptions,
     parts: usize,
 ) -> Result<StreamStats> {
-    use rayon::prelude::*;
     spill::install_interrupt_handler();
     let mut stats = StreamStats::default();
     let mut part = Partitioner::new(&spill.temp_dir, parts)?;
@@ -202,7 +201,7 @@ pub fn run_grouping<R: BufRead, W: Write>(
         }
     }
     progress.finish();
-    let results = part.finish()?.group(|records| {
+    let results = part.finish()?.group(|records, emit| {
         let mut order: Vec<(u64, String)> = Vec::new();
         let mut builders: HashMap<String, ThreadBuilder> = HashMap::new();
         for r in records {
@@ -228,14 +227,12 @@ pub fn run_grouping<R: BufRead, W: Write>(
         }
         let threads: Vec<(u64, ThreadBuilder)> =
             order.into_iter().filter_map(|(first, k)| builders.remove(&k).map(|b| (first, b))).collect();
-        threads
-            .into_par_iter()
-            .map(|(first, b)| {
-                let mut line = Vec::new();
-                write_result(&summarize(&b.build(), analyses), &mut line)?;
-                Ok(Rendered { first, out: line, err: Vec::new() })
-            })
-            .collect()
+        let render = |(first, b): (u64, ThreadBuilder)| {
+            let mut line = Vec::new();
+            write_result(&summarize(&b.build(), analyses), &mut line)?;
+            Ok(Rendered { first, out: line, err: Vec::new() })
+        };
+        spill::render_in_order(threads, render, emit)
     })?;
     results.merge(Some(&mut out), &mut std::io::sink())?;
     stats.threads = results.threads();

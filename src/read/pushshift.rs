@@ -209,7 +209,6 @@ pub fn read_pushshift_partitioned<F>(
 where
     F: Fn(&Thread) -> Result<(Vec<u8>, Vec<u8>)> + Sync,
 {
-    use rayon::prelude::*;
     spill::install_interrupt_handler();
     let name = path.to_string_lossy().into_owned();
     let (input, total): (Box<dyn Read>, Option<u64>) = if name == "-" {
@@ -258,7 +257,7 @@ where
     };
 
     // Pass 2: one partition at a time, grouped exactly as in memory.
-    part.finish()?.group(|records| {
+    part.finish()?.group(|records, emit| {
         let mut g = Groups::new(&name, SourceFormat::Pushshift);
         let mut posts: HashMap<String, Post> = HashMap::new();
         let mut first: HashMap<String, u64> = HashMap::new();
@@ -292,12 +291,11 @@ where
             }
             on_thread(t);
         }
-        threads
-            .par_iter()
-            .map(|t| {
-                let first = t.source.thread_id.as_ref().and_then(|k| first.get(k)).copied().unwrap_or(0);
-                render(t).map(|(out, err)| Rendered { first, out, err })
-            })
-            .collect()
+        // Threads come in order of first appearance, so of first line.
+        let render = |t: Thread| {
+            let first = t.source.thread_id.as_ref().and_then(|k| first.get(k)).copied().unwrap_or(0);
+            render(&t).map(|(out, err)| Rendered { first, out, err })
+        };
+        spill::render_in_order(threads, render, emit)
     })
 }
