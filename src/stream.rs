@@ -17,7 +17,6 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::analysis;
 use crate::builder::{RawComment, ThreadBuilder};
@@ -308,8 +307,7 @@ fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
         // Pushshift comment: statuses ([deleted], [removed]) need the
         // platform mapping, so those lines go through the Reddit reader.
         let key = reddit::strip_kind(&link).to_string();
-        let obj: Map<String, Value> = serde_json::from_slice(line).ok()?;
-        let (comment, parent) = reddit::comment_from(&obj)?;
+        let (comment, parent) = crate::read::pushshift::comment_of_line(line)?;
         let parent_id = parent.filter(|p| !p.starts_with("t3_")).map(|p| reddit::strip_kind(&p).to_string());
         return Some((key, RawComment { comment, parent_id, record: Some(n) }));
     }
@@ -328,6 +326,7 @@ fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn one_result_per_group() {

@@ -155,7 +155,7 @@ pub(crate) fn classify(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Li
         return Line::Skipped;
     };
     let line = if n == 1 { line.trim_start_matches('\u{feff}') } else { line };
-    let Some(obj) = fields::object_line(n, line, orphans) else { return Line::Skipped };
+    let Some(obj) = known_fields(n, line, orphans) else { return Line::Skipped };
     let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
         if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
             let key = post.id.as_deref().map(reddit::strip_kind).unwrap_or_default().to_string();
@@ -163,14 +163,14 @@ pub(crate) fn classify(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Li
         }
         orphans.push(
             Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `link_id`; skipped")
-                .with_text(fields::truncate(&Value::Object(obj).to_string(), 200)),
+                .with_text(whole_object_text(line)),
         );
         return Line::Skipped;
     };
     let Some((comment, parent)) = reddit::comment_from(&obj) else {
         orphans.push(
             Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `id`; skipped")
-                .with_text(fields::truncate(&Value::Object(obj).to_string(), 200)),
+                .with_text(whole_object_text(line)),
         );
         return Line::Skipped;
     };
@@ -180,6 +180,170 @@ pub(crate) fn classify(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Li
         Some(p) => Some(reddit::strip_kind(p).to_string()),
     };
     Line::Comment { link, raw: RawComment { comment, parent_id, record: Some(n) } }
+}
+
+/// Every field a comments-dump line is read for: the comment's and the
+/// post's fields and their metadata ([`reddit::COMMENT_META`],
+/// [`reddit::POST_META`]). Sorted; [`known_index`] finds a name's slot.
+const KNOWN_FIELDS: &[&str] = &[
+    "author",
+    "author_flair_text",
+    "body",
+    "collapsed",
+    "collapsed_reason",
+    "controversiality",
+    "created_utc",
+    "distinguished",
+    "domain",
+    "edited",
+    "gilded",
+    "id",
+    "is_submitter",
+    "link_flair_text",
+    "link_id",
+    "locked",
+    "name",
+    "num_comments",
+    "over_18",
+    "parent_id",
+    "permalink",
+    "removal_reason",
+    "removed_by_category",
+    "score",
+    "score_hidden",
+    "selftext",
+    "stickied",
+    "subreddit",
+    "title",
+    "upvote_ratio",
+    "url",
+];
+
+/// The slot of `key` in [`KNOWN_FIELDS`]: a `match`, which the compiler
+/// turns into a switch on length and a compare, several times cheaper than
+/// a binary search over strings (tested to agree with the list).
+fn known_index(key: &str) -> Option<usize> {
+    Some(match key {
+        "author" => 0,
+        "author_flair_text" => 1,
+        "body" => 2,
+        "collapsed" => 3,
+        "collapsed_reason" => 4,
+        "controversiality" => 5,
+        "created_utc" => 6,
+        "distinguished" => 7,
+        "domain" => 8,
+        "edited" => 9,
+        "gilded" => 10,
+        "id" => 11,
+        "is_submitter" => 12,
+        "link_flair_text" => 13,
+        "link_id" => 14,
+        "locked" => 15,
+        "name" => 16,
+        "num_comments" => 17,
+        "over_18" => 18,
+        "parent_id" => 19,
+        "permalink" => 20,
+        "removal_reason" => 21,
+        "removed_by_category" => 22,
+        "score" => 23,
+        "score_hidden" => 24,
+        "selftext" => 25,
+        "stickied" => 26,
+        "subreddit" => 27,
+        "title" => 28,
+        "upvote_ratio" => 29,
+        "url" => 30,
+        _ => return None,
+    })
+}
+
+/// A JSON object with only its [`KNOWN_FIELDS`] kept, each in its slot:
+/// the other fields are skipped by the parser (checked, never built), and
+/// no map or key string is built, which spares most of the allocations of
+/// a `serde_json::Map` (real dump lines carry dozens of fields). Duplicate
+/// keys: the last wins, as in a `Map`.
+struct KnownFields([Option<Value>; KNOWN_FIELDS.len()]);
+
+impl fields::Record for KnownFields {
+    fn field(&self, key: &str) -> Option<&Value> {
+        known_index(key).and_then(|i| self.0[i].as_ref())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KnownFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KnownFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> std::result::Result<KnownFields, A::Error> {
+                let mut out = KnownFields(Default::default());
+                while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match known_index(&key) {
+                        Some(i) => out.0[i] = Some(m.next_value()?),
+                        None => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A line's fields: the known ones, or (after the full parse) all.
+// One lives on the stack per line; boxing the large variant would cost an
+// allocation per line instead.
+#[allow(clippy::large_enum_variant)]
+enum LineFields {
+    Known(KnownFields),
+    Full(serde_json::Map<String, Value>),
+}
+
+impl fields::Record for LineFields {
+    fn field(&self, key: &str) -> Option<&Value> {
+        match self {
+            LineFields::Known(k) => k.field(key),
+            LineFields::Full(m) => m.get(key),
+        }
+    }
+}
+
+/// The fields of line `n`; `None` for blank lines and, with the same
+/// diagnostic [`fields::object_line`] writes, for lines that are not a
+/// JSON object (those take the full parse, for its message).
+fn known_fields(n: u64, line: &str, orphans: &mut Vec<Diagnostic>) -> Option<LineFields> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<KnownFields>(trimmed) {
+        Ok(known) => Some(LineFields::Known(known)),
+        Err(_) => fields::object_line(n, line, orphans).map(LineFields::Full),
+    }
+}
+
+/// The comment of a Pushshift line and its raw `parent_id`, parsing only
+/// the fields read (as [`classify`] does); `None` when the line is not an
+/// object or has no id. For `stream`, which has found the `link_id` itself.
+pub(crate) fn comment_of_line(line: &[u8]) -> Option<(crate::model::Comment, Option<String>)> {
+    match serde_json::from_slice::<KnownFields>(line) {
+        Ok(known) => reddit::comment_from(&known),
+        Err(_) => reddit::comment_from(&serde_json::from_slice::<serde_json::Map<String, Value>>(line).ok()?),
+    }
+}
+
+/// The whole object of a line, as JSON text cut to 200 characters, for a
+/// diagnostic that keeps the record (rare: only skipped lines pay for it).
+fn whole_object_text(line: &str) -> String {
+    let text = serde_json::from_str::<Value>(line.trim()).map(|v| v.to_string()).unwrap_or_else(|_| line.to_string());
+    fields::truncate(&text, 200)
 }
 
 /// Pass 1 tag of a line from the `--submissions` file.
@@ -298,4 +462,69 @@ where
         };
         spill::render_in_order(threads, render, emit)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::fields::Record;
+
+    #[test]
+    fn known_fields_cover_what_the_readers_look_at() {
+        assert!(KNOWN_FIELDS.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        for (i, f) in KNOWN_FIELDS.iter().enumerate() {
+            assert_eq!(known_index(f), Some(i), "{f}");
+        }
+        assert_eq!(known_index("all_awardings"), None);
+        let read =
+            ["id", "name", "author", "body", "created_utc", "score", "parent_id", "link_id", "title", "selftext"];
+        for f in read.iter().chain(reddit::COMMENT_META).chain(reddit::POST_META) {
+            assert!(known_index(f).is_some(), "{f} missing from KNOWN_FIELDS");
+        }
+    }
+
+    #[test]
+    fn known_field_parse_agrees_with_the_full_parse() {
+        // (line, expected: Some(kept keys) or None with a diagnostic)
+        let cases: &[(&str, Option<&[&str]>)] = &[
+            (
+                r#"{"id":"a","link_id":"t3_x","all_awardings":[{"x":[1,2]}],"gildings":{},"body":"hi"}"#,
+                Some(&["body", "id", "link_id"]),
+            ),
+            (r#"{"id":"a","id":"b"}"#, Some(&["id"])),
+            (r#"{"id":"a","edited":1600000000.5,"score":null}"#, Some(&["edited", "id", "score"])),
+            ("[1,2]", None),
+            (r#"{"id":"a","#, None),
+            ("   ", None),
+        ];
+        for &(line, want) in cases {
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            let known = known_fields(7, line, &mut a);
+            let full = fields::object_line(7, line, &mut b);
+            assert_eq!(a, b, "{line}: same diagnostics");
+            match (known, full, want) {
+                (Some(k), Some(f), Some(keys)) => {
+                    let kept: Vec<&str> = KNOWN_FIELDS.iter().copied().filter(|key| k.field(key).is_some()).collect();
+                    assert_eq!(kept, keys, "{line}");
+                    for key in KNOWN_FIELDS {
+                        assert_eq!(k.field(key), f.get(*key), "{line}: {key}");
+                    }
+                }
+                (None, None, None) => {}
+                (k, f, _) => panic!("{line}: known {}, full {f:?}", k.is_some()),
+            }
+        }
+        let mut d = Vec::new();
+        // Fields never read are checked for syntax only: an out-of-range
+        // number or a lone surrogate there no longer drops the comment.
+        for line in [r#"{"id":"f","link_id":"t3_y","big":1e400}"#, r#"{"id":"e","link_id":"t3_y","w":"\ud800"}"#] {
+            assert!(fields::object_line(1, line, &mut d).is_none(), "{line}: the full parse refuses it");
+            d.clear();
+            assert!(matches!(classify(1, line.as_bytes(), &mut d), Line::Comment { .. }), "{line}");
+            assert!(d.is_empty());
+        }
+        let dup = known_fields(1, r#"{"id":"a","id":"b"}"#, &mut d).unwrap();
+        assert_eq!(dup.field("id"), Some(&Value::from("b")), "the last duplicate wins");
+    }
 }
