@@ -232,8 +232,9 @@ fn ctrl_c_removes_temporary_files_and_leaves_no_output() {
         std::thread::sleep(std::time::Duration::from_millis(5));
     };
     assert!(spilling, "the partition pass started");
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on our own child's pid, which has not been waited for.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     let result = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(130), "{err}");
