@@ -477,16 +477,21 @@ fn dispatch(args: Args) -> Result<()> {
             let stdin = io::stdin();
             let stdout = io::stdout();
             let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let stats = match spill.options() {
+            let (stats, grouping) = match spill.options() {
                 Some(opts) => {
                     let parts = opts.partitions_for(crate::spill::estimate_decompressed(Path::new("-"))).max(1);
-                    crate::stream::run_grouping(stdin.lock(), out, "-", !shape_only, &opts, parts)?
+                    let stats = crate::stream::run_grouping(stdin.lock(), out, "-", !shape_only, &opts, parts)?;
+                    (stats, format!("grouped by thread through {parts} partitions"))
                 }
-                None => crate::stream::run(stdin.lock(), out, "-", !shape_only)?,
+                None => {
+                    let stats = crate::stream::run(stdin.lock(), out, "-", !shape_only)?;
+                    let regrouped = format!("{} thread keys seen again: input not grouped", stats.regrouped);
+                    (stats, regrouped)
+                }
             };
             eprintln!(
-                "threadlens stream: {} threads from {} records ({} lines skipped, {} thread keys seen again: input not grouped)",
-                stats.threads, stats.records, stats.skipped, stats.regrouped
+                "threadlens stream: {} threads from {} records ({} lines skipped, {grouping})",
+                stats.threads, stats.records, stats.skipped
             );
             Ok(())
         }
