@@ -136,44 +136,81 @@ pub(crate) enum Line {
     Skipped,
 }
 
-impl Line {
+/// The first step of [`classify`]: where a line goes, without building
+/// its comment (the partition pass needs only the key).
+// Short-lived, one per line: see `LineFields`.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Route {
+    /// A comment of thread `link`, with its fields.
+    Comment {
+        /// The thread key.
+        link: String,
+        /// The line's fields.
+        obj: LineFields,
+    },
+    /// A submission, keyed like its thread.
+    Post {
+        /// The post id without `t3_`.
+        key: String,
+        /// The post.
+        post: Post,
+    },
+    /// Blank, or unreadable (a diagnostic was written to `orphans`).
+    Skipped,
+}
+
+impl Route {
     /// The thread key the line belongs to.
     pub(crate) fn key(&self) -> Option<&str> {
         match self {
-            Line::Comment { link, .. } => Some(link),
-            Line::Post { key, .. } => Some(key),
-            Line::Skipped => None,
+            Route::Comment { link, .. } => Some(link),
+            Route::Post { key, .. } => Some(key),
+            Route::Skipped => None,
         }
     }
 }
 
-/// Read line `n` of a comments dump. Both the in-memory reader and the
-/// partitioned one (`crate::spill`) call this, so they agree on every line.
-pub(crate) fn classify(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Line {
+/// Where line `n` of a comments dump goes; unreadable lines, lines without
+/// `link_id` (and not a submission) and comments without an id get their
+/// diagnostic here.
+pub(crate) fn route(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Route {
     let Ok(line) = std::str::from_utf8(line) else {
         orphans.push(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line is not UTF-8; skipped"));
-        return Line::Skipped;
+        return Route::Skipped;
     };
     let line = if n == 1 { line.trim_start_matches('\u{feff}') } else { line };
-    let Some(obj) = known_fields(n, line, orphans) else { return Line::Skipped };
+    let Some(obj) = known_fields(n, line, orphans) else { return Route::Skipped };
     let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
         if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
             let key = post.id.as_deref().map(reddit::strip_kind).unwrap_or_default().to_string();
-            return Line::Post { key, post };
+            return Route::Post { key, post };
         }
         orphans.push(
             Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `link_id`; skipped")
                 .with_text(whole_object_text(line)),
         );
-        return Line::Skipped;
+        return Route::Skipped;
     };
-    let Some((comment, parent)) = reddit::comment_from(&obj) else {
+    if reddit::comment_id(&obj).is_none() {
         orphans.push(
             Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `id`; skipped")
                 .with_text(whole_object_text(line)),
         );
-        return Line::Skipped;
+        return Route::Skipped;
+    }
+    Route::Comment { link, obj }
+}
+
+/// Read line `n` of a comments dump. Both the in-memory reader and the
+/// partitioned one (`crate::spill`) call this, so they agree on every line.
+pub(crate) fn classify(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Line {
+    let (link, obj) = match route(n, line, orphans) {
+        Route::Comment { link, obj } => (link, obj),
+        Route::Post { key, post } => return Line::Post { key, post },
+        Route::Skipped => return Line::Skipped,
     };
+    // `route` checked the id `comment_from` needs.
+    let Some((comment, parent)) = reddit::comment_from(&obj) else { return Line::Skipped };
     let parent_id = match parent.as_deref() {
         None => None,
         Some(p) if p.starts_with("t3_") => None,
@@ -264,7 +301,7 @@ fn known_index(key: &str) -> Option<usize> {
 /// no map or key string is built, which spares most of the allocations of
 /// a `serde_json::Map` (real dump lines carry dozens of fields). Duplicate
 /// keys: the last wins, as in a `Map`.
-struct KnownFields([Option<Value>; KNOWN_FIELDS.len()]);
+pub(crate) struct KnownFields([Option<Value>; KNOWN_FIELDS.len()]);
 
 impl fields::Record for KnownFields {
     fn field(&self, key: &str) -> Option<&Value> {
@@ -301,7 +338,7 @@ impl<'de> serde::Deserialize<'de> for KnownFields {
 // One lives on the stack per line; boxing the large variant would cost an
 // allocation per line instead.
 #[allow(clippy::large_enum_variant)]
-enum LineFields {
+pub(crate) enum LineFields {
     Known(KnownFields),
     Full(serde_json::Map<String, Value>),
 }
@@ -407,9 +444,9 @@ where
             progress.update(count.load(std::sync::atomic::Ordering::Relaxed));
         }
         let line = line.map_err(|e| read_error(e, &name, n))?;
-        let class = classify(n, &line, &mut orphans);
+        let class = route(n, &line, &mut orphans);
         if let Some(key) = class.key() {
-            if first_key.is_none() && matches!(class, Line::Comment { .. }) {
+            if first_key.is_none() && matches!(class, Route::Comment { .. }) {
                 first_key = Some(key.to_string());
             }
             part.push(key, TAG_COMMENTS, n, &line)?;
