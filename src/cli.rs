@@ -416,39 +416,59 @@ fn dispatch(args: Args) -> Result<()> {
             out.flush()?;
             Ok(())
         }
-        Command::Export { files, to: ExportKind::Csv, output, input, lexicons, spill } => {
+        Command::Export { files, to, output, input, lexicons, spill }
+            if spill.memory_limit.is_some() && !matches!(to, ExportKind::Convokit) =>
+        {
+            // One thread at a time, one file at a time: a Pushshift file over
+            // the limit goes through partitions, the others are read whole.
+            let matcher = lexicons.matcher()?;
+            let render = |t: &Thread| -> Result<Vec<u8>> {
+                let mut out = Vec::new();
+                match to {
+                    ExportKind::Csv => return export::thread_rows(t, &matcher),
+                    ExportKind::Text => export::write_indented(t, &mut out)?,
+                    ExportKind::EdgesCsv => {
+                        report::csv::write_edge_rows(&build_reports(std::slice::from_ref(t), &matcher), &mut out)?
+                    }
+                    ExportKind::AuthorsCsv => {
+                        report::csv::write_author_rows(&build_reports(std::slice::from_ref(t), &matcher), &mut out)?
+                    }
+                    ExportKind::Convokit => {}
+                }
+                Ok(out)
+            };
+            write_output(output.as_deref(), |w| {
+                match to {
+                    ExportKind::Csv => export::write_comments_csv_header(&mut *w)?,
+                    ExportKind::EdgesCsv => report::csv::write_header(report::csv::EDGE_COLUMNS, &mut *w)?,
+                    ExportKind::AuthorsCsv => report::csv::write_header(report::csv::AUTHOR_COLUMNS, &mut *w)?,
+                    ExportKind::Text | ExportKind::Convokit => {}
+                }
+                for f in &files {
+                    if !export_partitioned(f, &input, &spill, &mut *w, render)? {
+                        let threads = read_all(std::slice::from_ref(f), &input)?;
+                        let rendered =
+                            |t: Thread| render(&t).map(|out| crate::spill::Rendered { out, ..Default::default() });
+                        crate::spill::render_in_order(threads, rendered, &mut |r| Ok(w.write_all(&r.out)?))?;
+                    }
+                }
+                Ok(())
+            })
+        }
+        Command::Export { files, to: ExportKind::Csv, output, input, lexicons, .. } => {
             let matcher = lexicons.matcher()?;
             // One file at a time: a corpus run holds one file's threads, not the corpus.
             write_output(output.as_deref(), |w| {
                 export::write_comments_csv_header(&mut *w)?;
                 for f in &files {
-                    if export_partitioned(f, &input, &spill, &mut *w, |t| export::thread_rows(t, &matcher))? {
-                        continue;
-                    }
                     let threads = read_all(std::slice::from_ref(f), &input)?;
                     export::write_comment_rows(&threads, &matcher, &mut *w)?;
                 }
                 Ok(())
             })
         }
-        Command::Export { files, to: ExportKind::Text, output, input, spill, .. } if spill.memory_limit.is_some() => {
-            write_output(output.as_deref(), |w| {
-                let render = |t: &Thread| {
-                    let mut out = Vec::new();
-                    export::write_indented(t, &mut out).map(|_| out)
-                };
-                for f in &files {
-                    if !export_partitioned(f, &input, &spill, &mut *w, render)? {
-                        for t in read_all(std::slice::from_ref(f), &input)? {
-                            w.write_all(&render(&t)?)?;
-                        }
-                    }
-                }
-                Ok(())
-            })
-        }
         Command::Export { spill: SpillArgs { memory_limit: Some(_), .. }, .. } => {
-            Err(crate::Error::invalid("--memory-limit works with export --to csv and --to text"))
+            Err(crate::Error::invalid("--memory-limit works with export --to csv, text, edges-csv and authors-csv"))
         }
         Command::Export { files, to, output, input, lexicons, .. } => {
             let matcher = lexicons.matcher()?;

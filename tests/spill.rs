@@ -44,6 +44,18 @@ fn partitioned_export_is_byte_for_byte_the_in_memory_export() {
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec![s(&interleaved)], "pushshift: 4 threads, 280 comments read, 3 records skipped (3 malformed)"),
         (vec![s(&interleaved), "--to".into(), "text".into()], "pushshift: 4 threads, 280 comments read"),
+        (vec![s(&interleaved), "--to".into(), "edges-csv".into()], "pushshift: 4 threads, 280 comments read"),
+        (vec![s(&interleaved), "--to".into(), "authors-csv".into()], "pushshift: 4 threads, 280 comments read"),
+        // A Pushshift file and an edge list (read in memory) in one export.
+        (
+            vec![
+                s(&interleaved),
+                fixture("edgelist/thread.jsonl").to_str().unwrap().into(),
+                "--to".into(),
+                "edges-csv".into(),
+            ],
+            "jsonl: 1 thread, 4 comments read",
+        ),
         (vec![s(&rc_zst), "--submissions".into(), s(&rs)], "pushshift: 2 threads, 7 comments read, 2 missing parents"),
         (vec![s(&rc_gz), "--format".into(), "pushshift".into()], "pushshift: 2 threads, 7 comments read"),
         // Two files: one header, the threads of each file in turn.
