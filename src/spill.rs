@@ -139,12 +139,17 @@ pub const INTERRUPTED_MESSAGE: &str = "interrupted (Ctrl-C); temporary files rem
 /// check: they return an error, the guards remove the temporary directory
 /// and the partial output, and the command exits with status 130. A second
 /// signal (a loop blocked on standard input never checks) removes the live
-/// temporary directories itself and exits 130 at once.
+/// temporary directories itself and exits 130 at once, and so does any
+/// signal while no temporary directory exists (the in-memory parts of a
+/// run), so Ctrl-C is never ignored.
 pub fn install_interrupt_handler() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
-            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            // No temporary directory alive (before or after the partitioned
+            // part of a run): stop at once, as without the handler.
+            let idle = LIVE_DIRS.lock().map(|d| d.is_empty()).unwrap_or(false);
+            if idle || INTERRUPTED.swap(true, Ordering::SeqCst) {
                 if let Ok(dirs) = LIVE_DIRS.lock() {
                     for d in dirs.iter() {
                         let _ = std::fs::remove_dir_all(d);
