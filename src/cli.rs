@@ -105,6 +105,8 @@ enum Command {
         input: InputArgs,
         #[command(flatten)]
         lexicons: LexiconArgs,
+        #[command(flatten)]
+        spill: SpillArgs,
     },
     /// List every finding in reading order: comment, author, category, rule,
     /// target, and the matched text in context; then each pushback event
@@ -190,6 +192,10 @@ enum Command {
         /// Only the reply-tree shape; skip the detectors.
         #[arg(long)]
         shape_only: bool,
+        /// With --memory-limit the input need not be grouped: records are
+        /// grouped by thread through temporary files, one result per thread.
+        #[command(flatten)]
+        spill: SpillArgs,
     },
 }
 
@@ -378,6 +384,10 @@ where
     match dispatch(args) {
         Ok(()) => 0,
         Err(e) if e.is_io() && is_broken_pipe(&e) => 0,
+        Err(e) if crate::spill::is_interruption(&e) => {
+            eprintln!("threadlens: {e}");
+            130
+        }
         Err(e) => {
             eprintln!("threadlens: {e}");
             1
@@ -406,7 +416,46 @@ fn dispatch(args: Args) -> Result<()> {
             out.flush()?;
             Ok(())
         }
-        Command::Export { files, to: ExportKind::Csv, output, input, lexicons } => {
+        Command::Export { files, to, output, input, lexicons, spill }
+            if spill.memory_limit.is_some() && !matches!(to, ExportKind::Convokit) =>
+        {
+            // One thread at a time, one file at a time: a Pushshift file over
+            // the limit goes through partitions, the others are read whole.
+            let matcher = lexicons.matcher()?;
+            let render = |t: &Thread| -> Result<Vec<u8>> {
+                let mut out = Vec::new();
+                match to {
+                    ExportKind::Csv => return export::thread_rows(t, &matcher),
+                    ExportKind::Text => export::write_indented(t, &mut out)?,
+                    ExportKind::EdgesCsv => {
+                        report::csv::write_edge_rows(&build_reports(std::slice::from_ref(t), &matcher), &mut out)?
+                    }
+                    ExportKind::AuthorsCsv => {
+                        report::csv::write_author_rows(&build_reports(std::slice::from_ref(t), &matcher), &mut out)?
+                    }
+                    ExportKind::Convokit => {}
+                }
+                Ok(out)
+            };
+            write_output(output.as_deref(), |w| {
+                match to {
+                    ExportKind::Csv => export::write_comments_csv_header(&mut *w)?,
+                    ExportKind::EdgesCsv => report::csv::write_header(report::csv::EDGE_COLUMNS, &mut *w)?,
+                    ExportKind::AuthorsCsv => report::csv::write_header(report::csv::AUTHOR_COLUMNS, &mut *w)?,
+                    ExportKind::Text | ExportKind::Convokit => {}
+                }
+                for f in &files {
+                    if !export_partitioned(f, &input, &spill, &mut *w, render)? {
+                        let threads = read_all(std::slice::from_ref(f), &input)?;
+                        let rendered =
+                            |t: Thread| render(&t).map(|out| crate::spill::Rendered { out, ..Default::default() });
+                        crate::spill::render_in_order(threads, rendered, &mut |r| Ok(w.write_all(&r.out)?))?;
+                    }
+                }
+                Ok(())
+            })
+        }
+        Command::Export { files, to: ExportKind::Csv, output, input, lexicons, .. } => {
             let matcher = lexicons.matcher()?;
             // One file at a time: a corpus run holds one file's threads, not the corpus.
             write_output(output.as_deref(), |w| {
@@ -418,7 +467,10 @@ fn dispatch(args: Args) -> Result<()> {
                 Ok(())
             })
         }
-        Command::Export { files, to, output, input, lexicons } => {
+        Command::Export { spill: SpillArgs { memory_limit: Some(_), .. }, .. } => {
+            Err(crate::Error::invalid("--memory-limit works with export --to csv, text, edges-csv and authors-csv"))
+        }
+        Command::Export { files, to, output, input, lexicons, .. } => {
             let matcher = lexicons.matcher()?;
             let threads = read_all(&files, &input)?;
             match to {
@@ -441,14 +493,25 @@ fn dispatch(args: Args) -> Result<()> {
                 },
             }
         }
-        Command::Stream { shape_only } => {
+        Command::Stream { shape_only, spill } => {
             let stdin = io::stdin();
             let stdout = io::stdout();
             let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let stats = crate::stream::run(stdin.lock(), out, "-", !shape_only)?;
+            let (stats, grouping) = match spill.options() {
+                Some(opts) => {
+                    let parts = opts.partitions_for(crate::spill::estimate_decompressed(Path::new("-"))).max(1);
+                    let stats = crate::stream::run_grouping(stdin.lock(), out, "-", !shape_only, &opts, parts)?;
+                    (stats, format!("grouped by thread through {parts} partitions"))
+                }
+                None => {
+                    let stats = crate::stream::run(stdin.lock(), out, "-", !shape_only)?;
+                    let regrouped = format!("{} thread keys seen again: input not grouped", stats.regrouped);
+                    (stats, regrouped)
+                }
+            };
             eprintln!(
-                "threadlens stream: {} threads from {} records ({} lines skipped, {} thread keys seen again: input not grouped)",
-                stats.threads, stats.records, stats.skipped, stats.regrouped
+                "threadlens stream: {} threads from {} records ({} lines skipped, {grouping})",
+                stats.threads, stats.records, stats.skipped
             );
             Ok(())
         }
@@ -910,12 +973,7 @@ fn read_all(files: &[PathBuf], input: &InputArgs) -> Result<Vec<Thread>> {
     for f in files {
         let threads = read::read_path_with(f, &opts)?;
         for t in &threads {
-            for d in &t.diagnostics {
-                let _ = match d.line {
-                    Some(line) => writeln!(err, "{}:{line}: {}: {}", t.source.path, kind_name(d), d.message),
-                    None => writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d.message),
-                };
-            }
+            let _ = write_diagnostics(t, &mut err);
             diagnostics += t.diagnostics.len();
         }
         let _ = writeln!(err, "threadlens: {}: {}", f.display(), summary(&threads));
@@ -927,23 +985,53 @@ fn read_all(files: &[PathBuf], input: &InputArgs) -> Result<Vec<Thread>> {
     Ok(all)
 }
 
+/// Write a thread's diagnostics as `read_all` reports them on stderr.
+fn write_diagnostics(t: &Thread, err: &mut dyn Write) -> io::Result<()> {
+    for d in &t.diagnostics {
+        match d.line {
+            Some(line) => writeln!(err, "{}:{line}: {}: {}", t.source.path, kind_name(d), d.message)?,
+            None => writeln!(err, "{}: {}: {}", t.source.path, kind_name(d), d.message)?,
+        };
+    }
+    Ok(())
+}
+
 /// One line saying what was read: threads, comments, stand-ins, and the
 /// records skipped with why.
 pub fn summary(threads: &[Thread]) -> String {
-    use crate::model::{CommentStatus, DiagnosticKind};
-    use std::collections::BTreeMap;
-    let format = threads.first().map_or("-", |t| t.source.format.name());
-    let (mut comments, mut placeholders, mut hidden, mut missing) = (0usize, 0usize, 0u64, 0usize);
-    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
-    for t in threads {
+    let mut s = Summary::default();
+    threads.iter().for_each(|t| s.add(t));
+    s.line()
+}
+
+/// The counts behind [`summary`], gathered one thread at a time (a
+/// partitioned read never holds all threads).
+#[derive(Debug, Default)]
+struct Summary {
+    format: Option<&'static str>,
+    threads: usize,
+    comments: usize,
+    placeholders: usize,
+    hidden: u64,
+    missing: usize,
+    diagnostics: usize,
+    skipped: std::collections::BTreeMap<String, usize>,
+}
+
+impl Summary {
+    fn add(&mut self, t: &Thread) {
+        use crate::model::{CommentStatus, DiagnosticKind};
+        self.format.get_or_insert(t.source.format.name());
+        self.threads += 1;
+        self.diagnostics += t.diagnostics.len();
         for c in &t.comments {
             match c.status {
                 CommentStatus::Placeholder { hidden: h } => {
-                    placeholders += 1;
-                    hidden += h;
+                    self.placeholders += 1;
+                    self.hidden += h;
                 }
-                CommentStatus::Missing => missing += 1,
-                _ => comments += 1,
+                CommentStatus::Missing => self.missing += 1,
+                _ => self.comments += 1,
             }
         }
         for d in &t.diagnostics {
@@ -952,24 +1040,96 @@ pub fn summary(threads: &[Thread]) -> String {
                 DiagnosticKind::SkippedRecord => d.message.split(':').next().unwrap_or("skipped").trim().to_string(),
                 _ => continue,
             };
-            *skipped.entry(why).or_default() += 1;
+            *self.skipped.entry(why).or_default() += 1;
         }
     }
-    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
-    let mut line = format!("{format}: {}, {} read", plural(threads.len(), "thread"), plural(comments, "comment"));
-    if placeholders > 0 {
-        line.push_str(&format!(", {} hiding {hidden} comments", plural(placeholders, "placeholder")));
+
+    fn line(&self) -> String {
+        let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+        let (format, hidden) = (self.format.unwrap_or("-"), self.hidden);
+        let mut line =
+            format!("{format}: {}, {} read", plural(self.threads, "thread"), plural(self.comments, "comment"));
+        if self.placeholders > 0 {
+            line.push_str(&format!(", {} hiding {hidden} comments", plural(self.placeholders, "placeholder")));
+        }
+        if self.missing > 0 {
+            line.push_str(&format!(", {}", plural(self.missing, "missing parent")));
+        }
+        let total: usize = self.skipped.values().sum();
+        line.push_str(&format!(", {} skipped", plural(total, "record")));
+        if total > 0 {
+            let why: Vec<String> = self.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            line.push_str(&format!(" ({})", why.join(", ")));
+        }
+        line
     }
-    if missing > 0 {
-        line.push_str(&format!(", {}", plural(missing, "missing parent")));
+}
+
+/// `--memory-limit` / `--temp-dir`: bounded memory for Pushshift dumps.
+#[derive(Debug, Default, clap::Args)]
+struct SpillArgs {
+    /// Bounded memory for Pushshift dumps larger than memory (e.g. 512M, 4G):
+    /// an input whose estimated cost exceeds SIZE is grouped through
+    /// temporary partition files; the output is the same (docs/scale.md).
+    #[arg(long, value_name = "SIZE", value_parser = crate::spill::parse_size)]
+    memory_limit: Option<u64>,
+    /// Directory for the temporary files of --memory-limit (default: the system's).
+    #[arg(long, value_name = "DIR", requires = "memory_limit")]
+    temp_dir: Option<PathBuf>,
+}
+
+impl SpillArgs {
+    fn options(&self) -> Option<crate::spill::SpillOptions> {
+        Some(crate::spill::SpillOptions {
+            memory_limit: self.memory_limit?,
+            temp_dir: self.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+        })
     }
-    let total: usize = skipped.values().sum();
-    line.push_str(&format!(", {} skipped", plural(total, "record")));
-    if total > 0 {
-        let why: Vec<String> = skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        line.push_str(&format!(" ({})", why.join(", ")));
+
+    /// The partitions `f` needs, or `None` to read it in memory: no limit
+    /// given, a directory, a format other than Pushshift, or small enough.
+    /// With `--format auto`, a file is sniffed the way `read_path` does;
+    /// standard input is partitioned only with `--format pushshift`.
+    fn plan(&self, f: &Path, input: &InputArgs) -> Result<Option<(crate::spill::SpillOptions, usize)>> {
+        let Some(opts) = self.options() else { return Ok(None) };
+        let is_stdin = f.as_os_str() == "-";
+        let pushshift = match input.format {
+            Format::Pushshift => true,
+            Format::Auto if !is_stdin && f.is_file() => read::sniff_path(f)? == Some(Format::Pushshift),
+            _ => false,
+        };
+        let parts = opts.partitions_for(crate::spill::estimate_decompressed(f));
+        Ok((pushshift && parts > 0).then_some((opts, parts)))
     }
-    line
+}
+
+/// Read `f` through partitions when `--memory-limit` asks for it, writing
+/// each thread's `render`ed output to `w` and its diagnostics and the
+/// summary to stderr as [`read_all`] does; `Ok(false)` when the file is to
+/// be read in memory instead.
+fn export_partitioned<F>(f: &Path, input: &InputArgs, spill: &SpillArgs, w: &mut dyn Write, render: F) -> Result<bool>
+where
+    F: Fn(&Thread) -> Result<Vec<u8>> + Sync,
+{
+    let Some((opts, parts)) = spill.plan(f, input)? else { return Ok(false) };
+    let mut summary = Summary::default();
+    let results =
+        read::pushshift::read_pushshift_partitioned(f, &input.options(), &opts, parts, &mut |t| summary.add(t), |t| {
+            let mut err = Vec::new();
+            write_diagnostics(t, &mut err)?;
+            Ok((render(t)?, err))
+        })?;
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    // --strict fails before writing anything, as the in-memory path does.
+    let strict_failure = input.strict && summary.diagnostics > 0;
+    results.merge(if strict_failure { None } else { Some(w) }, &mut err)?;
+    let _ = writeln!(err, "threadlens: {}: {}", f.display(), summary.line());
+    if strict_failure {
+        let n = summary.diagnostics;
+        return Err(crate::Error::invalid(format!("--strict: the input produced {n} diagnostics")));
+    }
+    Ok(true)
 }
 
 fn kind_name(d: &crate::model::Diagnostic) -> String {

@@ -73,7 +73,7 @@ pub fn write_comment_rows<W: Write>(threads: &[Thread], matcher: &Matcher, mut o
 }
 
 /// One thread's rows as CSV bytes.
-fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
+pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(t.comments.len() * 256));
     let thread_id = t.display_id();
     let analysis = crate::analysis::analyze_with(t, matcher);

@@ -34,6 +34,7 @@ pub mod graph;
 pub mod model;
 pub mod read;
 pub mod report;
+pub mod spill;
 pub mod stream;
 
 pub use error::{Error, Result};

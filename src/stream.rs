@@ -13,17 +13,17 @@
 //! result for that key, and the summary counts them, so nothing is lost
 //! silently.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::analysis;
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
 use crate::read::reddit;
+use crate::spill::{self, Partitioner, Progress, Rendered, SpillOptions};
 
 /// What one thread's line of output says.
 #[derive(Clone, Debug, Serialize)]
@@ -89,13 +89,7 @@ pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str, analyses: boo
     let mut finished: HashSet<String> = HashSet::new();
     let mut flush = |cur: (String, ThreadBuilder), stats: &mut StreamStats, out: &mut W| -> Result<()> {
         let (key, b) = cur;
-        let result = summarize(&b.build(), analyses);
-        serde_json::to_writer(&mut *out, &result).map_err(|e| match e.io_error_kind() {
-            // Keep the kind, so a closed pipe (`| head`) ends quietly.
-            Some(kind) => Error::from(std::io::Error::from(kind)),
-            None => Error::from(std::io::Error::other(e)),
-        })?;
-        out.write_all(b"\n")?;
+        write_result(&summarize(&b.build(), analyses), &mut *out)?;
         stats.threads += 1;
         if !finished.insert(key) {
             stats.regrouped += 1;
@@ -110,7 +104,7 @@ pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str, analyses: boo
             if !line.iter().all(u8::is_ascii_whitespace) {
                 stats.skipped += 1;
                 if let Some((_, b)) = current.as_mut() {
-                    b.diagnostic(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "not a comment record; skipped"));
+                    b.diagnostic(not_a_record(n));
                 }
             }
             continue;
@@ -118,19 +112,129 @@ pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str, analyses: boo
         if current.as_ref().is_some_and(|(k, _)| *k != key) {
             flush(current.take().expect("checked above"), &mut stats, &mut out)?;
         }
-        let b = &mut current
-            .get_or_insert_with(|| {
-                let source =
-                    Source { path: name.to_string(), thread_id: Some(key.clone()), format: SourceFormat::Jsonl };
-                (key.clone(), ThreadBuilder::new(source))
-            })
-            .1;
+        let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
         b.push(raw);
         stats.records += 1;
     }
     if let Some(cur) = current.take() {
         flush(cur, &mut stats, &mut out)?;
     }
+    out.flush()?;
+    Ok(stats)
+}
+
+/// The builder of a thread `key` read from `name`.
+fn new_builder(name: &str, key: &str) -> ThreadBuilder {
+    ThreadBuilder::new(Source { path: name.to_string(), thread_id: Some(key.to_string()), format: SourceFormat::Jsonl })
+}
+
+/// The diagnostic for line `n`, which is not a record.
+fn not_a_record(n: u64) -> Diagnostic {
+    Diagnostic::at(n, DiagnosticKind::MalformedRecord, "not a comment record; skipped")
+}
+
+/// One result as a line of JSON.
+fn write_result<W: Write + ?Sized>(result: &ThreadResult, out: &mut W) -> Result<()> {
+    serde_json::to_writer(&mut *out, result).map_err(|e| match e.io_error_kind() {
+        // Keep the kind, so a closed pipe (`| head`) ends quietly.
+        Some(kind) => Error::from(std::io::Error::from(kind)),
+        None => Error::from(std::io::Error::other(e)),
+    })?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Pass 1 tag of a record line.
+const TAG_RECORD: u8 = b'R';
+/// Pass 1 tag of a line that is not a record; its "line" is the key of the
+/// thread it falls in, as a JSON string.
+const TAG_BAD: u8 = b'B';
+
+/// Like [`run`], but the input need not be grouped: records are grouped by
+/// thread key through `parts` temporary partition files under
+/// `spill.temp_dir` (see [`crate::spill`]), one partition in memory at a
+/// time, and one result per thread is written, threads in order of their
+/// first record. On grouped input the output is byte for byte that of
+/// [`run`]. A line that is not a record is reported with the thread of the
+/// record before it, as [`run`] does.
+pub fn run_grouping<R: BufRead, W: Write>(
+    input: R,
+    mut out: W,
+    name: &str,
+    analyses: bool,
+    spill: &SpillOptions,
+    parts: usize,
+) -> Result<StreamStats> {
+    spill::install_interrupt_handler();
+    let mut stats = StreamStats::default();
+    let mut part = Partitioner::new(&spill.temp_dir, parts)?;
+    let mut last_key: Option<String> = None;
+    let mut bytes = 0u64;
+    let mut progress = Progress::new("partitioning", None);
+    for (i, line) in input.split(b'\n').enumerate() {
+        let n = i as u64 + 1;
+        if i % 4096 == 0 {
+            spill::check_interrupted()?;
+            progress.update(bytes);
+        }
+        let line = line.map_err(|e| Error::from(e).with_path(name).at_line(n))?;
+        bytes += line.len() as u64 + 1;
+        stats.lines += 1;
+        match record(&line, n) {
+            Some((key, _)) => {
+                part.push(&key, TAG_RECORD, n, &line)?;
+                stats.records += 1;
+                if last_key.as_deref() != Some(key.as_str()) {
+                    last_key = Some(key);
+                }
+            }
+            None if line.iter().all(u8::is_ascii_whitespace) => {}
+            None => {
+                stats.skipped += 1;
+                if let Some(k) = &last_key {
+                    // As JSON: a key may hold any character, a newline too.
+                    let quoted = serde_json::to_vec(k).map_err(std::io::Error::other)?;
+                    part.push(k, TAG_BAD, n, &quoted)?;
+                }
+            }
+        }
+    }
+    progress.finish();
+    let results = part.finish()?.group(|records, emit| {
+        let mut order: Vec<(u64, String)> = Vec::new();
+        let mut builders: HashMap<String, ThreadBuilder> = HashMap::new();
+        for r in records {
+            let (tag, n, line) = r?;
+            let (key, raw) = match tag {
+                TAG_BAD => match serde_json::from_slice::<String>(&line) {
+                    Ok(key) => (key, None),
+                    Err(_) => continue,
+                },
+                _ => match record(&line, n) {
+                    Some((key, raw)) => (key, Some(raw)),
+                    None => continue,
+                },
+            };
+            let b = builders.entry(key).or_insert_with_key(|k| {
+                order.push((n, k.clone()));
+                new_builder(name, k)
+            });
+            match raw {
+                Some(raw) => b.push(raw),
+                None => b.diagnostic(not_a_record(n)),
+            };
+        }
+        let threads: Vec<(u64, ThreadBuilder)> =
+            order.into_iter().filter_map(|(first, k)| builders.remove(&k).map(|b| (first, b))).collect();
+        let render = |(first, b): (u64, ThreadBuilder)| {
+            let mut line = Vec::new();
+            write_result(&summarize(&b.build(), analyses), &mut line)?;
+            Ok(Rendered { first, out: line, err: Vec::new() })
+        };
+        spill::render_in_order(threads, render, emit)
+    })?;
+    results.merge(Some(&mut out), &mut std::io::sink())?;
+    stats.threads = results.threads();
     out.flush()?;
     Ok(stats)
 }
@@ -203,8 +307,7 @@ fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
         // Pushshift comment: statuses ([deleted], [removed]) need the
         // platform mapping, so those lines go through the Reddit reader.
         let key = reddit::strip_kind(&link).to_string();
-        let obj: Map<String, Value> = serde_json::from_slice(line).ok()?;
-        let (comment, parent) = reddit::comment_from(&obj)?;
+        let (comment, parent) = crate::read::pushshift::comment_of_line(line)?;
         let parent_id = parent.filter(|p| !p.starts_with("t3_")).map(|p| reddit::strip_kind(&p).to_string());
         return Some((key, RawComment { comment, parent_id, record: Some(n) }));
     }
@@ -223,6 +326,7 @@ fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn one_result_per_group() {

@@ -11,3 +11,4 @@ mod properties;
 mod report;
 mod seeds;
 mod snapshots;
+mod spill;

@@ -5,10 +5,23 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+/// A JSON object's fields by name: a `serde_json::Map`, or a record that
+/// parsed only the fields a reader looks at (the Pushshift reader's).
+pub(crate) trait Record {
+    /// The value of field `key`, if present.
+    fn field(&self, key: &str) -> Option<&Value>;
+}
+
+impl Record for Map<String, Value> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
 /// A field as text: strings as they are, numbers and booleans printed;
 /// `None` for null, absent, or the empty string.
-pub(crate) fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
-    match obj.get(key)? {
+pub(crate) fn text(obj: &(impl Record + ?Sized), key: &str) -> Option<String> {
+    match obj.field(key)? {
         Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -19,8 +32,8 @@ pub(crate) fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
 
 /// A field as an integer: JSON integers, floats (truncated) and numeric
 /// strings (`"12"`, `"12.0"`); `None` otherwise.
-pub(crate) fn int(obj: &Map<String, Value>, key: &str) -> Option<i64> {
-    match obj.get(key)? {
+pub(crate) fn int(obj: &(impl Record + ?Sized), key: &str) -> Option<i64> {
+    match obj.field(key)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
         Value::String(s) => {
             let s = s.trim();
@@ -32,16 +45,16 @@ pub(crate) fn int(obj: &Map<String, Value>, key: &str) -> Option<i64> {
 
 /// A timestamp field: Unix seconds (integer, float or numeric string)
 /// become whole seconds as text; any other string is kept as written.
-pub(crate) fn time(obj: &Map<String, Value>, key: &str) -> Option<String> {
-    match obj.get(key)? {
+pub(crate) fn time(obj: &(impl Record + ?Sized), key: &str) -> Option<String> {
+    match obj.field(key)? {
         Value::String(s) if !s.trim().is_empty() && s.trim().parse::<f64>().is_err() => Some(s.clone()),
         _ => int(obj, key).map(|t| t.to_string()),
     }
 }
 
 /// True when the field is `true` (or the string `"true"` / `1`).
-pub(crate) fn flag(obj: &Map<String, Value>, key: &str) -> bool {
-    match obj.get(key) {
+pub(crate) fn flag(obj: &(impl Record + ?Sized), key: &str) -> bool {
+    match obj.field(key) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true" || s == "1",
         Some(Value::Number(n)) => n.as_i64() == Some(1),
@@ -51,9 +64,9 @@ pub(crate) fn flag(obj: &Map<String, Value>, key: &str) -> bool {
 
 /// Copy the listed fields into `meta` when they carry something: null,
 /// empty strings and `false` are left out (they are the default).
-pub(crate) fn keep(obj: &Map<String, Value>, keys: &[&str], meta: &mut BTreeMap<String, String>) {
+pub(crate) fn keep(obj: &(impl Record + ?Sized), keys: &[&str], meta: &mut BTreeMap<String, String>) {
     for &k in keys {
-        match obj.get(k) {
+        match obj.field(k) {
             None | Some(Value::Null) | Some(Value::Bool(false)) => {}
             Some(Value::String(s)) if s.is_empty() => {}
             Some(Value::Array(a)) if a.is_empty() => {}

@@ -49,18 +49,32 @@ impl Groups {
 
     /// Build every thread; an error naming the first orphan diagnostic when
     /// no record made it into any thread (`what` names the records).
-    pub(crate) fn finish(mut self, what: &str) -> Result<Vec<Thread>> {
+    pub(crate) fn finish(self, what: &str) -> Result<Vec<Thread>> {
+        let path = self.path.clone();
+        let (mut threads, orphans) = self.build_all();
+        let Some(first) = threads.first_mut() else {
+            return Err(no_records_error(what, &orphans, &path));
+        };
+        first.diagnostics.splice(0..0, orphans);
+        Ok(threads)
+    }
+
+    /// Build every thread, in order of first appearance, and hand back the
+    /// orphan diagnostics for the caller to place.
+    pub(crate) fn build_all(mut self) -> (Vec<Thread>, Vec<Diagnostic>) {
         let mut threads = Vec::with_capacity(self.order.len());
         for key in std::mem::take(&mut self.order) {
             if let Some(b) = self.builders.remove(&key) {
                 threads.push(b.build());
             }
         }
-        let Some(first) = threads.first_mut() else {
-            let why = self.orphans.first().map(|d| d.to_string()).unwrap_or_else(|| "none found".into());
-            return Err(Error::format(format!("no {what} could be read ({why})")).with_path(&self.path));
-        };
-        first.diagnostics.splice(0..0, self.orphans);
-        Ok(threads)
+        (threads, self.orphans)
     }
+}
+
+/// The error when no record of an input made it into a thread, naming the
+/// first orphan diagnostic.
+pub(crate) fn no_records_error(what: &str, orphans: &[Diagnostic], path: &str) -> Error {
+    let why = orphans.first().map(|d| d.to_string()).unwrap_or_else(|| "none found".into());
+    Error::format(format!("no {what} could be read ({why})")).with_path(path)
 }

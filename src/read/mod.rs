@@ -148,6 +148,16 @@ pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<Vec<Thread>> {
     read_bytes_with(&head, &name, opts)
 }
 
+/// The format of the file at `path` as [`read_path`] would detect it from
+/// its first 64 KiB (decompressed); `None` when nothing matches.
+pub fn sniff_path(path: &Path) -> Result<Option<Format>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::from(e).with_path(path))?;
+    let read_err = |e: std::io::Error| Error::format(format!("cannot read: {e}")).with_path(path);
+    let mut head = Vec::new();
+    compress::reader(file).map_err(read_err)?.take(STREAM_SNIFF_BYTES).read_to_end(&mut head).map_err(read_err)?;
+    Ok(sniff_head(&head, &path.to_string_lossy()))
+}
+
 /// How much decompressed input is looked at before choosing to stream.
 const STREAM_SNIFF_BYTES: u64 = 1 << 16;
 
@@ -163,7 +173,7 @@ fn sniff_head(head: &[u8], name: &str) -> Option<Format> {
 }
 
 /// The `--submissions` file, decompressed, with its name.
-fn read_submissions(opts: &ReadOptions) -> Result<Option<(String, String)>> {
+pub(crate) fn read_submissions(opts: &ReadOptions) -> Result<Option<(String, String)>> {
     let Some(p) = &opts.submissions else { return Ok(None) };
     let raw = std::fs::read(p).map_err(|e| Error::from(e).with_path(p))?;
     let raw = compress::decompress(&raw, &p.to_string_lossy())?.into_owned();

@@ -13,17 +13,21 @@
 //! [`read_pushshift_stream`] reads line by line from any reader, so a
 //! compressed monthly dump is never held in memory whole (only the comments
 //! read from it are); [`crate::read::read_path_with`] uses it for files.
+//! [`read_pushshift_partitioned`] reads a dump larger than memory through
+//! temporary partition files (`--memory-limit`, [`crate::spill`]).
 
 use std::collections::HashMap;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::builder::RawComment;
 use crate::error::{Error, Result};
 use crate::model::{Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
-use crate::read::group::Groups;
-use crate::read::{fields, reddit};
+use crate::read::group::{no_records_error, Groups};
+use crate::read::{compress, fields, read_submissions, reddit, ReadOptions};
+use crate::spill::{self, CountingReader, Partitioner, Progress, Rendered, Results, SpillOptions};
 
 /// Read a comments dump held in memory; `submissions` is the text of a
 /// matching `RS_` file and its name, when given.
@@ -44,65 +48,520 @@ pub fn read_pushshift_stream<R: BufRead>(
     let mut posts: HashMap<String, Post> = HashMap::new();
     if let Some((sub_text, sub_path)) = submissions {
         let mut diags = Vec::new();
-        for (n, obj) in fields::ndjson_objects(sub_text, &mut diags) {
-            match reddit::post_from(&obj) {
-                Post { id: Some(id), title: Some(t), .. } if !t.is_empty() => {
-                    posts.insert(reddit::strip_kind(&id).to_string(), reddit::post_from(&obj));
-                }
-                _ => diags.push(Diagnostic::at(
-                    n,
-                    DiagnosticKind::MalformedRecord,
-                    "no `id` and `title`: not a submission; skipped",
-                )),
+        for (i, line) in sub_text.lines().enumerate() {
+            if let Some((key, post)) = submission(i as u64 + 1, line, &mut diags) {
+                posts.insert(key, post);
             }
         }
-        g.orphans.extend(diags.into_iter().map(|mut d| {
-            d.message = format!("{sub_path}: {}", d.message);
-            d
-        }));
+        g.orphans.extend(prefix_diagnostics(diags, sub_path));
     }
 
     for (i, line) in reader.split(b'\n').enumerate() {
         let n = i as u64 + 1;
-        let line = line
-            .map_err(|e| Error::format(format!("cannot read past line {}: {e}", n - 1)).with_path(path).at_line(n))?;
-        let Ok(line) = std::str::from_utf8(&line) else {
-            g.orphans.push(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line is not UTF-8; skipped"));
-            continue;
-        };
-        let line = if n == 1 { line.trim_start_matches('\u{feff}') } else { line };
-        let Some(obj) = fields::object_line(n, line, &mut g.orphans) else { continue };
-        let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
-            if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
-                let key = post.id.as_deref().map(reddit::strip_kind).unwrap_or_default().to_string();
-                posts.insert(key, post);
-                continue;
+        let line = line.map_err(|e| read_error(e, path, n))?;
+        match classify(n, &line, &mut g.orphans) {
+            Line::Comment { link, raw } => {
+                g.builder(&link).push(raw);
             }
-            g.orphans.push(
-                Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `link_id`; skipped")
-                    .with_text(fields::truncate(&Value::Object(obj).to_string(), 200)),
-            );
-            continue;
-        };
-        let Some((comment, parent)) = reddit::comment_from(&obj) else {
-            g.orphans.push(
-                Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `id`; skipped")
-                    .with_text(fields::truncate(&Value::Object(obj).to_string(), 200)),
-            );
-            continue;
-        };
-        let parent_id = match parent.as_deref() {
-            None => None,
-            Some(p) if p.starts_with("t3_") => None,
-            Some(p) => Some(reddit::strip_kind(p).to_string()),
-        };
-        g.builder(&link).push(RawComment { comment, parent_id, record: Some(n) });
+            Line::Post { key, post } => {
+                posts.insert(key, post);
+            }
+            Line::Skipped => {}
+        }
     }
+    attach_posts(&mut g, posts);
+    g.finish("Pushshift comment")
+}
+
+/// The error for a read that failed after line `n - 1`.
+pub(crate) fn read_error(e: std::io::Error, path: &str, n: u64) -> Error {
+    Error::format(format!("cannot read past line {}: {e}", n - 1)).with_path(path).at_line(n)
+}
+
+/// Diagnostics of the submissions file, named by it.
+pub(crate) fn prefix_diagnostics(diags: Vec<Diagnostic>, sub_path: &str) -> impl Iterator<Item = Diagnostic> + '_ {
+    diags.into_iter().map(move |mut d| {
+        d.message = format!("{sub_path}: {}", d.message);
+        d
+    })
+}
+
+/// Give every thread its post: the submission read for it, or a bare
+/// `t3_` id.
+pub(crate) fn attach_posts(g: &mut Groups, mut posts: HashMap<String, Post>) {
     for (link, b) in g.iter_mut() {
         match posts.remove(link) {
             Some(post) => b.post(post),
             None => b.post(Post { id: Some(format!("t3_{link}")), ..Post::default() }),
         };
     }
-    g.finish("Pushshift comment")
+}
+
+/// One line of a submissions (`RS_…`) file as (post key, post); `None`
+/// for blank lines and, with a diagnostic, for lines that are not one.
+pub(crate) fn submission(n: u64, line: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Post)> {
+    let obj = fields::object_line(n, line, diags)?;
+    match reddit::post_from(&obj) {
+        Post { id: Some(id), title: Some(t), .. } if !t.is_empty() => {
+            Some((reddit::strip_kind(&id).to_string(), reddit::post_from(&obj)))
+        }
+        _ => {
+            diags.push(Diagnostic::at(
+                n,
+                DiagnosticKind::MalformedRecord,
+                "no `id` and `title`: not a submission; skipped",
+            ));
+            None
+        }
+    }
+}
+
+/// What one line of a comments dump is.
+pub(crate) enum Line {
+    /// A comment of thread `link`.
+    Comment {
+        /// The thread key (the post id without `t3_`).
+        link: String,
+        /// The comment and its parent id.
+        raw: RawComment,
+    },
+    /// A submission in the comments file, keyed like its thread.
+    Post {
+        /// The post id without `t3_`.
+        key: String,
+        /// The post.
+        post: Post,
+    },
+    /// Blank, or unreadable (a diagnostic was written to `orphans`).
+    Skipped,
+}
+
+/// The first step of [`classify`]: where a line goes, without building
+/// its comment (the partition pass needs only the key).
+// Short-lived, one per line: see `LineFields`.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Route {
+    /// A comment of thread `link`, with its fields.
+    Comment {
+        /// The thread key.
+        link: String,
+        /// The line's fields.
+        obj: LineFields,
+    },
+    /// A submission, keyed like its thread.
+    Post {
+        /// The post id without `t3_`.
+        key: String,
+        /// The post.
+        post: Post,
+    },
+    /// Blank, or unreadable (a diagnostic was written to `orphans`).
+    Skipped,
+}
+
+impl Route {
+    /// The thread key the line belongs to.
+    pub(crate) fn key(&self) -> Option<&str> {
+        match self {
+            Route::Comment { link, .. } => Some(link),
+            Route::Post { key, .. } => Some(key),
+            Route::Skipped => None,
+        }
+    }
+}
+
+/// Where line `n` of a comments dump goes; unreadable lines, lines without
+/// `link_id` (and not a submission) and comments without an id get their
+/// diagnostic here.
+pub(crate) fn route(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Route {
+    let Ok(line) = std::str::from_utf8(line) else {
+        orphans.push(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line is not UTF-8; skipped"));
+        return Route::Skipped;
+    };
+    let line = if n == 1 { line.trim_start_matches('\u{feff}') } else { line };
+    let Some(obj) = known_fields(n, line, orphans) else { return Route::Skipped };
+    let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
+        if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
+            let key = post.id.as_deref().map(reddit::strip_kind).unwrap_or_default().to_string();
+            return Route::Post { key, post };
+        }
+        orphans.push(
+            Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `link_id`; skipped")
+                .with_text(whole_object_text(line)),
+        );
+        return Route::Skipped;
+    };
+    if reddit::comment_id(&obj).is_none() {
+        orphans.push(
+            Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `id`; skipped")
+                .with_text(whole_object_text(line)),
+        );
+        return Route::Skipped;
+    }
+    Route::Comment { link, obj }
+}
+
+/// Read line `n` of a comments dump. Both the in-memory reader and the
+/// partitioned one (`crate::spill`) call this, so they agree on every line.
+pub(crate) fn classify(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Line {
+    let (link, obj) = match route(n, line, orphans) {
+        Route::Comment { link, obj } => (link, obj),
+        Route::Post { key, post } => return Line::Post { key, post },
+        Route::Skipped => return Line::Skipped,
+    };
+    // `route` checked the id `comment_from` needs.
+    let Some((comment, parent)) = reddit::comment_from(&obj) else { return Line::Skipped };
+    let parent_id = match parent.as_deref() {
+        None => None,
+        Some(p) if p.starts_with("t3_") => None,
+        Some(p) => Some(reddit::strip_kind(p).to_string()),
+    };
+    Line::Comment { link, raw: RawComment { comment, parent_id, record: Some(n) } }
+}
+
+/// Every field a comments-dump line is read for: the comment's and the
+/// post's fields and their metadata ([`reddit::COMMENT_META`],
+/// [`reddit::POST_META`]). Sorted; [`known_index`] finds a name's slot.
+const KNOWN_FIELDS: &[&str] = &[
+    "author",
+    "author_flair_text",
+    "body",
+    "collapsed",
+    "collapsed_reason",
+    "controversiality",
+    "created_utc",
+    "distinguished",
+    "domain",
+    "edited",
+    "gilded",
+    "id",
+    "is_submitter",
+    "link_flair_text",
+    "link_id",
+    "locked",
+    "name",
+    "num_comments",
+    "over_18",
+    "parent_id",
+    "permalink",
+    "removal_reason",
+    "removed_by_category",
+    "score",
+    "score_hidden",
+    "selftext",
+    "stickied",
+    "subreddit",
+    "title",
+    "upvote_ratio",
+    "url",
+];
+
+/// The slot of `key` in [`KNOWN_FIELDS`]: a `match`, which the compiler
+/// turns into a switch on length and a compare, several times cheaper than
+/// a binary search over strings (tested to agree with the list).
+fn known_index(key: &str) -> Option<usize> {
+    Some(match key {
+        "author" => 0,
+        "author_flair_text" => 1,
+        "body" => 2,
+        "collapsed" => 3,
+        "collapsed_reason" => 4,
+        "controversiality" => 5,
+        "created_utc" => 6,
+        "distinguished" => 7,
+        "domain" => 8,
+        "edited" => 9,
+        "gilded" => 10,
+        "id" => 11,
+        "is_submitter" => 12,
+        "link_flair_text" => 13,
+        "link_id" => 14,
+        "locked" => 15,
+        "name" => 16,
+        "num_comments" => 17,
+        "over_18" => 18,
+        "parent_id" => 19,
+        "permalink" => 20,
+        "removal_reason" => 21,
+        "removed_by_category" => 22,
+        "score" => 23,
+        "score_hidden" => 24,
+        "selftext" => 25,
+        "stickied" => 26,
+        "subreddit" => 27,
+        "title" => 28,
+        "upvote_ratio" => 29,
+        "url" => 30,
+        _ => return None,
+    })
+}
+
+/// A JSON object with only its [`KNOWN_FIELDS`] kept, each in its slot:
+/// the other fields are skipped by the parser (checked, never built), and
+/// no map or key string is built, which spares most of the allocations of
+/// a `serde_json::Map` (real dump lines carry dozens of fields). Duplicate
+/// keys: the last wins, as in a `Map`.
+pub(crate) struct KnownFields([Option<Value>; KNOWN_FIELDS.len()]);
+
+impl fields::Record for KnownFields {
+    fn field(&self, key: &str) -> Option<&Value> {
+        known_index(key).and_then(|i| self.0[i].as_ref())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KnownFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KnownFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> std::result::Result<KnownFields, A::Error> {
+                let mut out = KnownFields(Default::default());
+                while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match known_index(&key) {
+                        Some(i) => out.0[i] = Some(m.next_value()?),
+                        None => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A line's fields: the known ones, or (after the full parse) all.
+// One lives on the stack per line; boxing the large variant would cost an
+// allocation per line instead.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum LineFields {
+    Known(KnownFields),
+    Full(serde_json::Map<String, Value>),
+}
+
+impl fields::Record for LineFields {
+    fn field(&self, key: &str) -> Option<&Value> {
+        match self {
+            LineFields::Known(k) => k.field(key),
+            LineFields::Full(m) => m.get(key),
+        }
+    }
+}
+
+/// The fields of line `n`; `None` for blank lines and, with the same
+/// diagnostic [`fields::object_line`] writes, for lines that are not a
+/// JSON object (those take the full parse, for its message).
+fn known_fields(n: u64, line: &str, orphans: &mut Vec<Diagnostic>) -> Option<LineFields> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<KnownFields>(trimmed) {
+        Ok(known) => Some(LineFields::Known(known)),
+        Err(_) => fields::object_line(n, line, orphans).map(LineFields::Full),
+    }
+}
+
+/// The comment of a Pushshift line and its raw `parent_id`, parsing only
+/// the fields read (as [`classify`] does); `None` when the line is not an
+/// object or has no id. For `stream`, which has found the `link_id` itself.
+pub(crate) fn comment_of_line(line: &[u8]) -> Option<(crate::model::Comment, Option<String>)> {
+    match serde_json::from_slice::<KnownFields>(line) {
+        Ok(known) => reddit::comment_from(&known),
+        Err(_) => reddit::comment_from(&serde_json::from_slice::<serde_json::Map<String, Value>>(line).ok()?),
+    }
+}
+
+/// The whole object of a line, as JSON text cut to 200 characters, for a
+/// diagnostic that keeps the record (rare: only skipped lines pay for it).
+fn whole_object_text(line: &str) -> String {
+    let text = serde_json::from_str::<Value>(line.trim()).map(|v| v.to_string()).unwrap_or_else(|_| line.to_string());
+    fields::truncate(&text, 200)
+}
+
+/// Pass 1 tag of a line from the `--submissions` file.
+const TAG_SUBMISSION: u8 = b'S';
+/// Pass 1 tag of a line from the comments dump.
+const TAG_COMMENTS: u8 = b'C';
+
+/// Read the comments dump at `path` (`-`: standard input; `.gz` / `.zst`
+/// decompressed) in bounded memory, through `parts` partition files (see
+/// [`crate::spill`]), and render each thread with `render` into (output,
+/// standard-error) bytes. `on_thread` sees every thread first, one
+/// partition at a time, on this thread (summaries, counts).
+///
+/// The returned [`Results`] merge into exactly what reading the file with
+/// [`crate::read::read_path_with`] and rendering the threads in order
+/// would write: threads in order of their first line, the unreadable
+/// lines' diagnostics on the first thread, posts from the same file or
+/// the `--submissions` file.
+pub fn read_pushshift_partitioned<F>(
+    path: &Path,
+    opts: &ReadOptions,
+    spill: &SpillOptions,
+    parts: usize,
+    on_thread: &mut dyn FnMut(&Thread),
+    render: F,
+) -> Result<Results>
+where
+    F: Fn(&Thread) -> Result<(Vec<u8>, Vec<u8>)> + Sync,
+{
+    spill::install_interrupt_handler();
+    let name = path.to_string_lossy().into_owned();
+    let (input, total): (Box<dyn Read>, Option<u64>) = if name == "-" {
+        (Box::new(std::io::stdin()), std::fs::metadata("/dev/stdin").ok().filter(|m| m.is_file()).map(|m| m.len()))
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| Error::from(e).with_path(path))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        (Box::new(f), len)
+    };
+    let (counting, count) = CountingReader::new(input);
+    let reader = compress::reader(counting).map_err(|e| Error::format(format!("cannot read: {e}")).with_path(path))?;
+
+    // Pass 1: every line to the partition of its thread key.
+    let mut part = Partitioner::new(&spill.temp_dir, parts)?;
+    let mut orphans = Vec::new();
+    if let Some((sub_text, sub_path)) = read_submissions(opts)? {
+        let mut diags = Vec::new();
+        for (i, line) in sub_text.lines().enumerate() {
+            let n = i as u64 + 1;
+            if let Some((key, _)) = submission(n, line, &mut diags) {
+                part.push(&key, TAG_SUBMISSION, n, line.as_bytes())?;
+            }
+        }
+        orphans.extend(prefix_diagnostics(diags, &sub_path));
+    }
+    let mut progress = Progress::new("partitioning", total);
+    let mut first_key: Option<String> = None;
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let n = i as u64 + 1;
+        if i % 4096 == 0 {
+            spill::check_interrupted()?;
+            progress.update(count.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        let line = line.map_err(|e| read_error(e, &name, n))?;
+        let class = route(n, &line, &mut orphans);
+        if let Some(key) = class.key() {
+            if first_key.is_none() && matches!(class, Route::Comment { .. }) {
+                first_key = Some(key.to_string());
+            }
+            part.push(key, TAG_COMMENTS, n, &line)?;
+        }
+    }
+    progress.finish();
+    let Some(first_key) = first_key else {
+        return Err(no_records_error("Pushshift comment", &orphans, &name));
+    };
+
+    // Pass 2: one partition at a time, grouped exactly as in memory.
+    part.finish()?.group(|records, emit| {
+        let mut g = Groups::new(&name, SourceFormat::Pushshift);
+        let mut posts: HashMap<String, Post> = HashMap::new();
+        let mut first: HashMap<String, u64> = HashMap::new();
+        // Pass 1 already reported every unreadable line.
+        let mut repeated = Vec::new();
+        for r in records {
+            let (tag, n, line) = r?;
+            if tag == TAG_SUBMISSION {
+                if let Some((key, post)) = std::str::from_utf8(&line).ok().and_then(|l| submission(n, l, &mut repeated))
+                {
+                    posts.insert(key, post);
+                }
+                continue;
+            }
+            match classify(n, &line, &mut repeated) {
+                Line::Comment { link, raw } => {
+                    first.entry(link.clone()).or_insert(n);
+                    g.builder(&link).push(raw);
+                }
+                Line::Post { key, post } => {
+                    posts.insert(key, post);
+                }
+                Line::Skipped => {}
+            }
+        }
+        attach_posts(&mut g, posts);
+        let (mut threads, _) = g.build_all();
+        for t in &mut threads {
+            if t.source.thread_id.as_deref() == Some(first_key.as_str()) {
+                t.diagnostics.splice(0..0, std::mem::take(&mut orphans));
+            }
+            on_thread(t);
+        }
+        // Threads come in order of first appearance, so of first line.
+        let render = |t: Thread| {
+            let first = t.source.thread_id.as_ref().and_then(|k| first.get(k)).copied().unwrap_or(0);
+            render(&t).map(|(out, err)| Rendered { first, out, err })
+        };
+        spill::render_in_order(threads, render, emit)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::fields::Record;
+
+    #[test]
+    fn known_fields_cover_what_the_readers_look_at() {
+        assert!(KNOWN_FIELDS.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        for (i, f) in KNOWN_FIELDS.iter().enumerate() {
+            assert_eq!(known_index(f), Some(i), "{f}");
+        }
+        assert_eq!(known_index("all_awardings"), None);
+        let read =
+            ["id", "name", "author", "body", "created_utc", "score", "parent_id", "link_id", "title", "selftext"];
+        for f in read.iter().chain(reddit::COMMENT_META).chain(reddit::POST_META) {
+            assert!(known_index(f).is_some(), "{f} missing from KNOWN_FIELDS");
+        }
+    }
+
+    #[test]
+    fn known_field_parse_agrees_with_the_full_parse() {
+        // (line, expected: Some(kept keys) or None with a diagnostic)
+        let cases: &[(&str, Option<&[&str]>)] = &[
+            (
+                r#"{"id":"a","link_id":"t3_x","all_awardings":[{"x":[1,2]}],"gildings":{},"body":"hi"}"#,
+                Some(&["body", "id", "link_id"]),
+            ),
+            (r#"{"id":"a","id":"b"}"#, Some(&["id"])),
+            (r#"{"id":"a","edited":1600000000.5,"score":null}"#, Some(&["edited", "id", "score"])),
+            ("[1,2]", None),
+            (r#"{"id":"a","#, None),
+            ("   ", None),
+        ];
+        for &(line, want) in cases {
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            let known = known_fields(7, line, &mut a);
+            let full = fields::object_line(7, line, &mut b);
+            assert_eq!(a, b, "{line}: same diagnostics");
+            match (known, full, want) {
+                (Some(k), Some(f), Some(keys)) => {
+                    let kept: Vec<&str> = KNOWN_FIELDS.iter().copied().filter(|key| k.field(key).is_some()).collect();
+                    assert_eq!(kept, keys, "{line}");
+                    for key in KNOWN_FIELDS {
+                        assert_eq!(k.field(key), f.get(*key), "{line}: {key}");
+                    }
+                }
+                (None, None, None) => {}
+                (k, f, _) => panic!("{line}: known {}, full {f:?}", k.is_some()),
+            }
+        }
+        let mut d = Vec::new();
+        // Fields never read are checked for syntax only: an out-of-range
+        // number or a lone surrogate there no longer drops the comment.
+        for line in [r#"{"id":"f","link_id":"t3_y","big":1e400}"#, r#"{"id":"e","link_id":"t3_y","w":"\ud800"}"#] {
+            assert!(fields::object_line(1, line, &mut d).is_none(), "{line}: the full parse refuses it");
+            d.clear();
+            assert!(matches!(classify(1, line.as_bytes(), &mut d), Line::Comment { .. }), "{line}");
+            assert!(d.is_empty());
+        }
+        let dup = known_fields(1, r#"{"id":"a","id":"b"}"#, &mut d).unwrap();
+        assert_eq!(dup.field("id"), Some(&Value::from("b")), "the last duplicate wins");
+    }
 }

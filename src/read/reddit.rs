@@ -77,11 +77,16 @@ pub(crate) fn strip_kind(id: &str) -> &str {
     id
 }
 
+/// A comment object's id: `id`, else `name` without its `t1_`.
+pub(crate) fn comment_id(obj: &(impl fields::Record + ?Sized)) -> Option<String> {
+    fields::text(obj, "id").or_else(|| fields::text(obj, "name").map(|n| strip_kind(&n).to_string()))
+}
+
 /// Build a comment from a Reddit comment object (API `data` or a Pushshift
 /// line). Returns the comment and the raw `parent_id` field; `None` when the
 /// object has no usable id.
-pub(crate) fn comment_from(obj: &Map<String, Value>) -> Option<(Comment, Option<String>)> {
-    let id = fields::text(obj, "id").or_else(|| fields::text(obj, "name").map(|n| strip_kind(&n).to_string()))?;
+pub(crate) fn comment_from(obj: &(impl fields::Record + ?Sized)) -> Option<(Comment, Option<String>)> {
+    let id = comment_id(obj)?;
     let raw_author = fields::text(obj, "author");
     let body = decode_entities(&fields::text(obj, "body").unwrap_or_default());
     let status = status_of(raw_author.as_deref(), &body);
@@ -111,7 +116,7 @@ pub(crate) fn comment_from(obj: &Map<String, Value>) -> Option<(Comment, Option<
 /// Its id is the fullname (`t3_…`): submission and comment ids are separate
 /// base-36 sequences that can coincide, and a bare post id equal to some
 /// comment id would make that comment's replies look top-level.
-pub(crate) fn post_from(obj: &Map<String, Value>) -> Post {
+pub(crate) fn post_from(obj: &(impl fields::Record + ?Sized)) -> Post {
     let mut post = Post {
         id: fields::text(obj, "id").map(|id| format!("t3_{}", strip_kind(&id))),
         title: fields::text(obj, "title").map(|t| decode_entities(&t)),

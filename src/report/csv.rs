@@ -39,9 +39,23 @@ fn flag(b: bool) -> &'static str {
 /// One row per comment: the edge from it to what it replies to. Replies to
 /// the post have an empty `parent_id` and the post's author (if known) as
 /// `parent_author`.
-pub fn write_edges_csv<W: Write>(reports: &[Report], out: W) -> Result<()> {
+pub fn write_edges_csv<W: Write>(reports: &[Report], mut out: W) -> Result<()> {
+    write_header(EDGE_COLUMNS, &mut out)?;
+    write_edge_rows(reports, out)
+}
+
+/// A CSV header row.
+pub fn write_header<W: Write>(columns: &[&str], out: W) -> Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(EDGE_COLUMNS).map_err(csv_err)?;
+    w.write_record(columns).map_err(csv_err)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// The rows of [`write_edges_csv`] without the header (one thread at a
+/// time, for `export --memory-limit`).
+pub fn write_edge_rows<W: Write>(reports: &[Report], out: W) -> Result<()> {
+    let mut w = ::csv::Writer::from_writer(out);
     for r in reports {
         for c in &r.comments {
             let parent_author = match c.parent {
@@ -65,9 +79,14 @@ pub fn write_edges_csv<W: Write>(reports: &[Report], out: W) -> Result<()> {
 }
 
 /// One row per named author per thread, authors in name order.
-pub fn write_authors_csv<W: Write>(reports: &[Report], out: W) -> Result<()> {
+pub fn write_authors_csv<W: Write>(reports: &[Report], mut out: W) -> Result<()> {
+    write_header(AUTHOR_COLUMNS, &mut out)?;
+    write_author_rows(reports, out)
+}
+
+/// The rows of [`write_authors_csv`] without the header.
+pub fn write_author_rows<W: Write>(reports: &[Report], out: W) -> Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(AUTHOR_COLUMNS).map_err(csv_err)?;
     for r in reports {
         for a in &r.chains.authors.authors {
             let nums = [
