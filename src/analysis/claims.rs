@@ -58,6 +58,7 @@ static HEDGE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of
 static SOURCE_OR_HEDGE: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSetBuilder::new([SOURCE_ANY.as_str(), HEDGE_ANY.as_str()])
         .case_insensitive(true)
+        .dfa_size_limit(1 << 24)
         .build()
         .expect("two valid alternations form a valid set")
 });
@@ -229,13 +230,29 @@ pub fn support_kind(text: &str) -> Option<Support> {
         return None;
     }
     let cues = SOURCE_OR_HEDGE.matches(text);
-    Some(if cues.matched(0) {
+    Some(judge_flags(cues.matched(0), cues.matched(1)))
+}
+
+/// [`support_kind`] when whether `text` has a source cue and a hedge cue
+/// is already known (the pushback detector learns both in its one
+/// regex-set pass over a comment).
+pub fn support_kind_known(text: &str, source: bool, hedge: bool) -> Option<Support> {
+    find_sentence(text, |s, e| is_claim(&text[s..e])).then(|| judge_flags(source, hedge))
+}
+
+/// The two alternations behind [`support_kind`]: any source cue, any hedge cue.
+pub fn source_and_hedge_patterns() -> [&'static str; 2] {
+    [SOURCE_ANY.as_str(), HEDGE_ANY.as_str()]
+}
+
+fn judge_flags(source: bool, hedge: bool) -> Support {
+    if source {
         Support::Sourced
-    } else if cues.matched(1) {
+    } else if hedge {
         Support::Hedged
     } else {
         Support::Unsupported
-    })
+    }
 }
 
 /// Judge how `text` supports its claim. `None` when it makes no claim

@@ -98,6 +98,7 @@ impl RuleSet {
         }
         let set = RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
             .case_insensitive(true)
+            .dfa_size_limit(1 << 24)
             .build()
             .map_err(|e| Error::format(format!("rule set: {e}")).with_path(name))?;
         Ok(RuleSet { rules, set })
@@ -126,16 +127,12 @@ impl RuleSet {
         cats
     }
 
-    /// Every match of every rule in `text`, sorted by position then rule id.
-    pub fn hits(&self, text: &str) -> Vec<RuleHit> {
+    /// The hits of the rules `fired` (indexes into [`RuleSet::rules`],
+    /// ascending: the rules known to match `text`), sorted by position then
+    /// rule id.
+    fn hits_of(&self, text: &str, fired: impl Iterator<Item = usize>) -> Vec<RuleHit> {
         let mut out = Vec::new();
-        // Most texts match no rule: the non-overlapping `is_match` (which
-        // can stop early, and whose DFA is smaller) settles them before
-        // the overlapping search that names the rules.
-        if !self.set.is_match(text) {
-            return out;
-        }
-        for i in self.set.matches(text).iter() {
+        for i in fired {
             let rule = &self.rules[i];
             for m in rule.regex.find_iter(text) {
                 out.push(RuleHit {
@@ -150,12 +147,44 @@ impl RuleSet {
         out.sort();
         out
     }
+
+    /// Every match of every rule in `text`, sorted by position then rule id.
+    pub fn hits(&self, text: &str) -> Vec<RuleHit> {
+        // Most texts match no rule: the non-overlapping `is_match` (which
+        // can stop early, and whose DFA is smaller) settles them before
+        // the overlapping search that names the rules.
+        if !self.set.is_match(text) {
+            return Vec::new();
+        }
+        self.hits_of(text, self.set.matches(text).iter())
+    }
 }
 
 static ACT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     RuleSet::parse(include_str!("lexicons/pushback.csv"), "lexicons/pushback.csv")
         .expect("built-in pushback rules are valid (tested)")
 });
+
+/// The act rules, then the support judgment's source and hedge
+/// alternations, in one set: one overlapping pass over a comment tells
+/// which act rules fire and how the comment supports its own claim.
+static COMMENT_SET: LazyLock<RegexSet> = LazyLock::new(|| {
+    let acts = ACT_RULES.rules.iter().map(|r| r.regex.as_str());
+    RegexSetBuilder::new(acts.chain(claims::source_and_hedge_patterns()))
+        .case_insensitive(true)
+        .build()
+        .expect("valid rules and alternations form a valid set")
+});
+
+/// The act rule hits of a comment and its claim support, from one pass of
+/// [`COMMENT_SET`] (equal to `ACT_RULES.hits(text)` and
+/// `claims::support_kind(text)`).
+fn comment_scan(text: &str) -> (Vec<RuleHit>, Option<Support>) {
+    let n = ACT_RULES.rules.len();
+    let m = COMMENT_SET.matches(text);
+    let hits = if m.matched_any() { ACT_RULES.hits_of(text, m.iter().take_while(|&i| i < n)) } else { Vec::new() };
+    (hits, claims::support_kind_known(text, m.matched(n), m.matched(n + 1)))
+}
 
 /// The built-in pushback act rules.
 pub fn act_rules() -> &'static RuleSet {
@@ -337,7 +366,7 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     if c.status.is_stand_in() || c.text.is_empty() {
         return CommentPushback { target_id, ..CommentPushback::default() };
     }
-    let hits = ACT_RULES.hits(&c.text);
+    let (hits, claim_support) = comment_scan(&c.text);
     let quotes = if hits.is_empty() { Vec::new() } else { quote_ranges(c) };
     let mut findings: Vec<Finding> = Vec::new();
     let self_hedges: Vec<(usize, usize)> =
@@ -403,15 +432,7 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     }
     let pushback = acts.iter().any(|a| a.is_pushback());
     let evidence_request = acts.contains(&Category::EvidenceRequest);
-    CommentPushback {
-        pushback,
-        acts,
-        findings,
-        evidence_request,
-        target_id,
-        claim_support: claims::support_kind(&c.text),
-        model_scores,
-    }
+    CommentPushback { pushback, acts, findings, evidence_request, target_id, claim_support, model_scores }
 }
 
 fn model_finding(i: usize, category: Category, rule: &str, why: &str, p: f32, target: &Target) -> Finding {
