@@ -203,8 +203,13 @@ pub struct ClaimView {
 impl ClaimView {
     /// Analyze `text`.
     pub fn new(text: &str) -> ClaimView {
+        ClaimView::with_cues(text, SUPPORT_RULES.hits(text))
+    }
+
+    /// Analyze `text` whose support cues (`support_rules().hits(text)`)
+    /// are already known.
+    pub fn with_cues(text: &str, cues: Vec<RuleHit>) -> ClaimView {
         let sentences = sentences(text);
-        let cues = SUPPORT_RULES.hits(text);
         let main_claim = best_claim(text, &sentences, &cues);
         let support = main_claim.map(|_| judge(cues));
         ClaimView { sentences, main_claim, support }
@@ -234,15 +239,10 @@ pub fn support_kind(text: &str) -> Option<Support> {
 }
 
 /// [`support_kind`] when whether `text` has a source cue and a hedge cue
-/// is already known (the pushback detector learns both in its one
-/// regex-set pass over a comment).
+/// is already known (the pushback detector learns which support rules
+/// match in its one regex-set pass over a comment).
 pub fn support_kind_known(text: &str, source: bool, hedge: bool) -> Option<Support> {
     find_sentence(text, |s, e| is_claim(&text[s..e])).then(|| judge_flags(source, hedge))
-}
-
-/// The two alternations behind [`support_kind`]: any source cue, any hedge cue.
-pub fn source_and_hedge_patterns() -> [&'static str; 2] {
-    [SOURCE_ANY.as_str(), HEDGE_ANY.as_str()]
 }
 
 fn judge_flags(source: bool, hedge: bool) -> Support {
@@ -258,10 +258,16 @@ fn judge_flags(source: bool, hedge: bool) -> Support {
 /// Judge how `text` supports its claim. `None` when it makes no claim
 /// (no declarative sentence of four words or more).
 pub fn support(text: &str) -> Option<ClaimSupport> {
-    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+    support_with(text, || SUPPORT_RULES.hits(text))
+}
+
+/// [`support`], with the support cues of `text` from `cues` (asked only
+/// when the text makes a claim).
+pub fn support_with(text: &str, cues: impl FnOnce() -> Vec<RuleHit>) -> Option<ClaimSupport> {
+    if !find_sentence(text, |s, e| is_claim(&text[s..e])) {
         return None;
     }
-    Some(judge(SUPPORT_RULES.hits(text)))
+    Some(judge(cues()))
 }
 
 #[cfg(test)]
