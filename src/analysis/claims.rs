@@ -58,6 +58,7 @@ static HEDGE_ANY: LazyLock<regex::Regex> = LazyLock::new(|| SUPPORT_RULES.any_of
 static SOURCE_OR_HEDGE: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSetBuilder::new([SOURCE_ANY.as_str(), HEDGE_ANY.as_str()])
         .case_insensitive(true)
+        .dfa_size_limit(1 << 24)
         .build()
         .expect("two valid alternations form a valid set")
 });
@@ -202,8 +203,13 @@ pub struct ClaimView {
 impl ClaimView {
     /// Analyze `text`.
     pub fn new(text: &str) -> ClaimView {
+        ClaimView::with_cues(text, SUPPORT_RULES.hits(text))
+    }
+
+    /// Analyze `text` whose support cues (`support_rules().hits(text)`)
+    /// are already known.
+    pub fn with_cues(text: &str, cues: Vec<RuleHit>) -> ClaimView {
         let sentences = sentences(text);
-        let cues = SUPPORT_RULES.hits(text);
         let main_claim = best_claim(text, &sentences, &cues);
         let support = main_claim.map(|_| judge(cues));
         ClaimView { sentences, main_claim, support }
@@ -229,22 +235,39 @@ pub fn support_kind(text: &str) -> Option<Support> {
         return None;
     }
     let cues = SOURCE_OR_HEDGE.matches(text);
-    Some(if cues.matched(0) {
+    Some(judge_flags(cues.matched(0), cues.matched(1)))
+}
+
+/// [`support_kind`] when whether `text` has a source cue and a hedge cue
+/// is already known (the pushback detector learns which support rules
+/// match in its one regex-set pass over a comment).
+pub fn support_kind_known(text: &str, source: bool, hedge: bool) -> Option<Support> {
+    find_sentence(text, |s, e| is_claim(&text[s..e])).then(|| judge_flags(source, hedge))
+}
+
+fn judge_flags(source: bool, hedge: bool) -> Support {
+    if source {
         Support::Sourced
-    } else if cues.matched(1) {
+    } else if hedge {
         Support::Hedged
     } else {
         Support::Unsupported
-    })
+    }
 }
 
 /// Judge how `text` supports its claim. `None` when it makes no claim
 /// (no declarative sentence of four words or more).
 pub fn support(text: &str) -> Option<ClaimSupport> {
-    if !sentences(text).into_iter().any(|(s, e)| is_claim(&text[s..e])) {
+    support_with(text, || SUPPORT_RULES.hits(text))
+}
+
+/// [`support`], with the support cues of `text` from `cues` (asked only
+/// when the text makes a claim).
+pub fn support_with(text: &str, cues: impl FnOnce() -> Vec<RuleHit>) -> Option<ClaimSupport> {
+    if !find_sentence(text, |s, e| is_claim(&text[s..e])) {
         return None;
     }
-    Some(judge(SUPPORT_RULES.hits(text)))
+    Some(judge(cues()))
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ impl RuleSet {
         }
         let set = RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
             .case_insensitive(true)
+            .dfa_size_limit(1 << 24)
             .build()
             .map_err(|e| Error::format(format!("rule set: {e}")).with_path(name))?;
         Ok(RuleSet { rules, set })
@@ -126,16 +127,12 @@ impl RuleSet {
         cats
     }
 
-    /// Every match of every rule in `text`, sorted by position then rule id.
-    pub fn hits(&self, text: &str) -> Vec<RuleHit> {
+    /// The hits of the rules `fired` (indexes into [`RuleSet::rules`],
+    /// ascending: the rules known to match `text`), sorted by position then
+    /// rule id.
+    pub(crate) fn hits_of(&self, text: &str, fired: impl Iterator<Item = usize>) -> Vec<RuleHit> {
         let mut out = Vec::new();
-        // Most texts match no rule: the non-overlapping `is_match` (which
-        // can stop early, and whose DFA is smaller) settles them before
-        // the overlapping search that names the rules.
-        if !self.set.is_match(text) {
-            return out;
-        }
-        for i in self.set.matches(text).iter() {
+        for i in fired {
             let rule = &self.rules[i];
             for m in rule.regex.find_iter(text) {
                 out.push(RuleHit {
@@ -150,12 +147,64 @@ impl RuleSet {
         out.sort();
         out
     }
+
+    /// Every match of every rule in `text`, sorted by position then rule id.
+    pub fn hits(&self, text: &str) -> Vec<RuleHit> {
+        // Most texts match no rule: the non-overlapping `is_match` (which
+        // can stop early, and whose DFA is smaller) settles them before
+        // the overlapping search that names the rules.
+        if !self.set.is_match(text) {
+            return Vec::new();
+        }
+        self.hits_of(text, self.set.matches(text).iter())
+    }
 }
 
 static ACT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     RuleSet::parse(include_str!("lexicons/pushback.csv"), "lexicons/pushback.csv")
         .expect("built-in pushback rules are valid (tested)")
 });
+
+/// The act rules, then the support cue rules, in one set: one overlapping
+/// pass over a comment tells which act rules fire and which support cues
+/// (so how the comment supports its own claim); the comment's later roles
+/// (a target, an answer to pushback) reuse the pass.
+static COMMENT_SET: LazyLock<RegexSet> = LazyLock::new(|| {
+    let acts = ACT_RULES.rules.iter().map(|r| r.regex.as_str());
+    let support = claims::support_rules().rules.iter().map(|r| r.regex.as_str());
+    RegexSetBuilder::new(acts.chain(support)).case_insensitive(true).build().expect("valid rules form a valid set")
+});
+
+/// The rules of [`COMMENT_SET`] that match one comment (ascending: act
+/// rules, then support rules offset by the number of act rules).
+#[derive(Clone, Debug, Default)]
+struct Scan(Vec<usize>);
+
+impl Scan {
+    fn of(text: &str) -> Scan {
+        Scan(COMMENT_SET.matches(text).iter().collect())
+    }
+
+    /// Equal to `ACT_RULES.hits(text)`.
+    fn act_hits(&self, text: &str) -> Vec<RuleHit> {
+        let n = ACT_RULES.rules.len();
+        ACT_RULES.hits_of(text, self.0.iter().copied().take_while(|&i| i < n))
+    }
+
+    /// Equal to `claims::support_rules().hits(text)`.
+    fn support_hits(&self, text: &str) -> Vec<RuleHit> {
+        let n = ACT_RULES.rules.len();
+        claims::support_rules().hits_of(text, self.0.iter().filter(|&&i| i >= n).map(|&i| i - n))
+    }
+
+    /// Equal to `claims::support_kind(text)`.
+    fn support_kind(&self, text: &str) -> Option<Support> {
+        let n = ACT_RULES.rules.len();
+        let rules = claims::support_rules().rules();
+        let fired = |cat: &str| self.0.iter().any(|&i| i >= n && rules[i - n].category == cat);
+        claims::support_kind_known(text, fired("source"), fired("hedge"))
+    }
+}
 
 /// The built-in pushback act rules.
 pub fn act_rules() -> &'static RuleSet {
@@ -311,23 +360,24 @@ pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnaly
 
 /// [`analyze`] with an explicit mode and model.
 pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode, model: &Model) -> PushbackAnalysis {
-    let comments: Vec<CommentPushback> =
-        (0..thread.comments.len()).map(|i| detect_comment(thread, i, mode, model)).collect();
+    let (comments, scans): (Vec<CommentPushback>, Vec<Option<Scan>>) =
+        (0..thread.comments.len()).map(|i| detect_comment(thread, i, mode, model)).unzip();
     let mut events = Vec::new();
     let mut views: HashMap<Option<usize>, TargetView> = HashMap::new();
-    let mut replies = ReplyCache::new(thread.comments.len());
+    let mut replies = ReplyCache::new(&scans);
     for (i, cp) in comments.iter().enumerate() {
         if cp.pushback {
             let target = thread.comments[i].parent;
-            let view = views.entry(target).or_insert_with(|| TargetView::new(thread, target));
+            let view = views.entry(target).or_insert_with(|| TargetView::new(thread, target, &scans));
             events.push(follow(thread, i, cp, view, hostility, &mut replies));
         }
     }
     PushbackAnalysis { comments, events }
 }
 
-/// Detect the acts of comment `i`.
-fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> CommentPushback {
+/// Detect the acts of comment `i`; also returns the rule scan of its text
+/// (`None` for stand-ins and empty comments, which are not scanned).
+fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> (CommentPushback, Option<Scan>) {
     let c = &thread.comments[i];
     let target = match c.parent {
         Some(_) => Target::ParentClaim,
@@ -335,9 +385,10 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     };
     let target_id = c.parent.map(|p| thread.comments[p].id.clone());
     if c.status.is_stand_in() || c.text.is_empty() {
-        return CommentPushback { target_id, ..CommentPushback::default() };
+        return (CommentPushback { target_id, ..CommentPushback::default() }, None);
     }
-    let hits = ACT_RULES.hits(&c.text);
+    let scan = Scan::of(&c.text);
+    let hits = scan.act_hits(&c.text);
     let quotes = if hits.is_empty() { Vec::new() } else { quote_ranges(c) };
     let mut findings: Vec<Finding> = Vec::new();
     let self_hedges: Vec<(usize, usize)> =
@@ -403,15 +454,9 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> Comme
     }
     let pushback = acts.iter().any(|a| a.is_pushback());
     let evidence_request = acts.contains(&Category::EvidenceRequest);
-    CommentPushback {
-        pushback,
-        acts,
-        findings,
-        evidence_request,
-        target_id,
-        claim_support: claims::support_kind(&c.text),
-        model_scores,
-    }
+    let claim_support = scan.support_kind(&c.text);
+    let cp = CommentPushback { pushback, acts, findings, evidence_request, target_id, claim_support, model_scores };
+    (cp, Some(scan))
 }
 
 fn model_finding(i: usize, category: Category, rule: &str, why: &str, p: f32, target: &Target) -> Finding {
@@ -471,35 +516,43 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
 /// hashes of their lower case, sorted and deduplicated. Hashing instead of
 /// building strings keeps the shared-word tie allocation-free per word.
 fn content_words(text: &str) -> Vec<u64> {
-    if text.is_ascii() {
-        return ascii_content_words(text.as_bytes());
-    }
-    let mut w: Vec<u64> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
-        .map(lower_hash)
-        .filter(|h| STOP_HASHES.binary_search(h).is_err())
-        .collect();
-    w.sort_unstable();
-    w.dedup();
-    w
-}
-
-/// [`content_words`] of ASCII text in one byte loop: each word's hash is
-/// built as its bytes are read.
-fn ascii_content_words(bytes: &[u8]) -> Vec<u64> {
+    // One pass: each word's hash (of its lower case, as `lower_hash`
+    // computes it) is built as its characters are read; words are runs of
+    // alphanumeric characters, counted in characters.
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    let eat = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let (mut h, mut len) = (0xcbf2_9ce4_8422_2325u64, 0usize);
-    for &b in bytes.iter().chain(std::iter::once(&b' ')) {
-        if b.is_ascii_alphanumeric() {
-            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
-            len += 1;
-            continue;
+    let (mut h, mut chars, mut i) = (OFFSET, 0usize, 0usize);
+    loop {
+        let b = bytes.get(i).copied().unwrap_or(b' ');
+        let (word_char, len) = if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                h = eat(h, b.to_ascii_lowercase());
+            }
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            if c.is_alphanumeric() {
+                let mut tmp = [0u8; 4];
+                for l in c.to_lowercase() {
+                    h = l.encode_utf8(&mut tmp).bytes().fold(h, eat);
+                }
+            }
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        if word_char {
+            chars += 1;
+        } else {
+            if chars >= 4 && STOP_HASHES.binary_search(&h).is_err() {
+                out.push(h);
+            }
+            (h, chars) = (OFFSET, 0);
         }
-        if len >= 4 && STOP_HASHES.binary_search(&h).is_err() {
-            out.push(h);
+        if i >= bytes.len() {
+            break;
         }
-        (h, len) = (0xcbf2_9ce4_8422_2325, 0);
+        i += len;
     }
     out.sort_unstable();
     out.dedup();
@@ -587,12 +640,16 @@ struct TargetView {
 }
 
 impl TargetView {
-    fn new(thread: &Thread, target: Option<usize>) -> TargetView {
+    fn new(thread: &Thread, target: Option<usize>, scans: &[Option<Scan>]) -> TargetView {
         let (text, author) = match target {
             Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
             None => (post_text(thread), thread.post.author.clone()),
         };
-        let claims = claims::ClaimView::new(&text);
+        let cues = match target.and_then(|p| scans.get(p)).and_then(Option::as_ref) {
+            Some(scan) => scan.support_hits(&text),
+            None => claims::support_rules().hits(&text),
+        };
+        let claims = claims::ClaimView::with_cues(&text, cues);
         let mut word_index: Vec<(u64, usize)> = Vec::new();
         for (k, &(s, e)) in claims.sentences.iter().enumerate() {
             for w in content_words(&text[s..e]) {
@@ -610,15 +667,22 @@ impl TargetView {
 
 /// Whether each comment offers evidence, computed at most once per comment
 /// (a deep chain of pushbacks would otherwise re-read the same replies).
-struct ReplyCache(Vec<Option<bool>>);
+/// Also holds each comment's rule scan, which the outcome reuses.
+struct ReplyCache<'s> {
+    evidence: Vec<Option<bool>>,
+    scans: &'s [Option<Scan>],
+}
 
-impl ReplyCache {
-    fn new(n: usize) -> ReplyCache {
-        ReplyCache(vec![None; n])
+impl<'s> ReplyCache<'s> {
+    fn new(scans: &'s [Option<Scan>]) -> ReplyCache<'s> {
+        ReplyCache { evidence: vec![None; scans.len()], scans }
     }
 
     fn offers_evidence(&mut self, thread: &Thread, j: usize) -> bool {
-        *self.0[j].get_or_insert_with(|| classify_reply(&thread.comments[j].text, false).0 == Outcome::EvidenceOffered)
+        let scan = self.scans[j].as_ref();
+        *self.evidence[j].get_or_insert_with(|| {
+            classify_scanned(&thread.comments[j].text, false, scan).0 == Outcome::EvidenceOffered
+        })
     }
 }
 
@@ -689,7 +753,7 @@ fn follow(
         support: view.claims.support.clone(),
     };
     let below = subtree_prefix(thread, i, SUBTREE_LIMIT);
-    let (outcome, reply, outcome_cues) = outcome(thread, &below, author, hostility);
+    let (outcome, reply, outcome_cues) = outcome(thread, &below, author, hostility, replies.scans);
     let third_party_evidence = below.iter().copied().find(|&j| {
         let a = thread.comments[j].author.as_deref();
         a != c.author.as_deref()
@@ -707,6 +771,7 @@ fn outcome(
     below: &[usize],
     author: Option<&str>,
     hostility: &[CommentHostility],
+    scans: &[Option<Scan>],
 ) -> (Outcome, Option<usize>, Vec<String>) {
     let Some(author) = author else { return (Outcome::NoReply, None, Vec::new()) };
     let reply = below
@@ -714,17 +779,23 @@ fn outcome(
         .copied()
         .find(|&j| thread.comments[j].author.as_deref() == Some(author) && !thread.comments[j].status.is_stand_in());
     let Some(j) = reply else { return (Outcome::NoReply, None, Vec::new()) };
-    let (outcome, cues) = classify_reply(&thread.comments[j].text, hostility.get(j).is_some_and(|h| h.hostile));
+    let hostile = hostility.get(j).is_some_and(|h| h.hostile);
+    let (outcome, cues) = classify_scanned(&thread.comments[j].text, hostile, scans[j].as_ref());
     (outcome, Some(j), cues)
 }
 
 /// Classify an answer to pushback: hostile (per the hostility verdict),
 /// conceded, evidence offered, or restated. Returns the cues behind it.
 pub fn classify_reply(text: &str, hostile: bool) -> (Outcome, Vec<String>) {
+    classify_scanned(text, hostile, None)
+}
+
+/// [`classify_reply`], reusing the comment's rule scan when there is one.
+fn classify_scanned(text: &str, hostile: bool, scan: Option<&Scan>) -> (Outcome, Vec<String>) {
     if hostile {
         return (Outcome::Hostile, vec!["hostility".to_string()]);
     }
-    let hits = ACT_RULES.hits(text);
+    let hits = scan.map_or_else(|| ACT_RULES.hits(text), |s| s.act_hits(text));
     let ids = |cat: &str| -> Vec<String> {
         let mut v: Vec<String> = hits.iter().filter(|h| h.category == cat).map(|h| h.rule.clone()).collect();
         v.dedup();
@@ -735,7 +806,8 @@ pub fn classify_reply(text: &str, hostile: bool) -> (Outcome, Vec<String>) {
         return (Outcome::Conceded, conceded);
     }
     let mut evidence = ids("counter_evidence");
-    if let Some(s) = claims::support(text).filter(|s| s.support == Support::Sourced) {
+    let cues = || scan.map_or_else(|| claims::support_rules().hits(text), |s| s.support_hits(text));
+    if let Some(s) = claims::support_with(text, cues).filter(|s| s.support == Support::Sourced) {
         evidence.extend(s.cues.iter().filter(|h| h.category == "source").map(|h| h.rule.clone()));
     }
     evidence.sort();
@@ -951,14 +1023,19 @@ mod tests {
     }
 
     #[test]
-    fn ascii_content_words_match_the_general_path() {
-        for t in
-            ["The Americans ordered THE mortar attack, that's clear: 2014 x4y5z", "", "abcd", "just like this, wait"]
-        {
+    fn content_words_match_the_general_path() {
+        for t in [
+            "The Americans ordered THE mortar attack, that's clear: 2014 x4y5z",
+            "",
+            "abcd",
+            "just like this, wait",
+            "“Über” naïve café ÉCOLE’s ＡＢＣＤ İstanbul straße ΣΊΣΥΦΟΣ abç",
+            "ab\u{a0}cd x\u{301}yzw",
+        ] {
             let general: Vec<u64> = {
                 let mut w: Vec<u64> = t
                     .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.len() >= 4)
+                    .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
                     .map(lower_hash)
                     .filter(|h| STOP_HASHES.binary_search(h).is_err())
                     .collect();

@@ -47,11 +47,41 @@ fn bigram_id(left: u64, right: u64) -> u64 {
     (left.rotate_left(29) ^ right ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0xff51_afd7_ed55_8ccd)
 }
 
+/// FNV-1a of `w:` (unigram ids continue from it).
+const W_STATE: u64 = fnv_const(b"w:");
+
 /// Token kinds the tokenizer folds to one symbol.
 const START: &[u8] = b"<s>";
 const URL: &[u8] = b"<url>";
 const USER: &[u8] = b"<user>";
 const NUM: &[u8] = b"<num>";
+
+/// FNV-1a hashes of the symbols, computed at compile time.
+const fn fnv_const(bytes: &[u8]) -> u64 {
+    let mut h = FNV_OFFSET;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    h
+}
+/// FNV-1a of `w:` and `bytes` (a symbol's unigram id).
+const fn fnv_const_w(bytes: &[u8]) -> u64 {
+    let mut h = fnv_const(b"w:");
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    h
+}
+const START_HASH: u64 = fnv_const(START);
+const URL_HASH: u64 = fnv_const(URL);
+const USER_HASH: u64 = fnv_const(USER);
+const NUM_HASH: u64 = fnv_const(NUM);
 
 /// Extract feature ids (sorted, deduplicated) from a comment.
 ///
@@ -70,9 +100,91 @@ pub fn features_named(text: &str, hits: &[RuleHit], top: bool, names: Option<&mu
     out
 }
 
+/// FNV-1a of the ASCII lower case of `w`, continuing from `h`.
+fn fnv_lower(h: u64, w: &[u8]) -> u64 {
+    w.iter().fold(h, |h, &c| (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(FNV_PRIME))
+}
+
+/// ASCII white space as `char::is_whitespace` sees it (with vertical tab,
+/// which `u8::is_ascii_whitespace` leaves out).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Counts what `text.split_whitespace().filter(|w| !w.starts_with('@')).count()`
+/// counts, fed character by character as the tokenizer meets them.
+struct Words {
+    count: usize,
+    after_space: bool,
+}
+
+impl Words {
+    /// A character that is not white space, whose first byte is `b`.
+    #[inline]
+    fn visible(&mut self, b: u8) {
+        self.count += usize::from(self.after_space && b != b'@');
+        self.after_space = false;
+    }
+    /// A character `c` starting with byte `b`.
+    #[inline]
+    fn char(&mut self, b: u8, c: char) {
+        if c.is_whitespace() {
+            self.after_space = true;
+        } else {
+            self.visible(b);
+        }
+    }
+}
+
+/// Byte classes of the tokenizer, one table lookup per byte.
+const C_START: u8 = 1; // ASCII that starts a token: letters, digits, `@`, `#`, `'`
+const C_CONT: u8 = 2; // continues one: letters, digits, `'`, `_`
+const C_SPACE: u8 = 4; // white space (`char::is_whitespace`)
+const C_DIGIT: u8 = 8;
+const C_APOS: u8 = 16;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let mut k = 0;
+        if alnum || c == b'@' || c == b'#' || c == b'\'' {
+            k |= C_START;
+        }
+        if alnum || c == b'\'' || c == b'_' {
+            k |= C_CONT;
+        }
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            k |= C_SPACE;
+        }
+        if c.is_ascii_digit() {
+            k |= C_DIGIT;
+        }
+        if c == b'\'' {
+            k |= C_APOS;
+        }
+        t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+/// A token character after the first: ASCII letters, digits, `'` and `_`.
+#[inline]
+fn ascii_token_byte(b: u8) -> bool {
+    CLASS[b as usize] & C_CONT != 0
+}
+
 /// The feature ids of a text, unsorted and with repeats, passed to `sink`
 /// one by one (no `Vec` of every feature: scoring looks each id up as it
 /// comes). [`features_named`] documents the features.
+///
+/// Tokens of ASCII letters and digits (most of them) are hashed straight
+/// from the text; a token with other characters goes through
+/// [`general_token`], which lower-cases it into a buffer first. Both give
+/// the same tokens (`feature_names` and the fixture tests check it).
 fn emit_features<F: FnMut(u64)>(
     text: &str,
     hits: &[RuleHit],
@@ -80,100 +192,165 @@ fn emit_features<F: FnMut(u64)>(
     mut names: Option<&mut HashMap<u64, String>>,
     mut sink: F,
 ) {
-    let w_state = fnv(FNV_OFFSET, b"w:");
     let bytes = text.as_bytes();
-    let mut tok: Vec<u8> = Vec::with_capacity(32);
-    let mut prev: Vec<u8> = START.to_vec();
-    let mut prev_hash = fnv(FNV_OFFSET, START);
+    let n = bytes.len();
+    let mut tok: Vec<u8> = Vec::new();
+    let mut prev: Vec<u8> = if names.is_some() { START.to_vec() } else { Vec::new() };
+    let mut prev_hash = START_HASH;
     let mut at_start = true;
+    let mut words = Words { count: 0, after_space: true };
     let mut i = 0;
-    while i < bytes.len() {
+    while i < n {
         let b = bytes[i];
-        tok.clear();
+        let hash: u64;
+        // The unigram id: FNV-1a of `w:` and the token.
+        let unigram: u64;
+        let mut user = false;
         if b == b'?' || b == b'!' {
+            words.visible(b);
+            hash = fnv(FNV_OFFSET, &bytes[i..i + 1]);
+            unigram = fnv(W_STATE, &bytes[i..i + 1]);
+            tok.clear();
             tok.push(b);
             i += 1;
+        } else if b.is_ascii() && CLASS[b as usize] & C_START == 0 {
+            if CLASS[b as usize] & C_SPACE != 0 {
+                words.after_space = true;
+            } else {
+                words.visible(b);
+            }
+            i += 1;
+            continue;
         } else {
-            let (first, len) = if b.is_ascii() {
-                (b as char, 1)
+            let first = if b.is_ascii() {
+                b as char
             } else {
                 let c = text[i..].chars().next().unwrap_or(' ');
-                (c, c.len_utf8())
-            };
-            let starts = first.is_alphanumeric() || matches!(first, '@' | '#' | '\'' | '’');
-            if !starts {
-                i += len;
-                continue;
-            }
-            i += len;
-            if first != '#' && first != '@' {
-                push_lower(&mut tok, first);
-            }
-            while i < bytes.len() {
-                let n = bytes[i];
-                if n.is_ascii() {
-                    if n.is_ascii_alphanumeric() || n == b'\'' || n == b'_' {
-                        tok.push(n.to_ascii_lowercase());
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                } else {
-                    let c = text[i..].chars().next().unwrap_or(' ');
-                    if c.is_alphanumeric() || c == '’' {
-                        push_lower(&mut tok, c);
-                        i += c.len_utf8();
-                    } else {
-                        break;
-                    }
-                }
-            }
-            let url = match tok.as_slice() {
-                b"http" | b"https" => bytes.get(i) == Some(&b':'),
-                b"www" => bytes.get(i) == Some(&b'.'),
-                _ => false,
-            };
-            if url {
-                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                tok.clear();
-                tok.extend_from_slice(URL);
-            } else if first == '@' {
-                tok.clear();
-                tok.extend_from_slice(USER);
-            } else if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) {
-                tok.clear();
-                tok.extend_from_slice(NUM);
-            } else {
-                let lead = tok.iter().take_while(|&&c| c == b'\'').count();
-                let trail = tok[lead..].iter().rev().take_while(|&&c| c == b'\'').count();
-                tok.truncate(tok.len() - trail);
-                tok.drain(..lead);
-                if tok.is_empty() {
+                if !(c.is_alphanumeric() || c == '’') {
+                    words.char(b, c);
+                    i += c.len_utf8();
                     continue;
+                }
+                c
+            };
+            words.visible(b);
+            // The ASCII run of the token (after a leading `@` or `#`),
+            // hashed lower-cased as it is read.
+            let body = if b == b'@' || b == b'#' { i + 1 } else { i };
+            let mut e = body;
+            let (mut h, mut hw, mut all, mut any) = (FNV_OFFSET, W_STATE, C_DIGIT, 0u8);
+            while e < n {
+                let c = bytes[e];
+                let k = CLASS[c as usize];
+                if k & C_CONT == 0 {
+                    break;
+                }
+                let lower = u64::from(c.to_ascii_lowercase());
+                h = (h ^ lower).wrapping_mul(FNV_PRIME);
+                hw = (hw ^ lower).wrapping_mul(FNV_PRIME);
+                all &= k;
+                any |= k;
+                e += 1;
+            }
+            let ascii = b.is_ascii()
+                && (e == n
+                    || bytes[e].is_ascii()
+                    || text[e..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '’')));
+            let end;
+            let kind = if !ascii {
+                end = general_token(text, i, first, &mut tok);
+                token_kind(&tok, bytes.get(end).copied(), first)
+            } else if e > body && all & C_DIGIT != 0 && first != '@' {
+                end = e;
+                TokenKind::Num
+            } else if any & C_APOS == 0
+                && first != '@'
+                && !((3..=5).contains(&(e - body)) && matches!(bytes.get(e), Some(b':' | b'.')))
+            {
+                // No apostrophe to trim, not a URL: a word, already hashed.
+                end = e;
+                TokenKind::Word(0, 0)
+            } else {
+                end = e;
+                token_kind(&bytes[body..e], bytes.get(e).copied(), first)
+            };
+            i = end;
+            match kind {
+                TokenKind::Url => {
+                    // The URL runs to the next ASCII white space.
+                    while i < n && !bytes[i].is_ascii_whitespace() {
+                        let c = bytes[i];
+                        if c.is_ascii() {
+                            if is_space(c) {
+                                words.after_space = true;
+                            } else {
+                                words.visible(c);
+                            }
+                            i += 1;
+                        } else {
+                            let ch = text[i..].chars().next().unwrap_or(' ');
+                            words.char(c, ch);
+                            i += ch.len_utf8();
+                        }
+                    }
+                    (hash, unigram) = (URL_HASH, fnv_const_w(URL));
+                    if names.is_some() {
+                        tok.clear();
+                        tok.extend_from_slice(URL);
+                    }
+                }
+                TokenKind::User => {
+                    user = true;
+                    (hash, unigram) = (USER_HASH, fnv_const_w(USER));
+                    if names.is_some() {
+                        tok.clear();
+                        tok.extend_from_slice(USER);
+                    }
+                }
+                TokenKind::Num => {
+                    (hash, unigram) = (NUM_HASH, fnv_const_w(NUM));
+                    if names.is_some() {
+                        tok.clear();
+                        tok.extend_from_slice(NUM);
+                    }
+                }
+                TokenKind::Word(lead, trail) => {
+                    if ascii {
+                        let w = &bytes[body + lead..end - trail];
+                        if w.is_empty() {
+                            continue;
+                        }
+                        (hash, unigram) =
+                            if lead + trail == 0 { (h, hw) } else { (fnv_lower(FNV_OFFSET, w), fnv_lower(W_STATE, w)) };
+                        if names.is_some() {
+                            tok.clear();
+                            tok.extend(w.iter().map(u8::to_ascii_lowercase));
+                        }
+                    } else {
+                        tok.truncate(tok.len() - trail);
+                        tok.drain(..lead);
+                        if tok.is_empty() {
+                            continue;
+                        }
+                        (hash, unigram) = (fnv(FNV_OFFSET, &tok), fnv(W_STATE, &tok));
+                    }
                 }
             }
         }
         // Leading @mentions of Twitter replies carry no stance.
-        if at_start && tok.as_slice() == USER {
+        if at_start && user {
             continue;
         }
         at_start = false;
-        // Both hashes in one pass over the token.
-        let (mut hash, mut unigram) = (FNV_OFFSET, w_state);
-        for &b in &tok {
-            hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-            unigram = (unigram ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-        }
+        let bigram = bigram_id(prev_hash, hash);
         sink(unigram);
-        sink(bigram_id(prev_hash, hash));
-        if let Some(n) = names.as_deref_mut() {
+        sink(bigram);
+        if let Some(nm) = names.as_deref_mut() {
             let (p, t) = (String::from_utf8_lossy(&prev), String::from_utf8_lossy(&tok));
-            n.entry(fnv(w_state, &tok)).or_insert_with(|| format!("w:{t}"));
-            n.entry(bigram_id(prev_hash, hash)).or_insert_with(|| format!("b:{p} {t}"));
+            nm.entry(unigram).or_insert_with(|| format!("w:{t}"));
+            nm.entry(bigram).or_insert_with(|| format!("b:{p} {t}"));
+            std::mem::swap(&mut prev, &mut tok);
         }
-        std::mem::swap(&mut prev, &mut tok);
         prev_hash = hash;
     }
     // Named features: the id is the hash of `prefix` + `name`, computed
@@ -193,10 +370,9 @@ fn emit_features<F: FnMut(u64)>(
         push("s:", "top");
     }
     // Shape: length bucket (whitespace-separated words, @mentions aside) and a question at the end.
-    let words = count_words(text);
     push(
         "s:",
-        match words {
+        match words.count {
             0..=4 => "len0-4",
             5..=12 => "len5-12",
             13..=30 => "len13-30",
@@ -208,37 +384,76 @@ fn emit_features<F: FnMut(u64)>(
     }
 }
 
-/// `text.split_whitespace().filter(|w| !w.starts_with('@')).count()` in
-/// one byte loop (non-ASCII characters are decoded only to test them for
-/// Unicode white space).
-fn count_words(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    if text.is_ascii() {
-        // A word starts at a non-space byte after a space (or at the start).
-        let (mut words, mut prev_space) = (0, true);
-        for &b in bytes {
-            let space = matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-            words += usize::from(prev_space && !space && b != b'@');
-            prev_space = space;
-        }
-        return words;
+/// What a token is, from its characters as read (lower-cased or not; a
+/// leading `@` or `#` left out), the byte after it and its first character.
+enum TokenKind {
+    /// `http:`, `https:` or `www.`: the URL runs to the next white space.
+    Url,
+    /// `@name`.
+    User,
+    /// Digits only.
+    Num,
+    /// A word: apostrophes to trim at the start and at the end.
+    Word(usize, usize),
+}
+
+fn token_kind(tok: &[u8], next: Option<u8>, first: char) -> TokenKind {
+    let url = match tok.len() {
+        4 if tok.eq_ignore_ascii_case(b"http") => next == Some(b':'),
+        5 if tok.eq_ignore_ascii_case(b"https") => next == Some(b':'),
+        3 if tok.eq_ignore_ascii_case(b"www") => next == Some(b'.'),
+        _ => false,
+    };
+    if url {
+        TokenKind::Url
+    } else if first == '@' {
+        TokenKind::User
+    } else if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) {
+        TokenKind::Num
+    } else {
+        let lead = tok.iter().take_while(|&&c| c == b'\'').count();
+        let trail = tok[lead..].iter().rev().take_while(|&&c| c == b'\'').count();
+        TokenKind::Word(lead, trail)
     }
-    let (mut words, mut in_word, mut i) = (0, false, 0);
+}
+
+/// Read the token starting at `i` (first character `first`) into `tok`,
+/// lower-cased (`’` as `'`, a leading `@` or `#` left out); returns where it ends.
+fn general_token(text: &str, mut i: usize, first: char, tok: &mut Vec<u8>) -> usize {
+    let bytes = text.as_bytes();
+    tok.clear();
+    i += first.len_utf8();
+    if first != '#' && first != '@' {
+        push_lower(tok, first);
+    }
     while i < bytes.len() {
-        let b = bytes[i];
-        let (space, len) = if b.is_ascii() {
-            (matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1)
+        let n = bytes[i];
+        if n.is_ascii() {
+            if ascii_token_byte(n) {
+                tok.push(n.to_ascii_lowercase());
+                i += 1;
+            } else {
+                break;
+            }
         } else {
             let c = text[i..].chars().next().unwrap_or(' ');
-            (c.is_whitespace(), c.len_utf8())
-        };
-        if !space && !in_word && b != b'@' {
-            words += 1;
+            if c.is_alphanumeric() || c == '’' {
+                push_lower(tok, c);
+                i += c.len_utf8();
+            } else {
+                break;
+            }
         }
-        in_word = !space;
-        i += len;
     }
-    words
+    i
+}
+
+/// `text.split_whitespace().filter(|w| !w.starts_with('@')).count()`
+/// (the tokenizer counts the same as it goes; this is the reference the
+/// tests compare with).
+#[cfg(test)]
+fn count_words(text: &str) -> usize {
+    text.split_whitespace().filter(|w| !w.starts_with('@')).count()
 }
 
 /// Append the lower case of `c` (curly apostrophes as `'`).
@@ -424,7 +639,19 @@ impl Model {
     /// emits it, and only the ids the models know are sorted and
     /// deduplicated (summed in id order, as `probability` does).
     pub fn scores(&self, text: &str, hits: &[RuleHit], top: bool) -> (f32, f32) {
-        let mut known: Vec<(u64, f32, f32)> = Vec::new();
+        thread_local! {
+            /// The known ids of the comment being scored (reused: no
+            /// allocation per comment).
+            static KNOWN: std::cell::RefCell<Vec<(u64, f32, f32)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        KNOWN.with(|k| match k.try_borrow_mut() {
+            Ok(mut known) => self.scores_into(text, hits, top, &mut known),
+            Err(_) => self.scores_into(text, hits, top, &mut Vec::new()),
+        })
+    }
+
+    fn scores_into(&self, text: &str, hits: &[RuleHit], top: bool, known: &mut Vec<(u64, f32, f32)>) -> (f32, f32) {
+        known.clear();
         emit_features(text, hits, top, None, |id| {
             let bit = id % FILTER_BITS;
             if self.filter.get((bit / 64) as usize).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
@@ -655,8 +882,17 @@ mod tests {
         assert!(n > 80, "{n}");
     }
 
+    /// The length bucket counts what `split_whitespace` counts (words not
+    /// starting with `@`), though the tokenizer counts as it goes.
     #[test]
     fn word_count_matches_split_whitespace() {
+        let bucket = |n: usize| match n {
+            0..=4 => "s:len0-4",
+            5..=12 => "s:len5-12",
+            13..=30 => "s:len13-30",
+            _ => "s:len31+",
+        };
+        let long = "w ".repeat(12) + "http://x\u{b}y\u{a0}z\u{3000}q @a b c";
         for t in [
             "",
             "  a  b ",
@@ -665,9 +901,44 @@ mod tests {
             "a\u{a0}b\u{2003}c\u{3000}d",
             "x\u{b}y\u{c}z",
             "naïve café\n\n@bob",
+            "one two three four five",
+            "#a #b ! ? ... -- ’tis o’er 'quoted' “x” @y",
+            &long,
+            "a b c d www.x\u{85}y\u{a0}z http:\u{2003}k",
         ] {
-            let want = t.split_whitespace().filter(|w| !w.starts_with('@')).count();
-            assert_eq!(count_words(t), want, "{t:?}");
+            let mut names = HashMap::new();
+            features_named(t, &[], false, Some(&mut names));
+            let got: Vec<&str> = names.values().filter(|n| n.starts_with("s:len")).map(String::as_str).collect();
+            assert_eq!(got, [bucket(count_words(t))], "{t:?}");
+        }
+    }
+
+    /// The ASCII fast path and the general token path agree: a token read
+    /// both ways (ASCII, then with a non-ASCII letter forcing the general
+    /// path) gives the features the names say.
+    #[test]
+    fn ascii_and_general_tokens_agree() {
+        for (t, want) in [
+            ("Don't 'x' ''", vec!["w:don't", "w:x"]),
+            (
+                "#Tag @user HTTP://a.b www.c.d wwwx 2014 '12 a_b",
+                vec!["w:tag", "w:<user>", "w:<url>", "w:wwwx", "w:<num>", "w:12", "w:a_b"],
+            ),
+            ("Ünïcode DON’T ’tis", vec!["w:ünïcode", "w:don't", "w:tis"]),
+            ("café's @ñame #ñ", vec!["w:café's", "w:<user>", "w:ñ"]),
+        ] {
+            let mut names = HashMap::new();
+            let ids = features_named(t, &[], false, Some(&mut names));
+            let mut got: Vec<&str> = names.values().filter(|n| n.starts_with("w:")).map(String::as_str).collect();
+            got.sort();
+            let mut want = want;
+            want.sort();
+            assert_eq!(got, want, "{t}");
+            for id in ids {
+                if let Some(name) = names.get(&id) {
+                    assert_eq!(feature_id(name), id, "{name}");
+                }
+            }
         }
     }
 }
