@@ -83,45 +83,86 @@ pub fn summarize(t: &Thread, analyses: bool) -> ThreadResult {
 /// Read grouped records from `input`, write one JSON line per thread to
 /// `out`. `name` labels the input in diagnostics; `analyses` runs the
 /// detectors (off: shape only).
-pub fn run<R: BufRead, W: Write>(input: R, mut out: W, name: &str, analyses: bool) -> Result<StreamStats> {
+pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses: bool) -> Result<StreamStats> {
+    use rayon::prelude::*;
     let mut stats = StreamStats::default();
     let mut current: Option<(String, ThreadBuilder)> = None;
     let mut finished: HashSet<String> = HashSet::new();
-    let mut flush = |cur: (String, ThreadBuilder), stats: &mut StreamStats, out: &mut W| -> Result<()> {
-        let (key, b) = cur;
-        write_result(&summarize(&b.build(), analyses), &mut *out)?;
-        stats.threads += 1;
-        if !finished.insert(key) {
-            stats.regrouped += 1;
+    // Threads complete in this batch, summarized in parallel, written in order.
+    let mut ready: Vec<(String, ThreadBuilder)> = Vec::new();
+    let mut flush = |ready: &mut Vec<(String, ThreadBuilder)>, stats: &mut StreamStats, out: &mut W| -> Result<()> {
+        let results: Vec<(String, ThreadResult)> =
+            ready.par_drain(..).map(|(key, b)| (key, summarize(&b.build(), analyses))).collect();
+        for (key, result) in results {
+            write_result(&result, &mut *out)?;
+            stats.threads += 1;
+            if !finished.insert(key) {
+                stats.regrouped += 1;
+            }
         }
         Ok(())
     };
-    for (i, line) in input.split(b'\n').enumerate() {
-        let n = i as u64 + 1;
-        let line = line.map_err(|e| Error::from(e).with_path(name).at_line(n))?;
-        stats.lines += 1;
-        let Some((key, raw)) = record(&line, n) else {
-            if !line.iter().all(u8::is_ascii_whitespace) {
-                stats.skipped += 1;
-                if let Some((_, b)) = current.as_mut() {
-                    b.diagnostic(not_a_record(n));
-                }
+    // Line buffers, reused batch after batch.
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut first_line = 0u64;
+    loop {
+        let mut filled = 0;
+        while filled < STREAM_BATCH {
+            if filled == batch.len() {
+                batch.push(Vec::new());
             }
-            continue;
-        };
-        if current.as_ref().is_some_and(|(k, _)| *k != key) {
-            flush(current.take().expect("checked above"), &mut stats, &mut out)?;
+            let buf = &mut batch[filled];
+            buf.clear();
+            let n = first_line + filled as u64 + 1;
+            if input.read_until(b'\n', buf).map_err(|e| Error::from(e).with_path(name).at_line(n))? == 0 {
+                break;
+            }
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            filled += 1;
         }
-        let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
-        b.push(raw);
-        stats.records += 1;
+        // Records parse in parallel; they join their threads in input order.
+        let parsed: Vec<Option<(String, RawComment)>> = batch[..filled]
+            .par_iter()
+            .enumerate()
+            .with_min_len(256)
+            .map(|(k, line)| record(line, first_line + k as u64 + 1, analyses))
+            .collect();
+        for (k, parsed) in parsed.into_iter().enumerate() {
+            let n = first_line + k as u64 + 1;
+            stats.lines += 1;
+            let Some((key, raw)) = parsed else {
+                if !batch[k].iter().all(u8::is_ascii_whitespace) {
+                    stats.skipped += 1;
+                    if let Some((_, b)) = current.as_mut() {
+                        b.diagnostic(not_a_record(n));
+                    }
+                }
+                continue;
+            };
+            if current.as_ref().is_some_and(|(k, _)| *k != key) {
+                ready.push(current.take().expect("checked above"));
+            }
+            let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
+            b.push(raw);
+            stats.records += 1;
+        }
+        first_line += filled as u64;
+        flush(&mut ready, &mut stats, &mut out)?;
+        if filled < STREAM_BATCH {
+            break;
+        }
     }
-    if let Some(cur) = current.take() {
-        flush(cur, &mut stats, &mut out)?;
-    }
+    ready.extend(current.take());
+    flush(&mut ready, &mut stats, &mut out)?;
     out.flush()?;
     Ok(stats)
 }
+
+/// Lines read per batch in [`run`]: enough to keep every core busy, few
+/// enough that a batch's records and finished threads stay small.
+const STREAM_BATCH: usize = 8192;
 
 /// The builder of a thread `key` read from `name`.
 fn new_builder(name: &str, key: &str) -> ThreadBuilder {
@@ -180,7 +221,7 @@ pub fn run_grouping<R: BufRead, W: Write>(
         let line = line.map_err(|e| Error::from(e).with_path(name).at_line(n))?;
         bytes += line.len() as u64 + 1;
         stats.lines += 1;
-        match record(&line, n) {
+        match record(&line, n, analyses) {
             Some((key, _)) => {
                 part.push(&key, TAG_RECORD, n, &line)?;
                 stats.records += 1;
@@ -210,7 +251,7 @@ pub fn run_grouping<R: BufRead, W: Write>(
                     Ok(key) => (key, None),
                     Err(_) => continue,
                 },
-                _ => match record(&line, n) {
+                _ => match record(&line, n, analyses) {
                     Some((key, raw)) => (key, Some(raw)),
                     None => continue,
                 },
@@ -301,7 +342,8 @@ impl Id<'_> {
 }
 
 /// One line as (thread key, comment), or `None` when it is not a record.
-fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
+/// Without `keep_text` (shape only) the body is not copied.
+fn record(line: &[u8], n: u64, keep_text: bool) -> Option<(String, RawComment)> {
     let rec: Record<'_> = serde_json::from_slice(line).ok()?;
     if let Some(link) = rec.link_id.and_then(Id::into_string) {
         // Pushshift comment: statuses ([deleted], [removed]) need the
@@ -316,7 +358,7 @@ fn record(line: &[u8], n: u64) -> Option<(String, RawComment)> {
     let comment = Comment {
         id,
         author: rec.author.map(|a| a.into_owned()).filter(|a| !a.is_empty()),
-        text: rec.text.or(rec.body).map(|t| t.into_owned()).unwrap_or_default(),
+        text: rec.text.or(rec.body).filter(|_| keep_text).map(|t| t.into_owned()).unwrap_or_default(),
         created_at: rec.created_at.and_then(Id::into_string),
         ..Comment::default()
     };
@@ -351,5 +393,41 @@ mod tests {
         assert_eq!(lines[1]["comments"], 3, "a placeholder stands in for the absent parent");
         assert_eq!(lines[2]["thread_id"], "a");
         assert_eq!(stats, StreamStats { lines: 6, records: 5, skipped: 1, threads: 3, regrouped: 1 });
+    }
+
+    #[test]
+    fn threads_and_bad_lines_across_batch_boundaries() {
+        // Thread "a" spans the first batch boundary, a bad line sits right
+        // on it, "b" spans the second; results must not depend on batching.
+        let mut input = String::new();
+        for i in 0..STREAM_BATCH + 10 {
+            if i == STREAM_BATCH {
+                input.push_str("not json\n");
+                continue;
+            }
+            let (key, id) = if i < STREAM_BATCH + 5 { ("a", i) } else { ("b", i) };
+            // Each replies to the line before it (over the bad line: to the one before that).
+            let above = if id == STREAM_BATCH + 1 { id - 2 } else { id.saturating_sub(1) };
+            let parent =
+                if id == 0 || i == STREAM_BATCH + 5 { String::new() } else { format!(",\"parent_id\":\"{above}\"") };
+            input.push_str(&format!("{{\"thread_id\":\"{key}\",\"id\":\"{id}\"{parent},\"text\":\"t\"}}\n"));
+        }
+        for i in 0..STREAM_BATCH {
+            input.push_str(&format!("{{\"thread_id\":\"c\",\"id\":\"{i}\",\"text\":\"t\"}}\n"));
+        }
+        let mut out = Vec::new();
+        let stats = run(input.as_bytes(), &mut out, "stdin", false).unwrap();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["thread_id"], "a");
+        assert_eq!(lines[0]["comments"], STREAM_BATCH + 4);
+        assert_eq!(lines[0]["diagnostics"], 1, "the bad line on the boundary goes with the open thread");
+        assert_eq!(lines[1]["thread_id"], "b");
+        assert_eq!(lines[1]["comments"], 5);
+        assert_eq!(lines[1]["max_depth"], 4);
+        assert_eq!(lines[2]["comments"], STREAM_BATCH);
+        let total = 2 * STREAM_BATCH as u64 + 10;
+        assert_eq!(stats, StreamStats { lines: total, records: total - 1, skipped: 1, threads: 3, regrouped: 0 });
     }
 }
