@@ -21,7 +21,9 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored as AcAnchored, MatchKind, StartKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -409,7 +411,9 @@ pub struct Hit {
 pub struct Matcher {
     entries: Vec<Entry>,
     /// One automaton over terms, group words and anchors.
-    all: AhoCorasick,
+    all: DFA,
+    /// Its (unanchored) start state.
+    start: StateID,
     /// Per automaton pattern: every use of that string (the automaton
     /// reports one pattern per distinct string).
     uses: Vec<Vec<Use>>,
@@ -492,11 +496,12 @@ impl Matcher {
         }
         // A full DFA: a few thousand strings make it small, and it is the
         // fastest automaton for overlapping search.
-        let all = AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        let all = DFA::builder()
             .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Unanchored)
             .build(&pats)
             .map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
+        let start = all.start_state(AcAnchored::No).map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
         let set = if unanchored.is_empty() {
             None
         } else {
@@ -510,7 +515,7 @@ impl Matcher {
         };
         let vocab = MaskVocabulary::new(vocab_words.iter().map(String::as_str));
         let regexes = regexes.into_iter().map(|(i, _, re)| (i, re)).collect();
-        Ok(Matcher { entries: lex.entries.clone(), all, uses, before, regexes, unanchored, set, vocab })
+        Ok(Matcher { entries: lex.entries.clone(), all, start, uses, before, regexes, unanchored, set, vocab })
     }
 
     /// The matcher for the built-in lexicon, compiled once.
@@ -536,13 +541,25 @@ impl Matcher {
         let mut hits = Vec::new();
         // (pattern, possible match start)
         let mut starts: Vec<(usize, usize)> = Vec::new();
-        for m in self.all.find_overlapping_iter(norm) {
-            let i = m.start();
-            // Every use needs a word start (see `Use`).
-            if i > 0 && ALNUM[bytes[i - 1] as usize] {
+        // The overlapping search by hand: one transition per byte, and at
+        // a match state every string that ends here (the automaton copies
+        // the matches of shorter suffixes into each state).
+        let mut sid = self.start;
+        for (k, &b) in bytes.iter().enumerate() {
+            sid = self.all.next_state(AcAnchored::No, sid, b);
+            if !self.all.is_special(sid) || !self.all.is_match(sid) {
                 continue;
             }
-            self.record(bytes, i, m.end(), m.pattern().as_usize(), &mut hits, &mut starts);
+            let end = k + 1;
+            for m in 0..self.all.match_len(sid) {
+                let pid = self.all.match_pattern(sid, m);
+                let i = end - self.all.pattern_len(pid);
+                // Every use needs a word start (see `Use`).
+                if i > 0 && ALNUM[bytes[i - 1] as usize] {
+                    continue;
+                }
+                self.record(bytes, i, end, pid.as_usize(), &mut hits, &mut starts);
+            }
         }
         if !starts.is_empty() || self.set.is_some() {
             self.run_patterns(norm, starts, &mut hits);
@@ -822,6 +839,7 @@ fn inflected_end(bytes: &[u8], end: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 
     #[test]
     fn builtin_lexicons_load_and_compile() {
