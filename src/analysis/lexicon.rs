@@ -25,9 +25,6 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored as AcAnchored, MatchKind, StartKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use regex_automata::{meta, Anchored, Input};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 use crate::analysis::normalize::{is_word_byte, MaskVocabulary, Normalized};
 use crate::analysis::Category;
@@ -391,131 +388,75 @@ pub struct Hit {
     pub entry: usize,
 }
 
-/// A lexicon compiled for matching: one automaton for every term, group
-/// word and pattern anchor, and the patterns themselves.
-///
-/// # How a text is scanned
-///
-/// One overlapping pass of the automaton finds every term and group word
-/// (kept when they start and end a word) and every pattern *anchor*. For
-/// each pattern, [`pattern_anchors`] derives from its required prefixes
-/// (`regex-syntax`'s literal extractor) the words a match must start
-/// with (`you are` for `\byou are …`). A pattern runs only where one of
-/// its anchors was found, as an anchored search at the match start the
-/// anchor implies; that yields exactly the matches `find_iter` would,
-/// because every match starts at one of those positions and each search
-/// takes the leftmost-first match at its start. A pattern without anchors
-/// (a user pattern starting with `.*`, say) runs as before: one regex-set
-/// pass per chunk, then `find_iter` for the patterns that matched.
+/// A lexicon compiled for matching: one automaton for every term and group
+/// word, one regex set for every pattern.
 #[derive(Clone, Debug)]
 pub struct Matcher {
     entries: Vec<Entry>,
-    /// One automaton over terms, group words and anchors.
-    all: DFA,
-    /// Its (unanchored) start state.
+    terms: DFA,
     start: StateID,
-    /// Per automaton pattern: every use of that string (the automaton
-    /// reports one pattern per distinct string).
-    uses: Vec<Vec<Use>>,
-    /// Text required before an anchor, per anchor use (see [`Use::Anchor`]).
-    before: Vec<Box<[u8]>>,
-    /// Every pattern: (entry index, compiled pattern).
-    regexes: Vec<(usize, meta::Regex)>,
-    /// Patterns without anchors (indices into `regexes`) and their set.
-    unanchored: Vec<usize>,
-    set: Option<RegexSet>,
+    /// Per automaton pattern: every (entry, prefix match) that uses it (the
+    /// automaton reports one pattern per distinct string).
+    term_info: Vec<Vec<(usize, bool)>>,
+    set: RegexSet,
+    regexes: Vec<(usize, Regex)>,
     vocab: MaskVocabulary,
-}
-
-/// What an automaton pattern stands for.
-#[derive(Clone, Copy, Debug)]
-enum Use {
-    /// A term or group word of entry `entry`; `prefix` for a trailing `*`.
-    Term { entry: usize, prefix: bool },
-    /// An anchor of pattern `regex` (index into `Matcher::regexes`): a
-    /// match may start where the text before the anchor reads
-    /// `Matcher::before[before]`.
-    Anchor { regex: usize, before: usize },
 }
 
 impl Matcher {
     /// Compile `lex`. Fails (naming file and line) on a bad regex.
     pub fn new(lex: &Lexicon) -> Result<Matcher> {
         let defs = defines(std::iter::once(lex));
-        let mut pats: Vec<Vec<u8>> = Vec::new();
-        let mut uses: Vec<Vec<Use>> = Vec::new();
-        let mut seen: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
-        let mut add = |p: Vec<u8>, u: Use| match seen.get(&p) {
-            Some(&k) => uses[k].push(u),
-            None => {
-                seen.insert(p.clone(), pats.len());
-                pats.push(p);
-                uses.push(vec![u]);
-            }
-        };
+        let (pats, term_info, vocab_words) = term_patterns(lex);
         let mut regexes = Vec::new();
-        let mut unanchored = Vec::new();
-        let mut before: Vec<Box<[u8]>> = Vec::new();
-        let mut vocab_words = Vec::new();
         for (i, e) in lex.entries.iter().enumerate() {
-            match e.kind {
-                EntryKind::Term | EntryKind::Group => {
-                    for (p, prefix) in term_alternatives(&e.pattern) {
-                        if e.kind == EntryKind::Term
-                            && matches!(e.category, Some(Category::Profanity | Category::Insult))
-                        {
-                            vocab_words.push(p.clone());
-                        }
-                        add(p.into_bytes(), Use::Term { entry: i, prefix });
-                    }
-                }
-                EntryKind::Regex => {
-                    let invalid = |m: String| {
-                        Error::invalid(format!("entry `{}`: {m}", e.id)).with_path(&e.origin).at_line(e.line)
-                    };
-                    let p = expand(&e.pattern, &defs).map_err(invalid)?;
-                    // The same limits as `compile`; on failure its message.
-                    let re = meta::Regex::builder()
-                        .configure(meta::Config::new().nfa_size_limit(Some(1 << 22)).hybrid_cache_capacity(1 << 23))
-                        .build(&p)
-                        .map_err(|m| invalid(compile(&p).err().unwrap_or_else(|| m.to_string())))?;
-                    let r = regexes.len();
-                    match pattern_anchors(&p) {
-                        Some(anchors) => {
-                            for (b, anchor) in anchors {
-                                add(anchor, Use::Anchor { regex: r, before: before.len() });
-                                before.push(b.into_boxed_slice());
-                            }
-                        }
-                        None => unanchored.push(r),
-                    }
-                    regexes.push((i, p, re));
-                }
-                EntryKind::Define => {}
+            if e.kind == EntryKind::Regex {
+                let p = expand(&e.pattern, &defs).and_then(|p| compile(&p).map(|r| (p, r))).map_err(|m| {
+                    Error::invalid(format!("entry `{}`: {m}", e.id)).with_path(&e.origin).at_line(e.line)
+                })?;
+                regexes.push((i, p.1));
             }
         }
-        // A full DFA: a few thousand strings make it small, and it is the
+        // A full DFA: a few hundred terms make it small, and it is the
         // fastest automaton for overlapping search.
-        let all = DFA::builder()
+        let terms = DFA::builder()
             .match_kind(MatchKind::Standard)
             .start_kind(StartKind::Unanchored)
             .build(&pats)
             .map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
-        let start = all.start_state(AcAnchored::No).map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
-        let set = if unanchored.is_empty() {
-            None
-        } else {
-            Some(
-                RegexSetBuilder::new(unanchored.iter().map(|&r| regexes[r].1.as_str()))
-                    .size_limit(1 << 24)
-                    .dfa_size_limit(1 << 24)
-                    .build()
-                    .map_err(|e| Error::invalid(format!("lexicon patterns: {e}")))?,
-            )
-        };
+        let start = terms.start_state(AcAnchored::No).map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
+        let set = RegexSetBuilder::new(regexes.iter().map(|(_, r)| r.as_str()))
+            .size_limit(1 << 24)
+            .dfa_size_limit(1 << 24)
+            .build()
+            .map_err(|e| Error::invalid(format!("lexicon patterns: {e}")))?;
         let vocab = MaskVocabulary::new(vocab_words.iter().map(String::as_str));
-        let regexes = regexes.into_iter().map(|(i, _, re)| (i, re)).collect();
-        Ok(Matcher { entries: lex.entries.clone(), all, start, uses, before, regexes, unanchored, set, vocab })
+        Ok(Matcher { entries: lex.entries.clone(), terms, start, term_info, set, regexes, vocab })
+    }
+
+    /// Every whole-word term and group word match, in no particular order.
+    /// The overlapping search is written by hand over the DFA: one
+    /// transition per byte, and at a match state every string that ends
+    /// there (the automaton copies the matches of shorter suffixes into
+    /// each state), which costs fewer instructions than the iterator.
+    fn term_hits(&self, bytes: &[u8], hits: &mut Vec<Hit>) {
+        let mut sid = self.start;
+        for (k, &b) in bytes.iter().enumerate() {
+            sid = self.terms.next_state(AcAnchored::No, sid, b);
+            if !self.terms.is_special(sid) || !self.terms.is_match(sid) {
+                continue;
+            }
+            for m in 0..self.terms.match_len(sid) {
+                let pid = self.terms.match_pattern(sid, m);
+                push_term_hits(
+                    bytes,
+                    k + 1 - self.terms.pattern_len(pid),
+                    k + 1,
+                    &self.term_info[pid.as_usize()],
+                    hits,
+                );
+            }
+        }
     }
 
     /// The matcher for the built-in lexicon, compiled once.
@@ -539,37 +480,26 @@ impl Matcher {
     pub fn scan(&self, norm: &str) -> Vec<Hit> {
         let bytes = norm.as_bytes();
         let mut hits = Vec::new();
-        // (pattern, possible match start)
-        let mut starts: Vec<(usize, usize)> = Vec::new();
-        // The overlapping search by hand: one transition per byte, and at
-        // a match state every string that ends here (the automaton copies
-        // the matches of shorter suffixes into each state).
-        let mut sid = self.start;
-        for (k, &b) in bytes.iter().enumerate() {
-            sid = self.all.next_state(AcAnchored::No, sid, b);
-            if !self.all.is_special(sid) || !self.all.is_match(sid) {
-                continue;
-            }
-            let end = k + 1;
-            for m in 0..self.all.match_len(sid) {
-                let pid = self.all.match_pattern(sid, m);
-                let i = end - self.all.pattern_len(pid);
-                // Every use needs a word start (see `Use`).
-                if i > 0 && ALNUM[bytes[i - 1] as usize] {
-                    continue;
+        self.term_hits(bytes, &mut hits);
+        if !self.regexes.is_empty() {
+            // One regex-set pass per chunk of whole sentences, then only the
+            // patterns that matched re-run, only on that chunk: a long text
+            // costs about one pass, not one pass per matching pattern.
+            let mut from = 0;
+            while from < norm.len() {
+                let to = chunk_end(norm, from);
+                let chunk = &norm[from..to];
+                for idx in self.set.matches(chunk).iter() {
+                    let (entry, re) = &self.regexes[idx];
+                    hits.extend(re.find_iter(chunk).filter(|m| m.end() > m.start()).map(|m| Hit {
+                        start: from + m.start(),
+                        end: from + m.end(),
+                        entry: *entry,
+                    }));
                 }
-                self.record(bytes, i, end, pid.as_usize(), &mut hits, &mut starts);
+                from = to;
             }
         }
-        if !starts.is_empty() || self.set.is_some() {
-            self.run_patterns(norm, starts, &mut hits);
-        }
-        self.keep_longest(hits)
-    }
-
-    /// Sort raw hits and drop a hit inside a longer hit of the same entry
-    /// kind and category.
-    fn keep_longest(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
         hits.sort();
         // Drop a hit inside a longer hit of the same entry kind and category.
         // Hits are sorted by start, so a hit can only contain earlier hits
@@ -595,181 +525,66 @@ impl Matcher {
         }
         out
     }
-
-    /// Record the uses of automaton pattern `pid` matched at `i..j`:
-    /// term hits go to `hits`, possible pattern starts to `starts`.
-    fn record(
-        &self,
-        bytes: &[u8],
-        i: usize,
-        j: usize,
-        pid: usize,
-        hits: &mut Vec<Hit>,
-        starts: &mut Vec<(usize, usize)>,
-    ) {
-        // A term needs a word start in the stricter sense of `is_word_byte`
-        // (a non-ASCII byte before it is part of a word).
-        let term_ok = i == 0 || !is_word_byte(bytes[i - 1]);
-        for u in &self.uses[pid] {
-            match *u {
-                Use::Term { entry, prefix } => {
-                    if let Some(end) = term_end(bytes, j, prefix).filter(|_| term_ok) {
-                        hits.push(Hit { start: i, end, entry });
-                    }
-                }
-                Use::Anchor { regex, before } => {
-                    let b = &self.before[before];
-                    if i >= b.len() && bytes[i - b.len()..i] == **b {
-                        starts.push((regex, i - b.len()));
-                    }
-                }
-            }
-        }
-    }
-
-    /// Run the patterns: anchored searches at the possible starts, chunk
-    /// by chunk as `find_iter` over each chunk would; patterns without
-    /// anchors through the regex set.
-    fn run_patterns(&self, norm: &str, mut starts: Vec<(usize, usize)>, hits: &mut Vec<Hit>) {
-        starts.sort_unstable();
-        starts.dedup();
-        // Chunks of whole sentences (see `chunk_end`).
-        let mut chunks = Vec::new();
-        let mut from = 0;
-        while from < norm.len() {
-            let to = chunk_end(norm, from);
-            chunks.push((from, to));
-            from = to;
-        }
-        let mut k = 0;
-        while k < starts.len() {
-            let r = starts[k].0;
-            let (entry, re) = &self.regexes[r];
-            let mut c = 0;
-            // End of the last match in the current chunk.
-            let mut pos = 0;
-            while k < starts.len() && starts[k].0 == r {
-                let at = starts[k].1;
-                k += 1;
-                if chunks[c].1 <= at {
-                    while chunks[c].1 <= at {
-                        c += 1;
-                    }
-                    pos = 0;
-                }
-                let (f, t) = chunks[c];
-                if at < f + pos {
-                    continue;
-                }
-                let hay = &norm[f..t];
-                let input = Input::new(hay).span(at - f..hay.len()).anchored(Anchored::Yes);
-                if let Some(m) = re.search(&input) {
-                    if m.end() > m.start() {
-                        hits.push(Hit { start: f + m.start(), end: f + m.end(), entry: *entry });
-                        pos = m.end();
-                    }
-                }
-            }
-        }
-        if let Some(set) = &self.set {
-            // One regex-set pass per chunk, then only the patterns that
-            // matched re-run, only on that chunk.
-            for &(f, t) in &chunks {
-                let chunk = &norm[f..t];
-                for idx in set.matches(chunk).iter() {
-                    let (entry, re) = &self.regexes[self.unanchored[idx]];
-                    hits.extend(re.find_iter(chunk).filter(|m| m.end() > m.start()).map(|m| Hit {
-                        start: f + m.start(),
-                        end: f + m.end(),
-                        entry: *entry,
-                    }));
-                }
-            }
-        }
-    }
 }
 
-/// ASCII letters and digits: a word start is any byte after one that is not.
-static ALNUM: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
-    }
-    t
-};
+/// The distinct term and group strings of `lex` (normalized, trailing `*`
+/// dropped), with every (entry, prefix match) that uses each, and the
+/// words to unmask against (profanity and insult terms).
+type TermPatterns = (Vec<String>, Vec<Vec<(usize, bool)>>, Vec<String>);
 
-/// Words kept in an anchor (see [`pattern_anchors`]).
-const ANCHOR_WORDS: usize = 2;
-
-/// Byte that marks a start-of-word assertion (`\b` or `^`) in extracted
-/// literals: never part of UTF-8 text, so it cannot stand for text.
-const MARK: u8 = 0xFF;
-
-/// The anchors of a pattern, as (text before the anchor, anchor) pairs:
-/// every match of the pattern starts with some `before` followed by its
-/// `anchor`, and the anchor starts after a byte that is not an ASCII
-/// letter or digit (or at the start of the text). `None` when no such set
-/// can be derived; the pattern then runs over every chunk.
-///
-/// The pattern's required prefixes come from `regex-syntax`'s literal
-/// extractor, run on a copy of the pattern where each start-of-word
-/// assertion is the byte [`MARK`]. The extractor and the copy recurse on
-/// the pattern's nesting, which the parser caps (`nest_limit`).
-pub fn pattern_anchors(pattern: &str) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
-    let hir = regex_syntax::ParserBuilder::new().nest_limit(100).build().parse(pattern).ok()?;
-    let seq = Extractor::new().kind(ExtractKind::Prefix).limit_total(2000).extract(&mark_word_starts(&hir));
-    let mut out = Vec::new();
-    for lit in seq.literals()? {
-        let l = lit.as_bytes();
-        // The first ASCII letter or digit that starts a word: after a mark
-        // or after a byte that is not a letter or digit.
-        let k = (1..l.len())
-            .find(|&k| l[k].is_ascii_alphanumeric() && (l[k - 1] == MARK || !l[k - 1].is_ascii_alphanumeric()))?;
-        let strip = |s: &[u8]| s.iter().copied().filter(|&b| b != MARK).collect::<Vec<u8>>();
-        let mut anchor = strip(&l[k..]);
-        // Two words are selective enough; longer anchors only grow the
-        // automaton (a prefix of a required prefix is still required).
-        let word_ends =
-            (1..anchor.len()).filter(|&i| anchor[i - 1].is_ascii_alphanumeric() && !anchor[i].is_ascii_alphanumeric());
-        if let Some(cut) = word_ends.clone().nth(ANCHOR_WORDS - 1) {
-            anchor.truncate(cut);
+fn term_patterns(lex: &Lexicon) -> TermPatterns {
+    let mut pats = Vec::new();
+    let mut term_info: Vec<Vec<(usize, bool)>> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut vocab_words = Vec::new();
+    for (i, e) in lex.entries.iter().enumerate() {
+        if !matches!(e.kind, EntryKind::Term | EntryKind::Group) {
+            continue;
         }
-        out.push((strip(&l[..k]), anchor));
+        for alt in e.pattern.split('|') {
+            let n = Normalized::new(alt.trim());
+            let prefix = n.text.ends_with('*');
+            let p = n.text.trim_end_matches('*').trim().to_string();
+            if p.is_empty() {
+                continue;
+            }
+            if e.kind == EntryKind::Term && matches!(e.category, Some(Category::Profanity | Category::Insult)) {
+                vocab_words.push(p.clone());
+            }
+            match seen.get(&p) {
+                Some(&k) => term_info[k].push((i, prefix)),
+                None => {
+                    seen.insert(p.clone(), pats.len());
+                    pats.push(p);
+                    term_info.push(vec![(i, prefix)]);
+                }
+            }
+        }
     }
-    out.sort();
-    out.dedup();
-    Some(out)
+    (pats, term_info, vocab_words)
 }
 
-/// A copy of `hir` with every start-of-word or start-of-text assertion
-/// replaced by the literal byte [`MARK`].
-fn mark_word_starts(hir: &Hir) -> Hir {
-    match hir.kind() {
-        HirKind::Look(
-            Look::Start
-            | Look::StartLF
-            | Look::StartCRLF
-            | Look::WordAscii
-            | Look::WordUnicode
-            | Look::WordStartAscii
-            | Look::WordStartUnicode
-            | Look::WordStartHalfAscii
-            | Look::WordStartHalfUnicode,
-        ) => Hir::literal([MARK]),
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
-        HirKind::Repetition(r) => Hir::repetition(Repetition {
-            min: r.min,
-            max: r.max,
-            greedy: r.greedy,
-            sub: Box::new(mark_word_starts(&r.sub)),
-        }),
-        HirKind::Capture(c) => {
-            Hir::capture(Capture { index: c.index, name: c.name.clone(), sub: Box::new(mark_word_starts(&c.sub)) })
+/// Push the hits of an automaton string found at `start..end`: nothing
+/// unless it starts a word; for each use, a prefix term (`fuck*`) runs to
+/// the end of the word, any other takes a plural or possessive ending and
+/// must then end the word.
+fn push_term_hits(bytes: &[u8], start: usize, end: usize, uses: &[(usize, bool)], hits: &mut Vec<Hit>) {
+    if start > 0 && is_word_byte(bytes[start - 1]) {
+        return;
+    }
+    for &(entry, prefix) in uses {
+        let mut end = end;
+        if prefix {
+            while end < bytes.len() && is_word_byte(bytes[end]) {
+                end += 1;
+            }
+        } else {
+            end = inflected_end(bytes, end);
+            if end < bytes.len() && is_word_byte(bytes[end]) {
+                continue;
+            }
         }
-        HirKind::Concat(v) => Hir::concat(v.iter().map(mark_word_starts).collect()),
-        HirKind::Alternation(v) => Hir::alternation(v.iter().map(mark_word_starts).collect()),
+        hits.push(Hit { start, end, entry });
     }
 }
 
@@ -792,28 +607,6 @@ fn chunk_end(text: &str, from: usize) -> usize {
         i += 1;
     }
     text.len()
-}
-
-/// The alternatives of a term or group pattern, normalized, with a flag
-/// for a trailing `*` (any ending); empty alternatives are skipped.
-fn term_alternatives(pattern: &str) -> impl Iterator<Item = (String, bool)> + '_ {
-    pattern.split('|').filter_map(|alt| {
-        let n = Normalized::new(alt.trim());
-        let prefix = n.text.ends_with('*');
-        let p = n.text.trim_end_matches('*').trim().to_string();
-        (!p.is_empty()).then_some((p, prefix))
-    })
-}
-
-/// Where a term matched up to `end` ends: a prefix term (`fuck*`) runs to
-/// the end of the word; any other takes a plural or possessive ending and
-/// must then end the word (`None` when it does not).
-fn term_end(bytes: &[u8], end: usize, prefix: bool) -> Option<usize> {
-    if prefix {
-        return Some(end + bytes[end..].iter().take_while(|&&b| is_word_byte(b)).count());
-    }
-    let end = inflected_end(bytes, end);
-    (end == bytes.len() || !is_word_byte(bytes[end])).then_some(end)
 }
 
 /// Accept a plural or possessive ending after a term: `s`, `es`, `'s`, `s'`.
@@ -839,7 +632,6 @@ fn inflected_end(bytes: &[u8], end: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 
     #[test]
     fn builtin_lexicons_load_and_compile() {
@@ -916,80 +708,14 @@ mod tests {
         assert!(found("ratio Unstupid").is_empty());
     }
 
-    /// The scan as it was before pattern anchors: terms from one
-    /// overlapping automaton pass, patterns from a regex-set pass per chunk
-    /// and `find_iter` on the chunks where they matched.
-    struct Reference {
-        terms: AhoCorasick,
-        term_info: Vec<Vec<(usize, bool)>>,
-        set: RegexSet,
-        regexes: Vec<(usize, Regex)>,
-    }
-
-    impl Reference {
-        fn new(lex: &Lexicon) -> Reference {
-            let defs = defines(std::iter::once(lex));
-            let (mut pats, mut term_info, mut regexes) = (Vec::new(), Vec::<Vec<(usize, bool)>>::new(), Vec::new());
-            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-            for (i, e) in lex.entries.iter().enumerate() {
-                match e.kind {
-                    EntryKind::Term | EntryKind::Group => {
-                        for (p, prefix) in term_alternatives(&e.pattern) {
-                            match seen.get(&p) {
-                                Some(&k) => term_info[k].push((i, prefix)),
-                                None => {
-                                    seen.insert(p.clone(), pats.len());
-                                    pats.push(p);
-                                    term_info.push(vec![(i, prefix)]);
-                                }
-                            }
-                        }
-                    }
-                    EntryKind::Regex => regexes.push((i, compile(&expand(&e.pattern, &defs).unwrap()).unwrap())),
-                    EntryKind::Define => {}
-                }
-            }
-            let terms = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&pats).unwrap();
-            let set = RegexSet::new(regexes.iter().map(|(_, r)| r.as_str())).unwrap();
-            Reference { terms, term_info, set, regexes }
-        }
-
-        fn scan(&self, m: &Matcher, norm: &str) -> Vec<Hit> {
-            let bytes = norm.as_bytes();
-            let mut hits = Vec::new();
-            for t in self.terms.find_overlapping_iter(norm) {
-                let start = t.start();
-                if start > 0 && is_word_byte(bytes[start - 1]) {
-                    continue;
-                }
-                for &(entry, prefix) in &self.term_info[t.pattern().as_usize()] {
-                    if let Some(end) = term_end(bytes, t.end(), prefix) {
-                        hits.push(Hit { start, end, entry });
-                    }
-                }
-            }
-            let mut from = 0;
-            while from < norm.len() {
-                let to = chunk_end(norm, from);
-                let chunk = &norm[from..to];
-                for idx in self.set.matches(chunk).iter() {
-                    let (entry, re) = &self.regexes[idx];
-                    hits.extend(re.find_iter(chunk).filter(|x| x.end() > x.start()).map(|x| Hit {
-                        start: from + x.start(),
-                        end: from + x.end(),
-                        entry: *entry,
-                    }));
-                }
-                from = to;
-            }
-            m.keep_longest(hits)
-        }
-    }
-
-    /// Texts for the differential test: every seed comment, the curated
-    /// positive and negative lists, and the cmv fixtures' comment bodies,
-    /// each also as one long text (several regex chunks).
-    fn differential_texts() -> Vec<String> {
+    /// The hand-written overlapping pass finds exactly what the
+    /// `aho-corasick` iterator finds, on every seed comment, the cmv
+    /// fixtures, the curated lists and all of them joined.
+    #[test]
+    fn term_pass_matches_the_iterator() {
+        let (pats, term_info, _) = term_patterns(Lexicon::builtin());
+        let ac = aho_corasick::AhoCorasick::new(&pats).unwrap();
+        let m = Matcher::builtin();
         let mut texts = Vec::new();
         let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
         paths.extend(std::fs::read_dir("fixtures/hostility/cmv").unwrap().map(|e| e.unwrap().path()));
@@ -1000,62 +726,27 @@ mod tests {
             }
         }
         for f in ["fixtures/lexicon/positive.txt", "fixtures/lexicon/negative.txt"] {
-            let text = std::fs::read_to_string(f).unwrap();
-            texts.extend(text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(String::from));
+            texts.extend(std::fs::read_to_string(f).unwrap().lines().map(String::from));
         }
-        let joined = texts.join("\n\n");
-        texts.push(joined);
-        texts
-    }
-
-    #[test]
-    fn anchored_scan_finds_what_the_full_scan_finds() {
-        let lex = Lexicon::builtin();
-        let m = Matcher::builtin();
-        let reference = Reference::new(lex);
-        let mut failures = Vec::new();
-        let mut hits = 0;
-        for text in differential_texts() {
-            let norm = m.normalize(&text).text;
-            let (new, old) = (m.scan(&norm), reference.scan(m, &norm));
-            hits += old.len();
+        texts.push(texts.join("\n\n"));
+        let (mut total, mut failures) = (0, Vec::new());
+        for text in &texts {
+            let norm = m.normalize(text).text;
+            let bytes = norm.as_bytes();
+            let mut new = Vec::new();
+            m.term_hits(bytes, &mut new);
+            let mut old = Vec::new();
+            for x in ac.find_overlapping_iter(&norm) {
+                push_term_hits(bytes, x.start(), x.end(), &term_info[x.pattern().as_usize()], &mut old);
+            }
+            new.sort();
+            old.sort();
+            total += old.len();
             if new != old {
-                failures.push(format!("{:?}\n  new {new:?}\n  old {old:?}", &text[..text.len().min(120)]));
+                failures.push(format!("{:?}", &text[..text.len().min(80)]));
             }
         }
-        assert!(hits > 500, "only {hits} hits");
-        assert!(failures.is_empty(), "{} texts differ:\n{}", failures.len(), failures.join("\n"));
-    }
-
-    #[test]
-    fn every_builtin_pattern_has_anchors() {
-        let lex = Lexicon::builtin();
-        let defs = defines(std::iter::once(lex));
-        let none: Vec<&str> = lex
-            .entries()
-            .iter()
-            .filter(|e| e.kind == EntryKind::Regex)
-            .filter(|e| pattern_anchors(&expand(&e.pattern, &defs).unwrap()).is_none())
-            .map(|e| e.id.as_str())
-            .collect();
-        assert!(none.is_empty(), "patterns that run on every chunk: {none:?}");
-    }
-
-    #[test]
-    fn anchors_start_words() {
-        let a = |p: &str| pattern_anchors(&ascii_classes(p));
-        let s = |v: &[(&str, &str)]| v.iter().map(|(b, x)| (b.as_bytes().to_vec(), x.as_bytes().to_vec())).collect();
-        assert_eq!(a(r"\byou (?:are|were) dumb\b"), Some(s(&[("", "you are"), ("", "you were")])));
-        // `[.!?] ` before the words: the anchor is the word, the text
-        // before it is checked.
-        assert_eq!(a(r"(?:^|[.!] )grow up\b"), Some(s(&[("", "grow up"), ("! ", "grow up"), (". ", "grow up")])));
-        // No word start can be told: the pattern runs everywhere.
-        assert_eq!(a(r"ass\b"), None);
-        assert_eq!(a(r".*idiot"), None);
-        // A user pattern without anchors still matches.
-        let text = "id,kind,category,severity,scope,pattern,note\nr.any,regex,insult,0.5,any,[a-z]+head\\b,\n";
-        let m = Matcher::new(&Lexicon::parse(text, "t.csv").unwrap()).unwrap();
-        let n = m.normalize("what a bonehead");
-        assert_eq!(m.scan(&n.text), vec![Hit { start: 7, end: 15, entry: 0 }]);
+        assert!(total > 500, "only {total} term hits");
+        assert!(failures.is_empty(), "{} texts differ: {}", failures.len(), failures.join("\n"));
     }
 }
