@@ -117,11 +117,12 @@ pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility>
 pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHostility {
     let norm = matcher.normalize(text);
     let hits = matcher.scan(&norm.text);
-    if hits.is_empty() {
+    let entries = matcher.entries();
+    // Group words alone make no finding.
+    if !hits.iter().any(|h| entries[h.entry].category.is_some()) {
         return CommentHostility::default();
     }
     let words = Words::new(&norm.text);
-    let entries = matcher.entries();
     // Group words with their word ranges, in text order.
     let groups: Vec<(usize, usize, &Hit)> = hits
         .iter()

@@ -593,6 +593,10 @@ mod tests {
         // A leading one-letter word joins the run: a known limit.
         ("a f u c k", "afuck", "afuck", "a f u c k"),
         ("i.d.i.o.t", "idiot", "idiot", "i.d.i.o.t"),
+        // Every separator.
+        ("s-h-i-t happens", "shit happens", "shit", "s-h-i-t"),
+        ("so f_u_c_k that", "so fuck that", "fuck", "f_u_c_k"),
+        ("so d*u*m*b", "so dumb", "dumb", "d*u*m*b"),
         ("уоu (cyrillic)", "you (cyrillic)", "you", "уоu"),
         ("ＩＤＩＯＴ", "idiot", "idiot", "ＩＤＩＯＴ"),
         ("you’re", "you're", "you're", "you’re"),

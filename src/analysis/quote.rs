@@ -90,6 +90,8 @@ pub fn find_quotes_in(text: &str, sources: &[&Normalized]) -> Vec<QuoteSpan> {
     let mut no_single_close_until = 0;
     let mut sourced_checks = 0;
     while i < text.len() {
+        // Skip bytes that cannot start an opening mark (see `OPENING_LEAD`).
+        i += bytes[i..].iter().position(|&b| OPENING_LEAD[b as usize]).unwrap_or(bytes.len() - i);
         let Some(c) = text[i..].chars().next() else { break };
         let len = c.len_utf8();
         let single = matches!(c, '\'' | '‘');
@@ -189,6 +191,17 @@ fn marker_lines(text: &str) -> Vec<QuoteSpan> {
     out
 }
 
+/// First bytes of the opening marks of [`is_opening`] in UTF-8: `"`, `'`,
+/// 0xC2 (`«`) and 0xE2 (`“`, `„`, `‘`, `‟`). All start a character.
+static OPENING_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t
+};
+
 fn is_opening(c: char) -> bool {
     matches!(c, '"' | '“' | '„' | '«' | '‘' | '\'' | '‟')
 }
@@ -253,6 +266,17 @@ fn find_source(body: &str, sources: &[&Normalized]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opening_lead_bytes_cover_every_opening_mark() {
+        let mut buf = [0u8; 4];
+        let missed: Vec<char> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_opening(c) && !OPENING_LEAD[c.encode_utf8(&mut buf).as_bytes()[0] as usize])
+            .collect();
+        assert!(missed.is_empty(), "{missed:?}");
+        assert_eq!(OPENING_LEAD.iter().filter(|&&b| b).count(), 4);
+    }
 
     #[test]
     fn marker_lines_are_quoted() {
