@@ -127,7 +127,7 @@ impl<'a> Line<'a> {
         let rest = chars.as_str();
         let after = rest.trim_start();
         // The glyph must be followed by whitespace, then something.
-        if after.len() == rest.len() || after.is_empty() || after.chars().count() > MAX_HEADER_CHARS {
+        if after.len() == rest.len() || after.is_empty() || !at_most_chars(after, MAX_HEADER_CHARS) {
             return None;
         }
         Some((glyph, after))
@@ -282,13 +282,27 @@ pub fn split_author_line(rest: &str) -> AuthorLine {
     out
 }
 
+/// `text.chars().count() <= max`, without counting when the byte length
+/// already settles it (this runs on every author line).
+fn at_most_chars(text: &str, max: usize) -> bool {
+    text.len() <= max || text.chars().count() <= max
+}
+
+/// `text.split_whitespace().count() <= max`, without splitting when too few
+/// bytes could be whitespace: every separator is an ASCII whitespace byte
+/// or a multi-byte character.
+fn at_most_words(text: &str, max: usize) -> bool {
+    text.bytes().filter(|&b| b.is_ascii_whitespace() || b >= 0x80).count() < max
+        || text.split_whitespace().count() <= max
+}
+
 /// If `rest` (the text after a bullet) looks like a name with chrome, split it.
 fn name_like(rest: &str) -> Option<AuthorLine> {
     let a = split_author_line(rest);
     let name = a.name.as_str();
     let ok = !name.is_empty()
-        && name.chars().count() <= MAX_NAME_CHARS
-        && name.split_whitespace().count() <= MAX_NAME_WORDS
+        && at_most_chars(name, MAX_NAME_CHARS)
+        && at_most_words(name, MAX_NAME_WORDS)
         && !name.ends_with([':', ';', ',']);
     ok.then_some(a)
 }
@@ -380,12 +394,11 @@ const CHROME_UNIT_WORDS: [u128; 37] = [
 struct Layout {
     /// Line indices (0-based) of author lines.
     headers: Vec<usize>,
-    /// The author line of each header, split (same order as `headers`).
-    authors: Vec<AuthorLine>,
-    /// For each header, the first line after it that is neither blank nor
-    /// chrome ("3 hours ago", "Reply"), when pass 1 looked; lines before it
-    /// are the only ones the chrome test needs to see again.
-    body_starts: Vec<Option<usize>>,
+    /// Per header (same order): its line, its author line split, and the
+    /// first line after it that is neither blank nor chrome ("3 hours ago",
+    /// "Reply") when pass 1 looked; lines before that are the only ones the
+    /// chrome test needs to see again.
+    authors: Vec<(usize, AuthorLine, Option<usize>)>,
     /// Column of top-level bullets.
     base: usize,
     /// Columns per reply level.
@@ -439,14 +452,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     if !author_of.is_sorted_by_key(|(i, _, _)| *i) {
         author_of.sort_by_key(|(i, _, _)| *i);
     }
-    let mut headers = Vec::with_capacity(author_of.len());
-    let mut authors = Vec::with_capacity(author_of.len());
-    let mut body_starts = Vec::with_capacity(author_of.len());
-    for (i, a, j) in author_of {
-        headers.push(i);
-        authors.push(a);
-        body_starts.push(j);
-    }
+    let headers: Vec<usize> = author_of.iter().map(|(i, _, _)| *i).collect();
     let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
     columns.sort_unstable();
     columns.dedup();
@@ -455,7 +461,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     // Body offset: the most common distance from a bullet to the first
     // line of its body.
     let mut offsets: Vec<usize> = Vec::new();
-    for (&h, &known) in headers.iter().zip(&body_starts) {
+    for &(h, _, known) in &author_of {
         // Pass 1 already stepped over chrome lines; otherwise test here.
         let Some(j) = known.or_else(|| next_non_blank(h)) else { continue };
         if !is_header[j] && lines[j].indent > lines[h].indent && (known.is_some() || !is_chrome_only(lines[j].content))
@@ -465,7 +471,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     }
     let body_offset = mode(&offsets).unwrap_or(2);
     let step = if step == 0 { body_offset.max(1) } else { step };
-    Some(Layout { headers, authors, body_starts, base, step, body_offset })
+    Some(Layout { headers, authors: author_of, base, step, body_offset })
 }
 
 fn mode(values: &[usize]) -> Option<usize> {
@@ -768,7 +774,7 @@ fn read_comment_section(
                     0
                 }
             };
-            let author = std::mem::take(&mut layout.authors[next_header - 1]);
+            let author = std::mem::take(&mut layout.authors[next_header - 1].1);
             let index = comments.len();
             let mut metadata = std::collections::BTreeMap::new();
             if let Some(ch) = author.chrome {
@@ -789,7 +795,7 @@ fn read_comment_section(
             });
             parents.push(parent.map(|(p, _)| p));
             roles[i] = LineRole::CommentHeader(index);
-            let body_start = layout.body_starts[next_header - 1];
+            let body_start = layout.authors[next_header - 1].2;
             stack.push(Open {
                 index,
                 depth,
