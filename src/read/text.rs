@@ -413,14 +413,13 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
     let mut author_of: Vec<(usize, AuthorLine, Option<usize>)> = Vec::new();
-    // Bullet lines pass 1 did not take, for pass 2 (saves re-testing every line).
-    let mut other_bullets: Vec<(usize, char, &str)> = Vec::new();
+    // Name-like bullet lines pass 1 did not take (nothing deeper follows
+    // them), with their split, for pass 2: it needs neither to re-test
+    // every line nor to split a name again.
+    let mut other_bullets: Vec<(usize, char, AuthorLine)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some((glyph, rest)) = line.bullet() else { continue };
-        let Some(author) = name_like(rest) else {
-            other_bullets.push((i, glyph, rest));
-            continue;
-        };
+        let Some(author) = name_like(rest) else { continue };
         let mut j = next_non_blank(i);
         // Chrome on its own line right under the name does not count as body.
         while let Some(k) = j.filter(|&k| is_chrome_only(lines[k].content) && lines[k].bullet().is_none()) {
@@ -433,19 +432,17 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
                 confirmed.push((glyph, line.indent));
             }
         } else {
-            other_bullets.push((i, glyph, rest));
+            other_bullets.push((i, glyph, author));
         }
     }
     let first = is_header.iter().position(|&h| h)?;
     // Pass 2: after the first author line, a bullet line whose glyph and
     // column match a confirmed author line is one too (a comment whose
     // body is empty, e.g. an embed that was stripped).
-    for &(i, glyph, rest) in &other_bullets {
+    for (i, glyph, author) in other_bullets {
         if i > first && confirmed.contains(&(glyph, lines[i].indent)) {
-            if let Some(author) = name_like(rest) {
-                is_header[i] = true;
-                author_of.push((i, author, None));
-            }
+            is_header[i] = true;
+            author_of.push((i, author, None));
         }
     }
     // Pass 2 found headers between pass 1's: restore line order.
