@@ -222,22 +222,29 @@ struct LexiconArgs {
     /// Extra lexicon file (repeatable); an entry with a built-in id replaces it.
     #[arg(long = "lexicon", value_name = "PATH")]
     lexicon: Vec<PathBuf>,
-    /// Use only the `--lexicon` files, not the built-in lexicons.
+    /// Use only the `--lexicon` files, not the built-in lexicons (nor the
+    /// built-in ad hominem model).
     #[arg(long)]
     no_builtin_lexicon: bool,
+    /// Rules only: do not use the trained ad hominem model (findings with
+    /// rule `model_ad_hominem`), only the lexicons.
+    #[arg(long)]
+    no_model: bool,
 }
 
 impl LexiconArgs {
     /// The matcher to use: the built-in one, or one compiled from the files.
     fn matcher(&self) -> Result<std::borrow::Cow<'static, Matcher>> {
-        if self.lexicon.is_empty() && !self.no_builtin_lexicon {
+        if self.lexicon.is_empty() && !self.no_builtin_lexicon && !self.no_model {
             return Ok(std::borrow::Cow::Borrowed(Matcher::builtin()));
         }
         let mut lex = if self.no_builtin_lexicon { Lexicon::default() } else { Lexicon::builtin().clone() };
         for path in &self.lexicon {
             lex.extend(load_lexicon(path)?);
         }
-        Ok(std::borrow::Cow::Owned(Matcher::new(&lex)?))
+        let matcher = Matcher::new(&lex)?;
+        let rules_only = self.no_model || self.no_builtin_lexicon;
+        Ok(std::borrow::Cow::Owned(if rules_only { matcher.without_model() } else { matcher }))
     }
 }
 

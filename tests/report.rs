@@ -441,7 +441,9 @@ fn cli_edge_and_author_csv() {
         authors.lines().next(),
         Some("thread_id,author,comments,top_level,replies_given,replies_received,self_replies,hostile_comments,hostile_received,pushback_given,pushback_received")
     );
-    assert!(authors.contains("\np1,alice,4,1,3,2,0,0,0,3,0\n"), "{authors}");
+    // alice's "Who are you answering?" is flagged by the ad hominem model
+    // (a false positive of it on short questions, docs/evaluation.md).
+    assert!(authors.contains("\np1,alice,4,1,3,2,0,1,1,3,0\n"), "{authors}");
     assert!(authors.contains("\np1,back\\slash,2,1,0,1,1,0,0,0,0\n"), "{authors}");
     // The csv crate quotes the embedded newline and quotes: 5 records.
     let mut rdr = csv::Reader::from_reader(authors.as_bytes());

@@ -114,7 +114,41 @@ pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility>
 
 /// Score one text. `ctx` gives what it may quote; findings carry
 /// `ctx.comment` as their comment index.
+///
+/// The lexicon rules first; then, when no insult counts yet, the matcher's
+/// ad hominem model ([`hostility_model`](crate::analysis::hostility_model)) over the second-person sentences:
+/// at or above its threshold it adds an `insult` finding aimed at the
+/// interlocutor, spanning the sentence that weighed most, with rule
+/// `model_ad_hominem` and the features behind the score.
 pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHostility {
+    let rules = rule_verdict(text, ctx, matcher);
+    let Some(model) = matcher.model() else { return rules };
+    if rules.findings.iter().any(|f| f.category == Category::Insult && f.counts()) {
+        return rules;
+    }
+    match model.score(text) {
+        Some(v) if v.probability >= model.threshold => {
+            let mut findings = rules.findings;
+            findings.push(Finding {
+                comment: ctx.comment,
+                category: Category::Insult,
+                rule: format!("model_ad_hominem ({})", v.explain()),
+                start: v.start,
+                end: v.end,
+                matched: text[v.start..v.end].to_string(),
+                target: Target::Interlocutor,
+                severity: ((v.probability * 1000.0).round() / 1000.0) as f32,
+                quoted: ctx.quoted.iter().any(|&(a, b)| a <= v.start && v.end <= b),
+                mention: false,
+            });
+            verdict(findings)
+        }
+        _ => rules,
+    }
+}
+
+/// The lexicon rules' verdict on one text.
+fn rule_verdict(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHostility {
     let norm = matcher.normalize(text);
     let hits = matcher.scan(&norm.text);
     let entries = matcher.entries();

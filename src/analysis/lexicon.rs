@@ -26,6 +26,7 @@ use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored as AcAnchored, MatchKind, StartKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use crate::analysis::hostility_model;
 use crate::analysis::normalize::{is_word_byte, MaskVocabulary, Normalized};
 use crate::analysis::Category;
 use crate::error::{Error, Result};
@@ -401,6 +402,8 @@ pub struct Matcher {
     set: RegexSet,
     regexes: Vec<(usize, Regex)>,
     vocab: MaskVocabulary,
+    /// The trained ad hominem model read beside the lexicon (on by default).
+    model: Option<&'static hostility_model::Model>,
 }
 
 impl Matcher {
@@ -431,7 +434,8 @@ impl Matcher {
             .build()
             .map_err(|e| Error::invalid(format!("lexicon patterns: {e}")))?;
         let vocab = MaskVocabulary::new(vocab_words.iter().map(String::as_str));
-        Ok(Matcher { entries: lex.entries.clone(), terms, start, term_info, set, regexes, vocab })
+        let model = Some(hostility_model::builtin());
+        Ok(Matcher { entries: lex.entries.clone(), terms, start, term_info, set, regexes, vocab, model })
     }
 
     /// Every whole-word term and group word match, in no particular order.
@@ -462,6 +466,17 @@ impl Matcher {
     /// The matcher for the built-in lexicon, compiled once.
     pub fn builtin() -> &'static Matcher {
         &BUILTIN_MATCHER
+    }
+
+    /// This matcher without the ad hominem model: lexicon rules only.
+    pub fn without_model(mut self) -> Matcher {
+        self.model = None;
+        self
+    }
+
+    /// The ad hominem model read beside the lexicon, if any.
+    pub fn model(&self) -> Option<&'static hostility_model::Model> {
+        self.model
     }
 
     /// The compiled entries (indexed by [`Hit::entry`]).

@@ -7,6 +7,7 @@
 pub mod chains;
 pub mod claims;
 pub mod hostility;
+pub mod hostility_model;
 pub mod lexicon;
 pub mod normalize;
 pub mod pushback;

@@ -1,0 +1,379 @@
+//! A small trained model of ad hominem aimed at the reader, shipped as data.
+//!
+//! The hand lexicons catch insults that use an insulting word; moderators
+//! also remove attacks without one ("do you even read what you write?",
+//! "you clearly have no idea what you're talking about"). This model reads
+//! only the **second-person sentences** of a comment (those with `you`,
+//! `your`, `you're`, …), so it can only ever flag text addressed to the
+//! interlocutor, and its finding points at the sentence that weighed most.
+//!
+//! Features: word unigrams and bigrams (tokens `[a-z0-9']+` after lowering
+//! A–Z) of those sentences joined in order, weighted TF-IDF with
+//! sublinear term frequency and L2 normalization; a logistic regression
+//! turns them into a probability. `lexicons/hostility_model.tsv` lists
+//! every feature with its idf and weight; it is trained by
+//! `scripts/train_hostility_model.py` on the dev half of cmv-adhominem only
+//! (even chain numbers), with the threshold chosen by 5-fold
+//! cross-validation on that half (the lowest with precision ≥ 0.9).
+//!
+//! ```
+//! use threadlens::analysis::hostility_model::builtin;
+//!
+//! let m = builtin();
+//! let v = m.score("Do you even read? You're a troll and you know it.").unwrap();
+//! assert!(v.probability > m.threshold);
+//! assert!(m.score("The report was published in 2019.").is_none());
+//! ```
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::LazyLock;
+
+use crate::analysis::pushback_model::IdHasher;
+use crate::error::{Error, Result};
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv_byte(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+}
+
+/// A bigram's id from its two tokens' ids (no second pass over the text).
+fn bigram_id(left: u64, right: u64) -> u64 {
+    (left.rotate_left(29) ^ right ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0xff51_afd7_ed55_8ccd)
+}
+
+/// Second-person words: a sentence with one of them is read by the model.
+const YOU: &[&str] = &[
+    "you",
+    "your",
+    "you're",
+    "youre",
+    "yourself",
+    "yourselves",
+    "u",
+    "ur",
+    "you've",
+    "you'd",
+    "you'll",
+    "yours",
+    "ya",
+];
+
+/// One feature of the model.
+#[derive(Clone, Debug)]
+struct Feature {
+    name: Box<str>,
+    idf: f64,
+    weight: f64,
+}
+
+/// The ad hominem model: bias, threshold and per-feature idf and weight.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Intercept of the logistic regression.
+    pub bias: f64,
+    /// A comment is flagged at or above this probability.
+    pub threshold: f64,
+    features: HashMap<u64, Feature, BuildHasherDefault<IdHasher>>,
+}
+
+/// The model's reading of one comment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// Probability that the comment is an ad hominem attack.
+    pub probability: f64,
+    /// Byte span of the second-person sentence that weighed most.
+    pub start: usize,
+    /// End of that span.
+    pub end: usize,
+    /// The features that pushed the score up most, with their share of it.
+    pub top: Vec<(String, f64)>,
+}
+
+impl Verdict {
+    /// `p=0.83: you're a +0.41, troll +0.35, ...` for a finding's rule field.
+    pub fn explain(&self) -> String {
+        let parts: Vec<String> = self.top.iter().map(|(n, c)| format!("{n} +{c:.2}")).collect();
+        format!("p={:.2}: {}", self.probability, parts.join(", "))
+    }
+}
+
+/// A token of the text: byte span and the sentence it is in.
+struct Token {
+    start: usize,
+    end: usize,
+    sentence: usize,
+    hash: u64,
+}
+
+impl Model {
+    /// Parse a model file (`bias`, `threshold`, `documents` lines, then
+    /// `feature<TAB>idf<TAB>weight`; `#` comments).
+    pub fn parse(text: &str, name: &str) -> Result<Model> {
+        let mut m = Model { bias: 0.0, threshold: 0.5, features: HashMap::default() };
+        for (i, line) in text.lines().enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |what: &str| Error::invalid(format!("{name}:{}: {what}: {line:?}", i + 1));
+            let cols: Vec<&str> = line.split('\t').collect();
+            let num = |s: &str| s.parse::<f64>().map_err(|_| bad("not a number"));
+            match cols.as_slice() {
+                ["bias", v] => m.bias = num(v)?,
+                ["threshold", v] => m.threshold = num(v)?,
+                ["documents", _] => {}
+                [feature, idf, weight] => {
+                    let f = Feature { name: (*feature).into(), idf: num(idf)?, weight: num(weight)? };
+                    m.features.insert(feature_id(feature), f);
+                }
+                _ => return Err(bad("expected `feature<TAB>idf<TAB>weight`")),
+            }
+        }
+        Ok(m)
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// True when the model has no features.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// The model's probability for `text` and the sentence behind it, or
+    /// `None` when the text has no second-person sentence (the model then
+    /// has nothing to read).
+    pub fn score(&self, text: &str) -> Option<Verdict> {
+        let tokens = you_tokens(text);
+        if tokens.is_empty() {
+            return None;
+        }
+        // Unigram and bigram ids with the sentence of their first token.
+        let mut ids: Vec<(u64, usize)> = Vec::with_capacity(tokens.len() * 2);
+        for (k, t) in tokens.iter().enumerate() {
+            ids.push((t.hash, t.sentence));
+            if let Some(next) = tokens.get(k + 1) {
+                ids.push((bigram_id(t.hash, next.hash), t.sentence));
+            }
+        }
+        ids.sort_unstable();
+        // Term frequency per feature (sentence of its first occurrence).
+        let mut terms: Vec<(&Feature, f64, usize)> = Vec::new();
+        let mut k = 0;
+        while k < ids.len() {
+            let (id, sentence) = ids[k];
+            let run = ids[k..].iter().take_while(|x| x.0 == id).count();
+            if let Some(f) = self.features.get(&id) {
+                let first = ids[k..k + run].iter().map(|x| x.1).min().unwrap_or(sentence);
+                let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+                terms.push((f, tf * f.idf, first));
+            }
+            k += run;
+        }
+        let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
+        let contributions: Vec<(&Feature, f64, usize)> =
+            if norm > 0.0 { terms.iter().map(|&(f, x, s)| (f, f.weight * x / norm, s)).collect() } else { Vec::new() };
+        let z = self.bias + contributions.iter().map(|c| c.1).sum::<f64>();
+        let probability = 1.0 / (1.0 + (-z).exp());
+        // The sentence with the largest positive contribution.
+        let sentences = tokens.last().map_or(0, |t| t.sentence + 1);
+        let mut per_sentence = vec![0.0f64; sentences];
+        for c in contributions.iter().filter(|c| c.1 > 0.0) {
+            per_sentence[c.2] += c.1;
+        }
+        let best = (0..sentences).fold(0, |b, s| if per_sentence[s] > per_sentence[b] { s } else { b });
+        let in_best: Vec<&Token> = tokens.iter().filter(|t| t.sentence == best).collect();
+        let (start, end) = sentence_span(text, in_best[0].start, in_best[in_best.len() - 1].end);
+        let mut top: Vec<(String, f64)> =
+            contributions.iter().filter(|c| c.1 > 0.0).map(|c| (c.0.name.to_string(), c.1)).collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(4);
+        Some(Verdict { probability, start, end, top })
+    }
+}
+
+/// A feature's id: FNV-1a of a unigram's text; a bigram (`left right`)
+/// combines its two words' ids.
+fn feature_id(name: &str) -> u64 {
+    let word = |w: &str| w.bytes().fold(FNV_OFFSET, fnv_byte);
+    match name.split_once(' ') {
+        Some((a, b)) => bigram_id(word(a), word(b)),
+        None => word(name),
+    }
+}
+
+/// Widen a token span to its sentence: back to the sentence start, on to
+/// the end of the sentence's last word and closing punctuation.
+fn sentence_span(text: &str, first: usize, last: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let mut s = first;
+    while s > 0 && b[s - 1] != b'\n' && !(matches!(b[s - 1], b' ' | b'\t') && s >= 2 && b".!?".contains(&b[s - 2])) {
+        s -= 1;
+    }
+    while s < first && b[s].is_ascii_whitespace() {
+        s += 1;
+    }
+    let mut e = last;
+    while e < b.len() && matches!(b[e], b'.' | b'!' | b'?' | b'"' | b')') {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// Is the character at `b[i..]` white space as the trainer sees it
+/// (Python's `str.isspace`)?
+fn space_at(b: &[u8], i: usize) -> bool {
+    match b.get(i) {
+        None => false,
+        Some(&c) if c < 0x80 => matches!(c, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f),
+        Some(_) => {
+            let rest = &b[i..b.len().min(i + 4)];
+            let s = match std::str::from_utf8(rest) {
+                Ok(s) => s,
+                Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or(""),
+            };
+            s.chars().next().is_some_and(char::is_whitespace)
+        }
+    }
+}
+
+/// Tokens of the second-person sentences of `text`, outside `>` quote
+/// lines, numbered by kept sentence. One pass over the bytes: a sentence
+/// ends after `.`, `!` or `?` followed by white space, and at a line break;
+/// a sentence without a second-person word is dropped before hashing.
+fn you_tokens(text: &str) -> Vec<Token> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut kept = 0;
+    let mut from = 0;
+    let mut you = false;
+    let mut i = 0;
+    let mut line_start = true;
+    while i < b.len() {
+        if line_start {
+            line_start = false;
+            let mut j = i;
+            while j < b.len() && b[j] != b'\n' && space_at(b, j) {
+                j += if b[j] < 0x80 { 1 } else { utf8_len(b[j]) };
+            }
+            if b.get(j) == Some(&b'>') {
+                // A quote line: skip to its end.
+                i = b[j..].iter().position(|&c| c == b'\n').map_or(b.len(), |k| j + k);
+                continue;
+            }
+        }
+        let c = b[i];
+        if is_token_byte(c) {
+            let s = i;
+            while i < b.len() && is_token_byte(b[i]) {
+                i += 1;
+            }
+            you = you || is_you(&b[s..i]);
+            out.push(Token { start: s, end: i, sentence: kept, hash: 0 });
+            continue;
+        }
+        let newline = c == b'\n';
+        if newline || (matches!(c, b'.' | b'!' | b'?') && space_at(b, i + 1)) {
+            end_sentence(b, &mut out, &mut from, &mut kept, &mut you);
+            line_start = newline;
+        }
+        i += 1;
+    }
+    end_sentence(b, &mut out, &mut from, &mut kept, &mut you);
+    out
+}
+
+/// Close the sentence whose tokens start at `out[*from]`: keep and hash
+/// them when it has a second-person word, drop them otherwise.
+fn end_sentence(b: &[u8], out: &mut Vec<Token>, from: &mut usize, kept: &mut usize, you: &mut bool) {
+    if *you {
+        for t in &mut out[*from..] {
+            t.hash = b[t.start..t.end].iter().fold(FNV_OFFSET, |h, c| fnv_byte(h, c.to_ascii_lowercase()));
+        }
+        *kept += 1;
+    } else {
+        out.truncate(*from);
+    }
+    *from = out.len();
+    *you = false;
+}
+
+/// Length of the UTF-8 sequence a lead byte starts (1 for a stray byte).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+/// Token bytes: `[A-Za-z0-9']` (A–Z are lowered when hashed).
+static TOKEN_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'\'';
+        c += 1;
+    }
+    t
+};
+
+/// Is `b` a token byte (`[a-z0-9']` after lowering A–Z)?
+fn is_token_byte(b: u8) -> bool {
+    TOKEN_BYTE[b as usize]
+}
+
+/// Is the token a second-person word? Most tokens fail on the first byte.
+fn is_you(token: &[u8]) -> bool {
+    matches!(token.first(), Some(b'y' | b'Y' | b'u' | b'U'))
+        && token.len() <= 10
+        && YOU.iter().any(|y| token.eq_ignore_ascii_case(y.as_bytes()))
+}
+
+static BUILTIN: LazyLock<Model> = LazyLock::new(|| {
+    Model::parse(include_str!("lexicons/hostility_model.tsv"), "hostility_model.tsv").expect("built-in model parses")
+});
+
+/// The shipped model, parsed once.
+pub fn builtin() -> &'static Model {
+    &BUILTIN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_only_second_person_sentences_outside_quotes() {
+        let t = you_tokens("> you quoted this.\nThe sky is blue. Are you sure? yes");
+        let text = "> you quoted this.\nThe sky is blue. Are you sure? yes";
+        let words: Vec<&str> = t.iter().map(|t| &text[t.start..t.end]).collect();
+        assert_eq!(words, ["Are", "you", "sure"]);
+    }
+
+    #[test]
+    fn finding_span_is_the_heaviest_sentence() {
+        let text = "I see your point about taxes. But you're a troll and an idiot.";
+        let v = builtin().score(text).unwrap();
+        assert_eq!(&text[v.start..v.end], "But you're a troll and an idiot.");
+        assert!(v.top.iter().any(|(n, _)| n.contains("idiot") || n.contains("troll")), "{:?}", v.top);
+    }
+
+    #[test]
+    fn no_second_person_no_score() {
+        assert!(builtin().score("They are wrong about everything.").is_none());
+        assert!(builtin().score("").is_none());
+    }
+
+    #[test]
+    fn malformed_model_line_is_named() {
+        let e = Model::parse("bias\t0.1\nword\tx\t1\n", "m.tsv").unwrap_err();
+        assert!(e.to_string().contains("m.tsv:2"), "{e}");
+    }
+}
