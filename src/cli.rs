@@ -1011,6 +1011,18 @@ pub fn summary(threads: &[Thread]) -> String {
     s.line()
 }
 
+/// A skipped-record diagnostic's reason (the text before its first `:`)
+/// and how many records it stands for: one, or the count it starts with
+/// ("4 id(s) in structure.json have no reply file …" is four records).
+fn skipped_reason(message: &str) -> (usize, String) {
+    let why = message.split(':').next().unwrap_or("skipped").trim();
+    let digits = why.bytes().take_while(u8::is_ascii_digit).count();
+    match why[..digits].parse::<usize>() {
+        Ok(n) if why[digits..].starts_with(' ') => (n, why[digits..].trim().to_string()),
+        _ => (1, why.to_string()),
+    }
+}
+
 /// The counts behind [`summary`], gathered one thread at a time (a
 /// partitioned read never holds all threads).
 #[derive(Debug, Default)]
@@ -1042,12 +1054,12 @@ impl Summary {
             }
         }
         for d in &t.diagnostics {
-            let why = match d.kind {
-                DiagnosticKind::MalformedRecord => "malformed".to_string(),
-                DiagnosticKind::SkippedRecord => d.message.split(':').next().unwrap_or("skipped").trim().to_string(),
+            let (n, why) = match d.kind {
+                DiagnosticKind::MalformedRecord => (1, "malformed".to_string()),
+                DiagnosticKind::SkippedRecord => skipped_reason(&d.message),
                 _ => continue,
             };
-            *self.skipped.entry(why).or_default() += 1;
+            *self.skipped.entry(why).or_default() += n;
         }
     }
 
@@ -1243,6 +1255,16 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_reasons_group_by_text_and_sum_counts() {
+        assert_eq!(
+            skipped_reason("4 id(s) in structure.json have no reply file and no replies: 1, 2, 3, 4"),
+            (4, "id(s) in structure.json have no reply file and no replies".to_string())
+        );
+        assert_eq!(skipped_reason("more stub: 12 children"), (1, "more stub".to_string()));
+        assert_eq!(skipped_reason("404: not found"), (1, "404".to_string()));
+    }
 
     #[test]
     fn excerpt_cuts_on_chars() {
