@@ -13,6 +13,7 @@
 //! result for that key, and the summary counts them, so nothing is lost
 //! silently.
 
+use serde::de::IgnoredAny;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 
@@ -282,9 +283,12 @@ pub fn run_grouping<R: BufRead, W: Write>(
 
 /// The fields a record may carry, borrowed from the line where possible
 /// (typed parsing skips the rest without building a map: several times
-/// faster than `serde_json::Value`).
+/// faster than `serde_json::Value`). `T` is the body's type: borrowed text,
+/// or [`IgnoredAny`] for shape only, which skips the body without
+/// validating or unescaping it.
 #[derive(serde::Deserialize)]
-struct Record<'a> {
+#[serde(bound(deserialize = "'de: 'a, T: serde::Deserialize<'de>"))]
+struct Record<'a, T> {
     #[serde(borrow, default)]
     id: Option<Id<'a>>,
     #[serde(borrow, default)]
@@ -295,12 +299,16 @@ struct Record<'a> {
     link_id: Option<Id<'a>>,
     #[serde(borrow, default)]
     author: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    text: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    body: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default = "none")]
+    text: Option<T>,
+    #[serde(default = "none")]
+    body: Option<T>,
     #[serde(borrow, default)]
     created_at: Option<Id<'a>>,
+}
+
+fn none<T>() -> Option<T> {
+    None
 }
 
 /// An id or time that may be written as a string or a number. A manual
@@ -342,9 +350,20 @@ impl Id<'_> {
 }
 
 /// One line as (thread key, comment), or `None` when it is not a record.
-/// Without `keep_text` (shape only) the body is not copied.
+/// Without `keep_text` (shape only) the body is skipped, not parsed.
 fn record(line: &[u8], n: u64, keep_text: bool) -> Option<(String, RawComment)> {
-    let rec: Record<'_> = serde_json::from_slice(line).ok()?;
+    if keep_text {
+        let rec: Record<'_, std::borrow::Cow<'_, str>> = serde_json::from_slice(line).ok()?;
+        let text = rec.text.as_ref().or(rec.body.as_ref()).map(|t| t.to_string()).unwrap_or_default();
+        comment_of(rec, line, n, text)
+    } else {
+        let rec: Record<'_, IgnoredAny> = serde_json::from_slice(line).ok()?;
+        comment_of(rec, line, n, String::new())
+    }
+}
+
+/// The thread key and comment of a parsed record, with its body `text`.
+fn comment_of<T>(rec: Record<'_, T>, line: &[u8], n: u64, text: String) -> Option<(String, RawComment)> {
     if let Some(link) = rec.link_id.and_then(Id::into_string) {
         // Pushshift comment: statuses ([deleted], [removed]) need the
         // platform mapping, so those lines go through the Reddit reader.
@@ -358,7 +377,7 @@ fn record(line: &[u8], n: u64, keep_text: bool) -> Option<(String, RawComment)> 
     let comment = Comment {
         id,
         author: rec.author.map(|a| a.into_owned()).filter(|a| !a.is_empty()),
-        text: rec.text.or(rec.body).filter(|_| keep_text).map(|t| t.into_owned()).unwrap_or_default(),
+        text,
         created_at: rec.created_at.and_then(Id::into_string),
         ..Comment::default()
     };
