@@ -78,7 +78,7 @@ impl<'a> Line<'a> {
     fn measure(raw: &'a str) -> Line<'a> {
         // Fast path: ASCII spaces, then a non-space ASCII byte.
         let bytes = raw.as_bytes();
-        let spaces = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+        let spaces = leading_spaces(bytes);
         if spaces == bytes.len() {
             // An empty slice of `raw` itself, so pointer spans stay inside the text.
             return Line { indent: spaces, content: &raw[spaces..] };
@@ -89,7 +89,15 @@ impl<'a> Line<'a> {
             _ => raw[spaces..].chars().next().is_some_and(|c| !c.is_whitespace()),
         };
         if first_is_text {
-            return Line { indent: spaces, content: raw[spaces..].trim_end() };
+            // Most lines end in an ASCII byte that is not whitespace:
+            // nothing to trim.
+            let last = bytes[bytes.len() - 1];
+            let content = if last < 0x80 && !matches!(last, b' ' | b'\t'..=b'\r') {
+                &raw[spaces..]
+            } else {
+                raw[spaces..].trim_end()
+            };
+            return Line { indent: spaces, content };
         }
         let mut indent = 0;
         let mut start = raw.len();
@@ -134,6 +142,22 @@ impl<'a> Line<'a> {
     }
 }
 
+/// The number of leading `' '` bytes, eight at a time.
+fn leading_spaces(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(chunk) = bytes.get(n..n + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else { break };
+        // Zero bytes where the input has a space; the lowest non-zero
+        // byte is the first other byte.
+        let diff = u64::from_le_bytes(chunk) ^ 0x2020_2020_2020_2020;
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + bytes[n..].iter().position(|&b| b != b' ').unwrap_or(bytes.len() - n)
+}
+
 /// An author line split into the name and the page chrome after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthorLine {
@@ -149,28 +173,90 @@ pub struct AuthorLine {
 
 /// Could `text` hold chrome at all? Every date and score form has a digit;
 /// the rest are whole words. Checked before the regex: most author lines
-/// are a bare name.
+/// are a bare name. One pass over the bytes: digits and the words between
+/// ASCII whitespace (as `split_ascii_whitespace` cuts them).
 fn has_chrome_hint(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_digit()) || text.split_ascii_whitespace().any(|w| is_chrome_word(w, false))
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            return true;
+        }
+        if b.is_ascii_whitespace() {
+            if i > start && is_chrome_word_bytes(&bytes[start..i], false) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    start < bytes.len() && is_chrome_word_bytes(&bytes[start..], false)
 }
 
 /// Is `word` one of the words chrome is made of (or, with `first`, one a
 /// chrome-only line can start with)?
 fn is_chrome_word(word: &str, first: bool) -> bool {
+    is_chrome_word_bytes(word.as_bytes(), first)
+}
+
+/// [`is_chrome_word`] on bytes.
+fn is_chrome_word_bytes(mut word: &[u8], first: bool) -> bool {
     // Trim `(),.` and `›` (E2 80 BA) on bytes: this runs for every word
     // of every author line.
-    let mut word = word.as_bytes();
     while let [b'(' | b')' | b',' | b'.', rest @ ..] | [0xE2, 0x80, 0xBA, rest @ ..] = word {
         word = rest;
     }
     while let [rest @ .., b'(' | b')' | b',' | b'.'] | [rest @ .., 0xE2, 0x80, 0xBA] = word {
         word = rest;
     }
-    if word.len() > 9 {
+    // Most words (names) are ruled out by their length and first letter
+    // before any comparison.
+    let shapes = if first { &CHROME_FIRST_SHAPES } else { &CHROME_SHAPES };
+    if !has_shape(shapes, word) {
         return false;
     }
     let key = lower_key(word);
     CHROME_WORDS.contains(&key) || first && CHROME_FIRST_WORDS.contains(&key)
+}
+
+/// Per word length (0–9), a bit per first letter `a`–`z` that some word
+/// of a list has.
+type Shapes = [u32; 10];
+
+/// Could `word` be in the list `shapes` was made from (by length and
+/// ASCII-lowercased first letter)?
+fn has_shape(shapes: &Shapes, word: &[u8]) -> bool {
+    let (Some(&mask), Some(&c)) = (shapes.get(word.len()), word.first()) else { return false };
+    let letter = (c | 0x20).wrapping_sub(b'a');
+    // `| 0x20` lowercases letters; other bytes may land on a letter but
+    // are then ruled out by the exact comparison that follows.
+    letter < 26 && mask & (1 << letter) != 0
+}
+
+/// The [`Shapes`] of word lists (lowercase, at most 9 bytes each).
+const fn shapes(lists: &[&[&[u8]]]) -> Shapes {
+    let mut out = [0u32; 10];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            let w = lists[l][i];
+            out[w.len()] |= 1 << (w[0] - b'a');
+            i += 1;
+        }
+        l += 1;
+    }
+    out
+}
+
+/// [`word_key`] of every word of a list.
+const fn keys<const N: usize>(words: &[&[u8]; N]) -> [u128; N] {
+    let mut out = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = word_key(words[i]);
+        i += 1;
+    }
+    out
 }
 
 /// A short word (at most 15 bytes), ASCII-lowercased and packed into one
@@ -192,53 +278,59 @@ const fn word_key(word: &[u8]) -> u128 {
 }
 
 /// Words chrome is made of, anywhere on an author line.
-const CHROME_WORDS: [u128; 14] = [
-    word_key(b"ago"),
-    word_key(b"now"),
-    word_key(b"yesterday"),
-    word_key(b"today"),
-    word_key(b"reply"),
-    word_key(b"share"),
-    word_key(b"edited"),
-    word_key(b"report"),
-    word_key(b"permalink"),
-    word_key(b"flag"),
-    word_key(b"like"),
-    word_key(b"says:"),
-    word_key(b"said:"),
-    word_key(b"wrote:"),
+const CHROME_WORDS_LIST: [&[u8]; 14] = [
+    b"ago",
+    b"now",
+    b"yesterday",
+    b"today",
+    b"reply",
+    b"share",
+    b"edited",
+    b"report",
+    b"permalink",
+    b"flag",
+    b"like",
+    b"says:",
+    b"said:",
+    b"wrote:",
 ];
+const CHROME_WORDS: [u128; 14] = keys(&CHROME_WORDS_LIST);
 /// Words a chrome-only line can also start with ("a minute ago", "May 3").
-const CHROME_FIRST_WORDS: [u128; 28] = [
-    word_key(b"a"),
-    word_key(b"an"),
-    word_key(b"one"),
-    word_key(b"just"),
-    word_key(b"jan"),
-    word_key(b"january"),
-    word_key(b"feb"),
-    word_key(b"february"),
-    word_key(b"mar"),
-    word_key(b"march"),
-    word_key(b"apr"),
-    word_key(b"april"),
-    word_key(b"may"),
-    word_key(b"jun"),
-    word_key(b"june"),
-    word_key(b"jul"),
-    word_key(b"july"),
-    word_key(b"aug"),
-    word_key(b"august"),
-    word_key(b"sep"),
-    word_key(b"sept"),
-    word_key(b"september"),
-    word_key(b"oct"),
-    word_key(b"october"),
-    word_key(b"nov"),
-    word_key(b"november"),
-    word_key(b"dec"),
-    word_key(b"december"),
+const CHROME_FIRST_WORDS_LIST: [&[u8]; 28] = [
+    b"a",
+    b"an",
+    b"one",
+    b"just",
+    b"jan",
+    b"january",
+    b"feb",
+    b"february",
+    b"mar",
+    b"march",
+    b"apr",
+    b"april",
+    b"may",
+    b"jun",
+    b"june",
+    b"jul",
+    b"july",
+    b"aug",
+    b"august",
+    b"sep",
+    b"sept",
+    b"september",
+    b"oct",
+    b"october",
+    b"nov",
+    b"november",
+    b"dec",
+    b"december",
 ];
+const CHROME_FIRST_WORDS: [u128; 28] = keys(&CHROME_FIRST_WORDS_LIST);
+/// Shapes of [`CHROME_WORDS`].
+const CHROME_SHAPES: Shapes = shapes(&[&CHROME_WORDS_LIST]);
+/// Shapes of [`CHROME_WORDS`] and [`CHROME_FIRST_WORDS`].
+const CHROME_FIRST_SHAPES: Shapes = shapes(&[&CHROME_WORDS_LIST, &CHROME_FIRST_WORDS_LIST]);
 
 /// Could `content` begin with chrome? A digit, a separator, or one of the
 /// words chrome starts with.
@@ -296,10 +388,50 @@ fn at_most_words(text: &str, max: usize) -> bool {
         || text.split_whitespace().count() <= max
 }
 
-/// If `rest` (the text after a bullet) looks like a name with chrome, split it.
-fn name_like(rest: &str) -> Option<AuthorLine> {
-    let a = split_author_line(rest);
-    let name = a.name.as_str();
+/// An author line as the layout pass keeps it: most are a bare name,
+/// borrowed from the page until its comment is made; a line with chrome
+/// is split into an owned [`AuthorLine`].
+#[derive(Debug)]
+enum Author<'a> {
+    /// A name without chrome: the text after the bullet, as is.
+    Plain(&'a str),
+    /// A name with chrome, split.
+    Split(Box<AuthorLine>),
+}
+
+impl<'a> Author<'a> {
+    /// [`split_author_line`] of text that has no surrounding whitespace
+    /// (what [`Line::bullet`] returns), borrowing when there is no chrome.
+    fn split(rest: &'a str) -> Author<'a> {
+        debug_assert_eq!(rest, rest.trim());
+        if has_chrome_hint(rest) {
+            Author::Split(Box::new(split_author_line(rest)))
+        } else {
+            Author::Plain(rest)
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Author::Plain(name) => name,
+            Author::Split(a) => &a.name,
+        }
+    }
+
+    /// The owned split, as [`split_author_line`] gives it.
+    fn into_line(self) -> AuthorLine {
+        match self {
+            Author::Plain(name) => AuthorLine { name: name.to_string(), ..AuthorLine::default() },
+            Author::Split(a) => *a,
+        }
+    }
+}
+
+/// If `rest` (the text after a bullet, trimmed) looks like a name with
+/// chrome, split it.
+fn name_like(rest: &str) -> Option<Author<'_>> {
+    let a = Author::split(rest);
+    let name = a.name();
     let ok = !name.is_empty()
         && at_most_chars(name, MAX_NAME_CHARS)
         && at_most_words(name, MAX_NAME_WORDS)
@@ -349,56 +481,24 @@ fn is_chrome_line_word(word: &str) -> bool {
 
 /// The other words the chrome pattern can match (time and score units,
 /// clock suffixes, `says` without its colon), as [`word_key`]s.
-const CHROME_UNIT_WORDS: [u128; 37] = [
-    word_key(b"second"),
-    word_key(b"seconds"),
-    word_key(b"sec"),
-    word_key(b"secs"),
-    word_key(b"minute"),
-    word_key(b"minutes"),
-    word_key(b"min"),
-    word_key(b"mins"),
-    word_key(b"hour"),
-    word_key(b"hours"),
-    word_key(b"hr"),
-    word_key(b"hrs"),
-    word_key(b"day"),
-    word_key(b"days"),
-    word_key(b"week"),
-    word_key(b"weeks"),
-    word_key(b"month"),
-    word_key(b"months"),
-    word_key(b"year"),
-    word_key(b"years"),
-    word_key(b"yr"),
-    word_key(b"yrs"),
-    word_key(b"at"),
-    word_key(b"am"),
-    word_key(b"pm"),
-    word_key(b"a.m"),
-    word_key(b"p.m"),
-    word_key(b"point"),
-    word_key(b"points"),
-    word_key(b"likes"),
-    word_key(b"vote"),
-    word_key(b"votes"),
-    word_key(b"upvote"),
-    word_key(b"upvotes"),
-    word_key(b"says"),
-    word_key(b"said"),
-    word_key(b"wrote"),
+const CHROME_UNIT_WORDS_LIST: [&[u8]; 37] = [
+    b"second", b"seconds", b"sec", b"secs", b"minute", b"minutes", b"min", b"mins", b"hour", b"hours", b"hr", b"hrs",
+    b"day", b"days", b"week", b"weeks", b"month", b"months", b"year", b"years", b"yr", b"yrs", b"at", b"am", b"pm",
+    b"a.m", b"p.m", b"point", b"points", b"likes", b"vote", b"votes", b"upvote", b"upvotes", b"says", b"said",
+    b"wrote",
 ];
+const CHROME_UNIT_WORDS: [u128; 37] = keys(&CHROME_UNIT_WORDS_LIST);
 
 /// The structure read off the page: which lines are author lines, and the
 /// indentation geometry.
-struct Layout {
+struct Layout<'a> {
     /// Line indices (0-based) of author lines.
     headers: Vec<usize>,
     /// Per header (same order): its line, its author line split, and the
     /// first line after it that is neither blank nor chrome ("3 hours ago",
     /// "Reply") when pass 1 looked; lines before that are the only ones the
     /// chrome test needs to see again.
-    authors: Vec<(usize, AuthorLine, Option<usize>)>,
+    authors: Vec<(usize, Author<'a>, Option<usize>)>,
     /// Column of top-level bullets.
     base: usize,
     /// Columns per reply level.
@@ -407,16 +507,16 @@ struct Layout {
     body_offset: usize,
 }
 
-fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
+fn detect_layout<'a>(lines: &[Line<'a>]) -> Option<Layout<'a>> {
     let next_non_blank = |i: usize| lines[i + 1..].iter().position(|l| !l.is_blank()).map(|p| i + 1 + p);
     // Pass 1: bullet lines followed by something deeper are author lines.
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
-    let mut author_of: Vec<(usize, AuthorLine, Option<usize>)> = Vec::new();
+    let mut author_of: Vec<(usize, Author<'a>, Option<usize>)> = Vec::new();
     // Name-like bullet lines pass 1 did not take (nothing deeper follows
     // them), with their split, for pass 2: it needs neither to re-test
     // every line nor to split a name again.
-    let mut other_bullets: Vec<(usize, char, AuthorLine)> = Vec::new();
+    let mut other_bullets: Vec<(usize, char, Author<'a>)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some((glyph, rest)) = line.bullet() else { continue };
         let Some(author) = name_like(rest) else { continue };
@@ -529,8 +629,9 @@ pub fn read_text(text: &str, source: Source) -> Thread {
     // Text inputs carry their parents as indices, each before its child;
     // ids are c1, c2, … in document order.
     order_by_first_line(&mut comments, &mut parents);
-    for (i, c) in comments.iter_mut().enumerate() {
-        c.id = numbered_id('c', i + 1);
+    let mut ids = Numbered::new('c');
+    for c in comments.iter_mut() {
+        c.id = ids.next_id();
     }
     for d in diagnostics {
         builder.diagnostic(d);
@@ -550,22 +651,43 @@ fn span_bytes(lines: &[Line<'_>]) -> usize {
     }
 }
 
-/// `c17` without the formatting machinery (this runs once per comment).
-fn numbered_id(prefix: char, mut n: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut k = digits.len();
-    loop {
-        k -= 1;
-        digits[k] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Ids `c1`, `c2`, … without the formatting machinery or a division per
+/// id (this runs once per comment): the number is kept as decimal text
+/// and incremented in place.
+struct Numbered {
+    /// The prefix, then the last number given (`c0` before the first).
+    text: String,
+}
+
+impl Numbered {
+    /// Count from 1 with a non-digit `prefix`.
+    fn new(prefix: char) -> Numbered {
+        debug_assert!(!prefix.is_ascii_digit());
+        let mut text = String::with_capacity(16);
+        text.push(prefix);
+        text.push('0');
+        Numbered { text }
     }
-    let mut id = String::with_capacity(1 + digits.len() - k);
-    id.push(prefix);
-    id.push_str(std::str::from_utf8(&digits[k..]).expect("ASCII digits"));
-    id
+
+    /// The next id.
+    fn next_id(&mut self) -> String {
+        let mut nines = 0;
+        while self.text.ends_with('9') {
+            self.text.pop();
+            nines += 1;
+        }
+        match self.text.pop() {
+            Some(d @ '0'..='8') => self.text.push(char::from(d as u8 + 1)),
+            // The prefix: one digit more ("c99" becomes "c100").
+            Some(prefix) => {
+                self.text.push(prefix);
+                self.text.push('1');
+            }
+            None => self.text.push('1'),
+        }
+        self.text.extend(std::iter::repeat_n('0', nines));
+        self.text.clone()
+    }
 }
 
 /// The lines of `text` split on `\n` (memchr), without a `\r` before it
@@ -704,7 +826,7 @@ fn take_widget_comments(
 
 fn read_comment_section(
     lines: &[Line<'_>],
-    layout: &mut Layout,
+    layout: &mut Layout<'_>,
     comments: &mut Vec<Comment>,
     parents: &mut Vec<Option<usize>>,
     roles: &mut [LineRole],
@@ -715,6 +837,10 @@ fn read_comment_section(
         let exact = rel % layout.step == 0 && column >= layout.base;
         (((rel + layout.step / 2) / layout.step) as u32, exact)
     };
+    // The depth of every author-line column, divided out once (columns
+    // past the table, which only absurd pages have, divide each time).
+    let widest = layout.headers.iter().map(|&h| lines[h].indent).max().unwrap_or(0).min(DEPTH_TABLE_MAX);
+    let depth_table: Vec<(u32, bool)> = (0..=widest).map(depth_of_bullet).collect();
     let mut stack: Vec<Open> = Vec::new();
     let mut next_header = 0;
     let start = layout.headers[0];
@@ -729,7 +855,8 @@ fn read_comment_section(
         }
         if layout.headers.get(next_header) == Some(&i) {
             next_header += 1;
-            let (glyph_depth, exact) = depth_of_bullet(line.indent);
+            let (glyph_depth, exact) =
+                depth_table.get(line.indent).copied().unwrap_or_else(|| depth_of_bullet(line.indent));
             if !exact {
                 diagnostics.push(Diagnostic::at(
                     line_no,
@@ -771,7 +898,7 @@ fn read_comment_section(
                     0
                 }
             };
-            let author = std::mem::take(&mut layout.authors[next_header - 1].1);
+            let author = std::mem::replace(&mut layout.authors[next_header - 1].1, Author::Plain("")).into_line();
             let index = comments.len();
             let mut metadata = std::collections::BTreeMap::new();
             if let Some(ch) = author.chrome {
@@ -935,11 +1062,15 @@ fn read_comment_section(
     }
 }
 
+/// Widest column [`read_comment_section`] tabulates depths for.
+const DEPTH_TABLE_MAX: usize = 4096;
+
 /// Cheap pre-check before the `READ_MORE` regex: does "more" occur near the end?
 fn ends_with_read_more_word(text: &str) -> bool {
     let tail_start = text.len().saturating_sub(16);
     let tail = &text.as_bytes()[tail_start..];
-    tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"))
+    // `b | 0x20 == b'm'` holds for `m` and `M` only.
+    (0..tail.len().saturating_sub(3)).any(|k| tail[k] | 0x20 == b'm' && tail[k + 1..k + 4].eq_ignore_ascii_case(b"ore"))
 }
 
 fn extend_span(c: &mut Comment, line: u64) {
@@ -955,6 +1086,93 @@ mod tests {
 
     fn read(text: &str) -> Thread {
         read_text(text, Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text })
+    }
+
+    #[test]
+    fn numbered_ids_count_in_decimal() {
+        let mut ids = Numbered::new('c');
+        for n in 1..=100_000 {
+            assert_eq!(ids.next_id(), format!("c{n}"));
+        }
+    }
+
+    #[test]
+    fn leading_spaces_eight_at_a_time() {
+        for (line, spaces) in [
+            ("", 0),
+            (" ", 1),
+            ("x", 0),
+            ("       x", 7),
+            ("        x", 8),
+            ("         ", 9),
+            ("                x y", 16),
+            ("                 \tx", 17),
+            ("\t  x", 0),
+            ("  \u{a0}x", 2),
+        ] {
+            assert_eq!(leading_spaces(line.as_bytes()), spaces, "{line:?}");
+            let reference = line.bytes().position(|b| b != b' ').unwrap_or(line.len());
+            assert_eq!(spaces, reference, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn chrome_word_prefilter_keeps_every_word() {
+        for w in CHROME_WORDS_LIST {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(is_chrome_word(w, false), "{w}");
+            assert!(is_chrome_word(&w.to_uppercase(), false), "{w}");
+            assert!(is_chrome_word(&format!("({w}),"), true), "{w}");
+        }
+        for w in CHROME_FIRST_WORDS_LIST {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(is_chrome_word(w, true) && !is_chrome_word(w, false), "{w}");
+        }
+        for w in ["", "pia", "tomas", "Agoo", "@go", "ago!", "χρηστος", "yesterdays", "Reply›x", "rEpLy›"] {
+            let expected = w == "rEpLy›";
+            assert_eq!(is_chrome_word(w, true), expected, "{w}");
+        }
+    }
+
+    #[test]
+    fn chrome_hint_in_one_pass() {
+        for (text, hint) in [
+            ("Alice", false),
+            ("Alice 3", true),
+            ("Alice Reply", true),
+            ("Alice\treply", true),
+            ("Replyguy", false),
+            ("Terra Cotta", false),
+            ("ihraç subay", false),
+            ("  share  ", true),
+            ("Bob (edited)", true),
+            ("Bob edited:", false),
+            ("", false),
+        ] {
+            assert_eq!(has_chrome_hint(text), hint, "{text:?}");
+            let reference = text.bytes().any(|b| b.is_ascii_digit())
+                || text.split_ascii_whitespace().any(|w| is_chrome_word(w, false));
+            assert_eq!(hint, reference, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn read_more_word_near_the_end() {
+        for (text, found) in [
+            ("Read more »", true),
+            ("READ MORE", true),
+            ("mor", false),
+            ("more", true),
+            ("Mmore", true),
+            ("moreover it was a long sentence", false),
+            ("the rest… Show More ›", true),
+            ("nothing here at all", false),
+            ("ends in MORE and then 16 bytes", false),
+        ] {
+            assert_eq!(ends_with_read_more_word(text), found, "{text:?}");
+            let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
+            assert_eq!(found, tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more")), "{text:?}");
+        }
     }
 
     #[test]
