@@ -133,7 +133,11 @@ impl<'a> Line<'a> {
             return None;
         }
         let rest = chars.as_str();
-        let after = rest.trim_start();
+        // Usually one space, then an ASCII letter: no trimming needed.
+        let after = match rest.as_bytes() {
+            [b' ', c, ..] if c.is_ascii() && !matches!(c, b' ' | b'\t'..=b'\r') => &rest[1..],
+            _ => rest.trim_start(),
+        };
         // The glyph must be followed by whitespace, then something.
         if after.len() == rest.len() || after.is_empty() || !at_most_chars(after, MAX_HEADER_CHARS) {
             return None;
@@ -550,9 +554,7 @@ fn detect_layout<'a>(lines: &[Line<'a>]) -> Option<Layout<'a>> {
         author_of.sort_by_key(|(i, _, _)| *i);
     }
     let headers: Vec<usize> = author_of.iter().map(|(i, _, _)| *i).collect();
-    let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
-    columns.sort_unstable();
-    columns.dedup();
+    let columns = distinct_sorted(headers.iter().map(|&i| lines[i].indent).collect());
     let base = columns[0];
     let step = columns.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(0);
     // Body offset: the most common distance from a bullet to the first
@@ -571,7 +573,40 @@ fn detect_layout<'a>(lines: &[Line<'a>]) -> Option<Layout<'a>> {
     Some(Layout { headers, authors: author_of, base, step, body_offset })
 }
 
+/// Columns (and offsets between them) are small numbers on real pages:
+/// below this, they are counted in a table instead of sorted.
+const COUNT_TABLE_MAX: usize = 4096;
+
+/// Per value, how often it occurs, when every value is below
+/// [`COUNT_TABLE_MAX`].
+fn count_small(values: &[usize]) -> Option<Vec<u32>> {
+    let max = *values.iter().max()?;
+    if max >= COUNT_TABLE_MAX {
+        return None;
+    }
+    let mut counts = vec![0u32; max + 1];
+    for &v in values {
+        counts[v] = counts[v].saturating_add(1);
+    }
+    Some(counts)
+}
+
+/// `values` sorted, without repeats.
+fn distinct_sorted(mut values: Vec<usize>) -> Vec<usize> {
+    if let Some(counts) = count_small(&values) {
+        return counts.iter().enumerate().filter(|&(_, &n)| n > 0).map(|(v, _)| v).collect();
+    }
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// The most common value (the smallest of the most common ones).
 fn mode(values: &[usize]) -> Option<usize> {
+    if let Some(counts) = count_small(values) {
+        // `max_by_key` keeps the last maximum; reversed, that is the smallest value.
+        return counts.iter().enumerate().rev().max_by_key(|&(_, &n)| n).map(|(v, _)| v);
+    }
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let mut best: Option<(usize, usize)> = None;
@@ -685,7 +720,9 @@ impl Numbered {
             }
             None => self.text.push('1'),
         }
-        self.text.extend(std::iter::repeat_n('0', nines));
+        for _ in 0..nines {
+            self.text.push('0');
+        }
         self.text.clone()
     }
 }
@@ -693,13 +730,15 @@ impl Numbered {
 /// The lines of `text` split on `\n` (memchr), without a `\r` before it
 /// and without the empty piece after a final newline.
 fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
     std::iter::from_fn(move || {
-        let end = match ends.next() {
-            Some(nl) => nl,
-            None if start < text.len() => text.len(),
-            None => return None,
+        let first = *bytes.get(start)?;
+        // A blank line (half the lines of a page) needs no search.
+        let end = if first == b'\n' {
+            start
+        } else {
+            memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p)
         };
         let line = &text[start..end];
         start = end + 1;
@@ -1065,12 +1104,26 @@ fn read_comment_section(
 /// Widest column [`read_comment_section`] tabulates depths for.
 const DEPTH_TABLE_MAX: usize = 4096;
 
-/// Cheap pre-check before the `READ_MORE` regex: does "more" occur near the end?
+/// Cheap pre-check before the `READ_MORE` regex: does "more" occur near
+/// the end (in the last 16 bytes, any ASCII case)?
 fn ends_with_read_more_word(text: &str) -> bool {
-    let tail_start = text.len().saturating_sub(16);
-    let tail = &text.as_bytes()[tail_start..];
-    // `b | 0x20 == b'm'` holds for `m` and `M` only.
-    (0..tail.len().saturating_sub(3)).any(|k| tail[k] | 0x20 == b'm' && tail[k + 1..k + 4].eq_ignore_ascii_case(b"ore"))
+    let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
+    let Ok(tail) = <[u8; 16]>::try_from(tail) else {
+        // Shorter than 16 bytes: compare window by window.
+        return tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"));
+    };
+    // All 13 windows at once: `| 0x20` maps exactly `M`/`m` to `m` (and
+    // so on for each letter), then one flag per byte equal to the letter,
+    // shifted so that a window's four flags meet in its first byte.
+    const ONES: u128 = u128::from_le_bytes([0x01; 16]);
+    let x = u128::from_le_bytes(tail) | (ONES * 0x20);
+    let is = |letter: u8| -> u128 {
+        let v = x ^ (ONES * u128::from(letter));
+        // High bit of each byte set where `v`'s byte is zero (exact: no
+        // carry crosses a byte).
+        !(((v & (ONES * 0x7f)) + ONES * 0x7f) | v) & (ONES * 0x80)
+    };
+    is(b'm') & (is(b'o') >> 8) & (is(b'r') >> 16) & (is(b'e') >> 24) != 0
 }
 
 fn extend_span(c: &mut Comment, line: u64) {
@@ -1172,6 +1225,33 @@ mod tests {
             assert_eq!(ends_with_read_more_word(text), found, "{text:?}");
             let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
             assert_eq!(found, tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more")), "{text:?}");
+        }
+        // Every placement of words like "more" in longer texts, against
+        // the window-by-window definition.
+        let mut hits = 0;
+        for word in ["more", "MORE", "mOrE", "morx", "mo re", "M\u{e9}re", "-ORE", "\u{2014}more"] {
+            for at in 0..=24 {
+                let text = format!("{}{word}{}", "x.".repeat(at).get(..at).unwrap_or(""), " …".repeat(3));
+                let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
+                let expected = tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"));
+                assert_eq!(ends_with_read_more_word(&text), expected, "{text:?}");
+                hits += usize::from(expected);
+            }
+        }
+        assert_eq!(hits, 4 * 25, "each real \"more\" is near the end whatever comes first");
+    }
+
+    #[test]
+    fn mode_and_distinct_columns_by_count_or_sort() {
+        for (values, mode_of, distinct) in [
+            (vec![], None, vec![]),
+            (vec![4, 2, 4, 2, 7], Some(2), vec![2, 4, 7]),
+            (vec![6, 6, 2], Some(6), vec![2, 6]),
+            (vec![0, 5000, 5000, 3], Some(5000), vec![0, 3, 5000]),
+            (vec![9000, 4095, 9000, 4095], Some(4095), vec![4095, 9000]),
+        ] {
+            assert_eq!(mode(&values), mode_of, "{values:?}");
+            assert_eq!(distinct_sorted(values.clone()), distinct, "{values:?}");
         }
     }
 
