@@ -73,8 +73,11 @@ impl ReplyGraph {
         }
         // Count each node's children, then place them in index (display) order.
         let mut child_start = vec![0usize; n + 2];
-        for p in parents {
+        // Text readers give every parent before its children.
+        let mut ordered = true;
+        for (i, p) in parents.iter().enumerate() {
             child_start[p.map_or(0, |p| p + 1) + 1] += 1;
+            ordered &= p.is_none_or(|p| p < i);
         }
         for k in 1..child_start.len() {
             child_start[k] += child_start[k - 1];
@@ -91,10 +94,19 @@ impl ReplyGraph {
         // Depth in one pass over a preorder (parents may come after their
         // children in edge-list inputs, so index order is not enough).
         let mut depth = vec![0u32; n];
-        let mut stack: Vec<(usize, u32)> = children(0).iter().rev().map(|&c| (c, 0)).collect();
-        while let Some((c, d)) = stack.pop() {
-            depth[c] = d;
-            stack.extend(children(c + 1).iter().rev().map(|&k| (k, d + 1)));
+        if ordered {
+            // Each parent's depth is known before its children's.
+            for (i, p) in parents.iter().enumerate() {
+                if let Some(p) = *p {
+                    depth[i] = depth[p] + 1;
+                }
+            }
+        } else {
+            let mut stack: Vec<(usize, u32)> = children(0).iter().rev().map(|&c| (c, 0)).collect();
+            while let Some((c, d)) = stack.pop() {
+                depth[c] = d;
+                stack.extend(children(c + 1).iter().rev().map(|&k| (k, d + 1)));
+            }
         }
         ReplyGraph { graph, child_start, child_list, parent: parents.to_vec(), depth }
     }
@@ -250,6 +262,25 @@ mod tests {
         assert_eq!(g.depth(0), 1);
         assert_eq!(g.depth(1), 0);
         assert_eq!(g.preorder(), vec![1, 0]);
+    }
+
+    #[test]
+    fn depths_agree_with_parents_in_either_order() {
+        // A bushy tree, parents first; then the same tree numbered
+        // backwards, so every parent comes after its children.
+        let n: usize = 2_000;
+        let ordered: Vec<Option<usize>> =
+            (0..n).map(|i| if i % 97 == 0 { None } else { Some((i - 1).saturating_sub(i * 31 % 5)) }).collect();
+        let reversed: Vec<Option<usize>> = (0..n).map(|i| ordered[n - 1 - i].map(|p| n - 1 - p)).collect();
+        let (a, b) = (ReplyGraph::from_parents(&ordered), ReplyGraph::from_parents(&reversed));
+        for i in 0..n {
+            assert_eq!(a.depth(i) as usize, a.ancestors(i).len() - 1, "comment {i}");
+            assert_eq!(a.depth(i), b.depth(n - 1 - i), "comment {i}");
+        }
+        let deepest = (0..n).map(|i| a.ancestors(i).len() as u32 - 1).max();
+        assert!(deepest > Some(20), "{deepest:?}");
+        assert_eq!(a.max_depth(), deepest);
+        assert_eq!(b.max_depth(), deepest);
     }
 
     #[test]

@@ -75,10 +75,13 @@ struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    // Inlined into the one loop that measures every line: the call's
+    // register saves cost more than the fast paths inside.
+    #[inline(always)]
     fn measure(raw: &'a str) -> Line<'a> {
         // Fast path: ASCII spaces, then a non-space ASCII byte.
         let bytes = raw.as_bytes();
-        let spaces = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+        let spaces = leading_spaces(bytes);
         if spaces == bytes.len() {
             // An empty slice of `raw` itself, so pointer spans stay inside the text.
             return Line { indent: spaces, content: &raw[spaces..] };
@@ -89,7 +92,15 @@ impl<'a> Line<'a> {
             _ => raw[spaces..].chars().next().is_some_and(|c| !c.is_whitespace()),
         };
         if first_is_text {
-            return Line { indent: spaces, content: raw[spaces..].trim_end() };
+            // Most lines end in an ASCII byte that is not whitespace:
+            // nothing to trim.
+            let last = bytes[bytes.len() - 1];
+            let content = if last < 0x80 && !matches!(last, b' ' | b'\t'..=b'\r') {
+                &raw[spaces..]
+            } else {
+                raw[spaces..].trim_end()
+            };
+            return Line { indent: spaces, content };
         }
         let mut indent = 0;
         let mut start = raw.len();
@@ -112,6 +123,8 @@ impl<'a> Line<'a> {
     }
 
     /// If this line is `GLYPH name …`, the glyph and what follows it.
+    // Inlined: most lines leave at the first-byte test, cheaper than a call.
+    #[inline(always)]
     fn bullet(&self) -> Option<(char, &'a str)> {
         // Every glyph is ASCII or starts with the UTF-8 lead byte 0xE2
         // (U+2000–U+2FFF); most lines are ruled out by their first byte.
@@ -125,13 +138,33 @@ impl<'a> Line<'a> {
             return None;
         }
         let rest = chars.as_str();
-        let after = rest.trim_start();
+        // Usually one space, then an ASCII letter: no trimming needed.
+        let after = match rest.as_bytes() {
+            [b' ', c, ..] if c.is_ascii() && !matches!(c, b' ' | b'\t'..=b'\r') => &rest[1..],
+            _ => rest.trim_start(),
+        };
         // The glyph must be followed by whitespace, then something.
         if after.len() == rest.len() || after.is_empty() || !at_most_chars(after, MAX_HEADER_CHARS) {
             return None;
         }
         Some((glyph, after))
     }
+}
+
+/// The number of leading `' '` bytes, eight at a time.
+fn leading_spaces(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(chunk) = bytes.get(n..n + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else { break };
+        // Zero bytes where the input has a space; the lowest non-zero
+        // byte is the first other byte.
+        let diff = u64::from_le_bytes(chunk) ^ 0x2020_2020_2020_2020;
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + bytes[n..].iter().position(|&b| b != b' ').unwrap_or(bytes.len() - n)
 }
 
 /// An author line split into the name and the page chrome after it.
@@ -149,28 +182,90 @@ pub struct AuthorLine {
 
 /// Could `text` hold chrome at all? Every date and score form has a digit;
 /// the rest are whole words. Checked before the regex: most author lines
-/// are a bare name.
+/// are a bare name. One pass over the bytes: digits and the words between
+/// ASCII whitespace (as `split_ascii_whitespace` cuts them).
 fn has_chrome_hint(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_digit()) || text.split_ascii_whitespace().any(|w| is_chrome_word(w, false))
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            return true;
+        }
+        if b.is_ascii_whitespace() {
+            if i > start && is_chrome_word_bytes(&bytes[start..i], false) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    start < bytes.len() && is_chrome_word_bytes(&bytes[start..], false)
 }
 
 /// Is `word` one of the words chrome is made of (or, with `first`, one a
 /// chrome-only line can start with)?
 fn is_chrome_word(word: &str, first: bool) -> bool {
+    is_chrome_word_bytes(word.as_bytes(), first)
+}
+
+/// [`is_chrome_word`] on bytes.
+fn is_chrome_word_bytes(mut word: &[u8], first: bool) -> bool {
     // Trim `(),.` and `›` (E2 80 BA) on bytes: this runs for every word
     // of every author line.
-    let mut word = word.as_bytes();
     while let [b'(' | b')' | b',' | b'.', rest @ ..] | [0xE2, 0x80, 0xBA, rest @ ..] = word {
         word = rest;
     }
     while let [rest @ .., b'(' | b')' | b',' | b'.'] | [rest @ .., 0xE2, 0x80, 0xBA] = word {
         word = rest;
     }
-    if word.len() > 9 {
+    // Most words (names) are ruled out by their length and first letter
+    // before any comparison.
+    let shapes = if first { &CHROME_FIRST_SHAPES } else { &CHROME_SHAPES };
+    if !has_shape(shapes, word) {
         return false;
     }
     let key = lower_key(word);
     CHROME_WORDS.contains(&key) || first && CHROME_FIRST_WORDS.contains(&key)
+}
+
+/// Per word length (0–9), a bit per first letter `a`–`z` that some word
+/// of a list has.
+type Shapes = [u32; 10];
+
+/// Could `word` be in the list `shapes` was made from (by length and
+/// ASCII-lowercased first letter)?
+fn has_shape(shapes: &Shapes, word: &[u8]) -> bool {
+    let (Some(&mask), Some(&c)) = (shapes.get(word.len()), word.first()) else { return false };
+    let letter = (c | 0x20).wrapping_sub(b'a');
+    // `| 0x20` lowercases letters; other bytes may land on a letter but
+    // are then ruled out by the exact comparison that follows.
+    letter < 26 && mask & (1 << letter) != 0
+}
+
+/// The [`Shapes`] of word lists (lowercase, at most 9 bytes each).
+const fn shapes(lists: &[&[&[u8]]]) -> Shapes {
+    let mut out = [0u32; 10];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            let w = lists[l][i];
+            out[w.len()] |= 1 << (w[0] - b'a');
+            i += 1;
+        }
+        l += 1;
+    }
+    out
+}
+
+/// [`word_key`] of every word of a list.
+const fn keys<const N: usize>(words: &[&[u8]; N]) -> [u128; N] {
+    let mut out = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = word_key(words[i]);
+        i += 1;
+    }
+    out
 }
 
 /// A short word (at most 15 bytes), ASCII-lowercased and packed into one
@@ -192,53 +287,59 @@ const fn word_key(word: &[u8]) -> u128 {
 }
 
 /// Words chrome is made of, anywhere on an author line.
-const CHROME_WORDS: [u128; 14] = [
-    word_key(b"ago"),
-    word_key(b"now"),
-    word_key(b"yesterday"),
-    word_key(b"today"),
-    word_key(b"reply"),
-    word_key(b"share"),
-    word_key(b"edited"),
-    word_key(b"report"),
-    word_key(b"permalink"),
-    word_key(b"flag"),
-    word_key(b"like"),
-    word_key(b"says:"),
-    word_key(b"said:"),
-    word_key(b"wrote:"),
+const CHROME_WORDS_LIST: [&[u8]; 14] = [
+    b"ago",
+    b"now",
+    b"yesterday",
+    b"today",
+    b"reply",
+    b"share",
+    b"edited",
+    b"report",
+    b"permalink",
+    b"flag",
+    b"like",
+    b"says:",
+    b"said:",
+    b"wrote:",
 ];
+const CHROME_WORDS: [u128; 14] = keys(&CHROME_WORDS_LIST);
 /// Words a chrome-only line can also start with ("a minute ago", "May 3").
-const CHROME_FIRST_WORDS: [u128; 28] = [
-    word_key(b"a"),
-    word_key(b"an"),
-    word_key(b"one"),
-    word_key(b"just"),
-    word_key(b"jan"),
-    word_key(b"january"),
-    word_key(b"feb"),
-    word_key(b"february"),
-    word_key(b"mar"),
-    word_key(b"march"),
-    word_key(b"apr"),
-    word_key(b"april"),
-    word_key(b"may"),
-    word_key(b"jun"),
-    word_key(b"june"),
-    word_key(b"jul"),
-    word_key(b"july"),
-    word_key(b"aug"),
-    word_key(b"august"),
-    word_key(b"sep"),
-    word_key(b"sept"),
-    word_key(b"september"),
-    word_key(b"oct"),
-    word_key(b"october"),
-    word_key(b"nov"),
-    word_key(b"november"),
-    word_key(b"dec"),
-    word_key(b"december"),
+const CHROME_FIRST_WORDS_LIST: [&[u8]; 28] = [
+    b"a",
+    b"an",
+    b"one",
+    b"just",
+    b"jan",
+    b"january",
+    b"feb",
+    b"february",
+    b"mar",
+    b"march",
+    b"apr",
+    b"april",
+    b"may",
+    b"jun",
+    b"june",
+    b"jul",
+    b"july",
+    b"aug",
+    b"august",
+    b"sep",
+    b"sept",
+    b"september",
+    b"oct",
+    b"october",
+    b"nov",
+    b"november",
+    b"dec",
+    b"december",
 ];
+const CHROME_FIRST_WORDS: [u128; 28] = keys(&CHROME_FIRST_WORDS_LIST);
+/// Shapes of [`CHROME_WORDS`].
+const CHROME_SHAPES: Shapes = shapes(&[&CHROME_WORDS_LIST]);
+/// Shapes of [`CHROME_WORDS`] and [`CHROME_FIRST_WORDS`].
+const CHROME_FIRST_SHAPES: Shapes = shapes(&[&CHROME_WORDS_LIST, &CHROME_FIRST_WORDS_LIST]);
 
 /// Could `content` begin with chrome? A digit, a separator, or one of the
 /// words chrome starts with.
@@ -296,10 +397,50 @@ fn at_most_words(text: &str, max: usize) -> bool {
         || text.split_whitespace().count() <= max
 }
 
-/// If `rest` (the text after a bullet) looks like a name with chrome, split it.
-fn name_like(rest: &str) -> Option<AuthorLine> {
-    let a = split_author_line(rest);
-    let name = a.name.as_str();
+/// An author line as the layout pass keeps it: most are a bare name,
+/// borrowed from the page until its comment is made; a line with chrome
+/// is split into an owned [`AuthorLine`].
+#[derive(Debug)]
+enum Author<'a> {
+    /// A name without chrome: the text after the bullet, as is.
+    Plain(&'a str),
+    /// A name with chrome, split.
+    Split(Box<AuthorLine>),
+}
+
+impl<'a> Author<'a> {
+    /// [`split_author_line`] of text that has no surrounding whitespace
+    /// (what [`Line::bullet`] returns), borrowing when there is no chrome.
+    fn split(rest: &'a str) -> Author<'a> {
+        debug_assert_eq!(rest, rest.trim());
+        if has_chrome_hint(rest) {
+            Author::Split(Box::new(split_author_line(rest)))
+        } else {
+            Author::Plain(rest)
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Author::Plain(name) => name,
+            Author::Split(a) => &a.name,
+        }
+    }
+
+    /// The owned split, as [`split_author_line`] gives it.
+    fn into_line(self) -> AuthorLine {
+        match self {
+            Author::Plain(name) => AuthorLine { name: name.to_string(), ..AuthorLine::default() },
+            Author::Split(a) => *a,
+        }
+    }
+}
+
+/// If `rest` (the text after a bullet, trimmed) looks like a name with
+/// chrome, split it.
+fn name_like(rest: &str) -> Option<Author<'_>> {
+    let a = Author::split(rest);
+    let name = a.name();
     let ok = !name.is_empty()
         && at_most_chars(name, MAX_NAME_CHARS)
         && at_most_words(name, MAX_NAME_WORDS)
@@ -349,56 +490,24 @@ fn is_chrome_line_word(word: &str) -> bool {
 
 /// The other words the chrome pattern can match (time and score units,
 /// clock suffixes, `says` without its colon), as [`word_key`]s.
-const CHROME_UNIT_WORDS: [u128; 37] = [
-    word_key(b"second"),
-    word_key(b"seconds"),
-    word_key(b"sec"),
-    word_key(b"secs"),
-    word_key(b"minute"),
-    word_key(b"minutes"),
-    word_key(b"min"),
-    word_key(b"mins"),
-    word_key(b"hour"),
-    word_key(b"hours"),
-    word_key(b"hr"),
-    word_key(b"hrs"),
-    word_key(b"day"),
-    word_key(b"days"),
-    word_key(b"week"),
-    word_key(b"weeks"),
-    word_key(b"month"),
-    word_key(b"months"),
-    word_key(b"year"),
-    word_key(b"years"),
-    word_key(b"yr"),
-    word_key(b"yrs"),
-    word_key(b"at"),
-    word_key(b"am"),
-    word_key(b"pm"),
-    word_key(b"a.m"),
-    word_key(b"p.m"),
-    word_key(b"point"),
-    word_key(b"points"),
-    word_key(b"likes"),
-    word_key(b"vote"),
-    word_key(b"votes"),
-    word_key(b"upvote"),
-    word_key(b"upvotes"),
-    word_key(b"says"),
-    word_key(b"said"),
-    word_key(b"wrote"),
+const CHROME_UNIT_WORDS_LIST: [&[u8]; 37] = [
+    b"second", b"seconds", b"sec", b"secs", b"minute", b"minutes", b"min", b"mins", b"hour", b"hours", b"hr", b"hrs",
+    b"day", b"days", b"week", b"weeks", b"month", b"months", b"year", b"years", b"yr", b"yrs", b"at", b"am", b"pm",
+    b"a.m", b"p.m", b"point", b"points", b"likes", b"vote", b"votes", b"upvote", b"upvotes", b"says", b"said",
+    b"wrote",
 ];
+const CHROME_UNIT_WORDS: [u128; 37] = keys(&CHROME_UNIT_WORDS_LIST);
 
 /// The structure read off the page: which lines are author lines, and the
 /// indentation geometry.
-struct Layout {
+struct Layout<'a> {
     /// Line indices (0-based) of author lines.
     headers: Vec<usize>,
     /// Per header (same order): its line, its author line split, and the
     /// first line after it that is neither blank nor chrome ("3 hours ago",
     /// "Reply") when pass 1 looked; lines before that are the only ones the
     /// chrome test needs to see again.
-    authors: Vec<(usize, AuthorLine, Option<usize>)>,
+    authors: Vec<(usize, Author<'a>, Option<usize>)>,
     /// Column of top-level bullets.
     base: usize,
     /// Columns per reply level.
@@ -407,16 +516,16 @@ struct Layout {
     body_offset: usize,
 }
 
-fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
+fn detect_layout<'a>(lines: &[Line<'a>]) -> Option<Layout<'a>> {
     let next_non_blank = |i: usize| lines[i + 1..].iter().position(|l| !l.is_blank()).map(|p| i + 1 + p);
     // Pass 1: bullet lines followed by something deeper are author lines.
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
-    let mut author_of: Vec<(usize, AuthorLine, Option<usize>)> = Vec::new();
+    let mut author_of: Vec<(usize, Author<'a>, Option<usize>)> = Vec::new();
     // Name-like bullet lines pass 1 did not take (nothing deeper follows
     // them), with their split, for pass 2: it needs neither to re-test
     // every line nor to split a name again.
-    let mut other_bullets: Vec<(usize, char, AuthorLine)> = Vec::new();
+    let mut other_bullets: Vec<(usize, char, Author<'a>)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some((glyph, rest)) = line.bullet() else { continue };
         let Some(author) = name_like(rest) else { continue };
@@ -450,9 +559,7 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
         author_of.sort_by_key(|(i, _, _)| *i);
     }
     let headers: Vec<usize> = author_of.iter().map(|(i, _, _)| *i).collect();
-    let mut columns: Vec<usize> = headers.iter().map(|&i| lines[i].indent).collect();
-    columns.sort_unstable();
-    columns.dedup();
+    let columns = distinct_sorted(headers.iter().map(|&i| lines[i].indent).collect());
     let base = columns[0];
     let step = columns.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(0);
     // Body offset: the most common distance from a bullet to the first
@@ -471,7 +578,40 @@ fn detect_layout(lines: &[Line<'_>]) -> Option<Layout> {
     Some(Layout { headers, authors: author_of, base, step, body_offset })
 }
 
+/// Columns (and offsets between them) are small numbers on real pages:
+/// below this, they are counted in a table instead of sorted.
+const COUNT_TABLE_MAX: usize = 4096;
+
+/// Per value, how often it occurs, when every value is below
+/// [`COUNT_TABLE_MAX`].
+fn count_small(values: &[usize]) -> Option<Vec<u32>> {
+    let max = *values.iter().max()?;
+    if max >= COUNT_TABLE_MAX {
+        return None;
+    }
+    let mut counts = vec![0u32; max + 1];
+    for &v in values {
+        counts[v] = counts[v].saturating_add(1);
+    }
+    Some(counts)
+}
+
+/// `values` sorted, without repeats.
+fn distinct_sorted(mut values: Vec<usize>) -> Vec<usize> {
+    if let Some(counts) = count_small(&values) {
+        return counts.iter().enumerate().filter(|&(_, &n)| n > 0).map(|(v, _)| v).collect();
+    }
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// The most common value (the smallest of the most common ones).
 fn mode(values: &[usize]) -> Option<usize> {
+    if let Some(counts) = count_small(values) {
+        // `max_by_key` keeps the last maximum; reversed, that is the smallest value.
+        return counts.iter().enumerate().rev().max_by_key(|&(_, &n)| n).map(|(v, _)| v);
+    }
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let mut best: Option<(usize, usize)> = None;
@@ -529,8 +669,9 @@ pub fn read_text(text: &str, source: Source) -> Thread {
     // Text inputs carry their parents as indices, each before its child;
     // ids are c1, c2, … in document order.
     order_by_first_line(&mut comments, &mut parents);
-    for (i, c) in comments.iter_mut().enumerate() {
-        c.id = numbered_id('c', i + 1);
+    let mut ids = Numbered::new('c');
+    for c in comments.iter_mut() {
+        c.id = ids.next_id();
     }
     for d in diagnostics {
         builder.diagnostic(d);
@@ -550,34 +691,59 @@ fn span_bytes(lines: &[Line<'_>]) -> usize {
     }
 }
 
-/// `c17` without the formatting machinery (this runs once per comment).
-fn numbered_id(prefix: char, mut n: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut k = digits.len();
-    loop {
-        k -= 1;
-        digits[k] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Ids `c1`, `c2`, … without the formatting machinery or a division per
+/// id (this runs once per comment): the number is kept as decimal text
+/// and incremented in place.
+struct Numbered {
+    /// The prefix, then the last number given (`c0` before the first).
+    text: String,
+}
+
+impl Numbered {
+    /// Count from 1 with a non-digit `prefix`.
+    fn new(prefix: char) -> Numbered {
+        debug_assert!(!prefix.is_ascii_digit());
+        let mut text = String::with_capacity(16);
+        text.push(prefix);
+        text.push('0');
+        Numbered { text }
     }
-    let mut id = String::with_capacity(1 + digits.len() - k);
-    id.push(prefix);
-    id.push_str(std::str::from_utf8(&digits[k..]).expect("ASCII digits"));
-    id
+
+    /// The next id.
+    fn next_id(&mut self) -> String {
+        let mut nines = 0;
+        while self.text.ends_with('9') {
+            self.text.pop();
+            nines += 1;
+        }
+        match self.text.pop() {
+            Some(d @ '0'..='8') => self.text.push(char::from(d as u8 + 1)),
+            // The prefix: one digit more ("c99" becomes "c100").
+            Some(prefix) => {
+                self.text.push(prefix);
+                self.text.push('1');
+            }
+            None => self.text.push('1'),
+        }
+        for _ in 0..nines {
+            self.text.push('0');
+        }
+        self.text.clone()
+    }
 }
 
 /// The lines of `text` split on `\n` (memchr), without a `\r` before it
 /// and without the empty piece after a final newline.
 fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
     std::iter::from_fn(move || {
-        let end = match ends.next() {
-            Some(nl) => nl,
-            None if start < text.len() => text.len(),
-            None => return None,
+        let first = *bytes.get(start)?;
+        // A blank line (half the lines of a page) needs no search.
+        let end = if first == b'\n' {
+            start
+        } else {
+            memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p)
         };
         let line = &text[start..end];
         start = end + 1;
@@ -704,7 +870,7 @@ fn take_widget_comments(
 
 fn read_comment_section(
     lines: &[Line<'_>],
-    layout: &mut Layout,
+    layout: &mut Layout<'_>,
     comments: &mut Vec<Comment>,
     parents: &mut Vec<Option<usize>>,
     roles: &mut [LineRole],
@@ -715,6 +881,10 @@ fn read_comment_section(
         let exact = rel % layout.step == 0 && column >= layout.base;
         (((rel + layout.step / 2) / layout.step) as u32, exact)
     };
+    // The depth of every author-line column, divided out once (columns
+    // past the table, which only absurd pages have, divide each time).
+    let widest = layout.headers.iter().map(|&h| lines[h].indent).max().unwrap_or(0).min(DEPTH_TABLE_MAX);
+    let depth_table: Vec<(u32, bool)> = (0..=widest).map(depth_of_bullet).collect();
     let mut stack: Vec<Open> = Vec::new();
     let mut next_header = 0;
     let start = layout.headers[0];
@@ -729,7 +899,8 @@ fn read_comment_section(
         }
         if layout.headers.get(next_header) == Some(&i) {
             next_header += 1;
-            let (glyph_depth, exact) = depth_of_bullet(line.indent);
+            let (glyph_depth, exact) =
+                depth_table.get(line.indent).copied().unwrap_or_else(|| depth_of_bullet(line.indent));
             if !exact {
                 diagnostics.push(Diagnostic::at(
                     line_no,
@@ -771,7 +942,7 @@ fn read_comment_section(
                     0
                 }
             };
-            let author = std::mem::take(&mut layout.authors[next_header - 1].1);
+            let author = std::mem::replace(&mut layout.authors[next_header - 1].1, Author::Plain("")).into_line();
             let index = comments.len();
             let mut metadata = std::collections::BTreeMap::new();
             if let Some(ch) = author.chrome {
@@ -935,11 +1106,31 @@ fn read_comment_section(
     }
 }
 
-/// Cheap pre-check before the `READ_MORE` regex: does "more" occur near the end?
+/// Widest column [`read_comment_section`] tabulates depths for.
+const DEPTH_TABLE_MAX: usize = 4096;
+
+/// Cheap pre-check before the `READ_MORE` regex: does "more" occur near
+/// the end (in the last 16 bytes, any ASCII case)?
 fn ends_with_read_more_word(text: &str) -> bool {
-    let tail_start = text.len().saturating_sub(16);
-    let tail = &text.as_bytes()[tail_start..];
-    tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"))
+    let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
+    let Ok(tail) = <[u8; 16]>::try_from(tail) else {
+        // Shorter than 16 bytes: compare window by window.
+        return tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"));
+    };
+    // All 13 windows at once: `| 0x20` maps exactly `M`/`m` to `m` (and
+    // so on for each letter), then one flag per byte equal to the letter,
+    // shifted so that a window's four flags meet in its first byte.
+    const ONES: u128 = u128::from_le_bytes([0x01; 16]);
+    let x = u128::from_le_bytes(tail) | (ONES * 0x20);
+    let is = |letter: u8| -> u128 {
+        let v = x ^ (ONES * u128::from(letter));
+        // High bit of each byte set where `v`'s byte is zero (exact: no
+        // carry crosses a byte).
+        !(((v & (ONES * 0x7f)) + ONES * 0x7f) | v) & (ONES * 0x80)
+    };
+    // Most tails have no `m` at all: one test settles them.
+    let m = is(b'm');
+    m != 0 && m & (is(b'o') >> 8) & (is(b'r') >> 16) & (is(b'e') >> 24) != 0
 }
 
 fn extend_span(c: &mut Comment, line: u64) {
@@ -955,6 +1146,120 @@ mod tests {
 
     fn read(text: &str) -> Thread {
         read_text(text, Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text })
+    }
+
+    #[test]
+    fn numbered_ids_count_in_decimal() {
+        let mut ids = Numbered::new('c');
+        for n in 1..=100_000 {
+            assert_eq!(ids.next_id(), format!("c{n}"));
+        }
+    }
+
+    #[test]
+    fn leading_spaces_eight_at_a_time() {
+        for (line, spaces) in [
+            ("", 0),
+            (" ", 1),
+            ("x", 0),
+            ("       x", 7),
+            ("        x", 8),
+            ("         ", 9),
+            ("                x y", 16),
+            ("                 \tx", 17),
+            ("\t  x", 0),
+            ("  \u{a0}x", 2),
+        ] {
+            assert_eq!(leading_spaces(line.as_bytes()), spaces, "{line:?}");
+            let reference = line.bytes().position(|b| b != b' ').unwrap_or(line.len());
+            assert_eq!(spaces, reference, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn chrome_word_prefilter_keeps_every_word() {
+        for w in CHROME_WORDS_LIST {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(is_chrome_word(w, false), "{w}");
+            assert!(is_chrome_word(&w.to_uppercase(), false), "{w}");
+            assert!(is_chrome_word(&format!("({w}),"), true), "{w}");
+        }
+        for w in CHROME_FIRST_WORDS_LIST {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(is_chrome_word(w, true) && !is_chrome_word(w, false), "{w}");
+        }
+        for w in ["", "pia", "tomas", "Agoo", "@go", "ago!", "χρηστος", "yesterdays", "Reply›x", "rEpLy›"] {
+            let expected = w == "rEpLy›";
+            assert_eq!(is_chrome_word(w, true), expected, "{w}");
+        }
+    }
+
+    #[test]
+    fn chrome_hint_in_one_pass() {
+        for (text, hint) in [
+            ("Alice", false),
+            ("Alice 3", true),
+            ("Alice Reply", true),
+            ("Alice\treply", true),
+            ("Replyguy", false),
+            ("Terra Cotta", false),
+            ("ihraç subay", false),
+            ("  share  ", true),
+            ("Bob (edited)", true),
+            ("Bob edited:", false),
+            ("", false),
+        ] {
+            assert_eq!(has_chrome_hint(text), hint, "{text:?}");
+            let reference = text.bytes().any(|b| b.is_ascii_digit())
+                || text.split_ascii_whitespace().any(|w| is_chrome_word(w, false));
+            assert_eq!(hint, reference, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn read_more_word_near_the_end() {
+        for (text, found) in [
+            ("Read more »", true),
+            ("READ MORE", true),
+            ("mor", false),
+            ("more", true),
+            ("Mmore", true),
+            ("moreover it was a long sentence", false),
+            ("the rest… Show More ›", true),
+            ("nothing here at all", false),
+            ("ends in MORE and then 16 bytes", false),
+        ] {
+            assert_eq!(ends_with_read_more_word(text), found, "{text:?}");
+            let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
+            assert_eq!(found, tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more")), "{text:?}");
+        }
+        // Every placement of words like "more" in longer texts, against
+        // the window-by-window definition.
+        let mut hits = 0;
+        for word in ["more", "MORE", "mOrE", "morx", "mo re", "M\u{e9}re", "-ORE", "\u{2014}more"] {
+            for at in 0..=24 {
+                let text = format!("{}{word}{}", "x.".repeat(at).get(..at).unwrap_or(""), " …".repeat(3));
+                let tail = &text.as_bytes()[text.len().saturating_sub(16)..];
+                let expected = tail.windows(4).any(|w| w.eq_ignore_ascii_case(b"more"));
+                assert_eq!(ends_with_read_more_word(&text), expected, "{text:?}");
+                hits += usize::from(expected);
+            }
+        }
+        assert_eq!(hits, 4 * 25, "each real \"more\" is near the end whatever comes first");
+    }
+
+    #[test]
+    fn mode_and_distinct_columns_by_count_or_sort() {
+        for (values, mode_of, distinct) in [
+            (vec![], None, vec![]),
+            (vec![4, 2, 4, 2, 7], Some(2), vec![2, 4, 7]),
+            (vec![6, 6, 2], Some(6), vec![2, 6]),
+            (vec![0, 5000, 5000, 3], Some(5000), vec![0, 3, 5000]),
+            (vec![9000, 4095, 9000, 4095], Some(4095), vec![4095, 9000]),
+        ] {
+            assert_eq!(mode(&values), mode_of, "{values:?}");
+            assert_eq!(distinct_sorted(values.clone()), distinct, "{values:?}");
+        }
     }
 
     #[test]
