@@ -27,6 +27,8 @@
 //! Linear in the comment text (normalization, one automaton pass, one
 //! regex-set pass) plus, per match, a look at a few words around it.
 
+use std::cell::OnceCell;
+
 use serde::Serialize;
 
 use crate::analysis::lexicon::{EntryKind, Hit, Matcher, Scope};
@@ -85,9 +87,11 @@ pub fn analyze(thread: &Thread) -> Vec<CommentHostility> {
 ///
 /// Each comment is read against its parent (or the article for top-level
 /// comments), the article, and up to two more ancestors, for quotations.
+/// Those texts are folded only when a finding survives its scope check
+/// and quotations are looked for, each at most once.
 pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility> {
-    let post = Normalized::new(&thread.post.body());
-    let plain: Vec<Normalized> = thread.comments.iter().map(|c| Normalized::new(&c.text)).collect();
+    let post = OnceCell::new();
+    let plain: Vec<OnceCell<Normalized>> = thread.comments.iter().map(|_| OnceCell::new()).collect();
     thread
         .comments
         .iter()
@@ -96,18 +100,23 @@ pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility>
             if c.status.is_stand_in() {
                 return CommentHostility::default();
             }
-            let mut sources = Vec::with_capacity(4);
-            let mut p = c.parent;
-            while let Some(pi) = p {
-                if sources.len() == 3 {
-                    break;
+            let sources = || {
+                let mut sources = Vec::with_capacity(4);
+                let mut p = c.parent;
+                while let Some(pi) = p {
+                    if sources.len() == 3 {
+                        break;
+                    }
+                    sources.push(plain[pi].get_or_init(|| Normalized::new(&thread.comments[pi].text)));
+                    p = thread.comments[pi].parent;
                 }
-                sources.push(&plain[pi]);
-                p = thread.comments[pi].parent;
-            }
-            sources.push(&post);
+                sources.push(post.get_or_init(|| Normalized::new(&thread.post.body())));
+                sources
+            };
             let addressee = c.parent.and_then(|p| thread.comments[p].author.as_deref());
-            analyze_text(&c.text, &Context { sources, quoted: &c.quoted, comment: i, addressee }, matcher)
+            let ctx = Context { sources: Vec::new(), quoted: &c.quoted, comment: i, addressee };
+            let rules = analyze_lazily(&c.text, &ctx, sources, matcher);
+            with_model(&c.text, &ctx, matcher, rules)
         })
         .collect()
 }
@@ -121,7 +130,12 @@ pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility>
 /// interlocutor, spanning the sentence that weighed most, with rule
 /// `model_ad_hominem` and the features behind the score.
 pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHostility {
-    let rules = rule_verdict(text, ctx, matcher);
+    let rules = analyze_lazily(text, ctx, || ctx.sources.clone(), matcher);
+    with_model(text, ctx, matcher, rules)
+}
+
+/// Add the matcher's ad hominem model to the lexicon rules' verdict.
+fn with_model(text: &str, ctx: &Context<'_>, matcher: &Matcher, rules: CommentHostility) -> CommentHostility {
     let Some(model) = matcher.model() else { return rules };
     if rules.findings.iter().any(|f| f.category == Category::Insult && f.counts()) {
         return rules;
@@ -147,8 +161,14 @@ pub fn analyze_text(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> Comment
     }
 }
 
-/// The lexicon rules' verdict on one text.
-fn rule_verdict(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHostility {
+/// The lexicon rules' verdict, with the quotation sources made by `sources` (called
+/// only when some finding survives) instead of `ctx.sources`.
+fn analyze_lazily<'s>(
+    text: &str,
+    ctx: &Context<'_>,
+    sources: impl FnOnce() -> Vec<&'s Normalized>,
+    matcher: &Matcher,
+) -> CommentHostility {
     let norm = matcher.normalize(text);
     let hits = matcher.scan(&norm.text);
     let entries = matcher.entries();
@@ -207,7 +227,7 @@ fn rule_verdict(text: &str, ctx: &Context<'_>, matcher: &Matcher) -> CommentHost
     if scoped.is_empty() {
         return CommentHostility::default();
     }
-    let quotes = quote::find_quotes_in(text, &ctx.sources);
+    let quotes = quote::find_quotes_in(text, &sources());
     let attributed = quote::SpanIndex::from_ranges(
         quotes.iter().filter(|q| q.is_attributed()).map(|q| (q.start, q.end)).chain(ctx.quoted.iter().copied()),
     );
@@ -316,17 +336,26 @@ const PEOPLE: &[&str] =
 impl<'a> Words<'a> {
     fn new(text: &'a str) -> Words<'a> {
         let b = text.as_bytes();
-        let mut spans = Vec::new();
-        let mut sentence = Vec::new();
+        let n = b.len();
+        // About one word per five bytes: reserve once instead of growing.
+        let mut spans = Vec::with_capacity(n / 4 + 1);
+        let mut sentence = Vec::with_capacity(n / 4 + 1);
         let mut sent = 0u32;
         let mut i = 0;
-        while i < b.len() {
+        while i < n {
             if is_word_byte(b[i]) {
                 let s = i;
-                while i < b.len()
-                    && (is_word_byte(b[i]) || (b[i] == b'\'' && b.get(i + 1).is_some_and(|&c| is_word_byte(c))))
-                {
-                    i += 1;
+                i += 1;
+                // A word runs on over an apostrophe followed by a word byte.
+                loop {
+                    while i < n && is_word_byte(b[i]) {
+                        i += 1;
+                    }
+                    if i + 1 < n && b[i] == b'\'' && is_word_byte(b[i + 1]) {
+                        i += 2;
+                    } else {
+                        break;
+                    }
                 }
                 spans.push((s, i));
                 sentence.push(sent);

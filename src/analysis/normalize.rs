@@ -135,6 +135,9 @@ const LETTER: u8 = 2;
 /// [`BYTE_CLASS`] bit: ASCII punctuation that folding copies as is (no leet reading).
 const PLAIN_PUNCT: u8 = 4;
 
+/// [`BYTE_CLASS`] bit: a separator of spaced-out letters (` `, `.`, `-`, `_`, `*`).
+const SPACED_SEP: u8 = 8;
+
 /// Byte classes as bits, one table lookup instead of several range checks
 /// in the per-byte loops.
 static BYTE_CLASS: [u8; 256] = {
@@ -150,6 +153,9 @@ static BYTE_CLASS: [u8; 256] = {
         }
         if c.is_ascii_punctuation() && !matches!(c, b'@' | b'$' | b'!') {
             t[b] |= PLAIN_PUNCT;
+        }
+        if matches!(c, b' ' | b'.' | b'-' | b'_' | b'*') {
+            t[b] |= SPACED_SEP;
         }
         b += 1;
     }
@@ -394,7 +400,12 @@ impl Normalized {
         let mut runs: Vec<(usize, usize, u8)> = Vec::new();
         let mut i = 0;
         while i < n {
-            // Word by word: only a one-letter word can start a run.
+            // Only a one-letter word followed by a separator can start a
+            // run: go straight to the next one.
+            i = next_single_letter(t, i);
+            if i >= n {
+                break;
+            }
             if !is_word_byte(t[i]) {
                 i += 1;
                 continue;
@@ -526,6 +537,49 @@ impl Normalized {
     }
 }
 
+/// The first offset from `from` holding a one-letter lowercase word
+/// followed by a separator of spaced letters (`f u c k`, `i.d.i.o.t`), or
+/// `t.len()`.
+fn next_single_letter(t: &[u8], from: usize) -> usize {
+    let is_start = |k: usize| {
+        k + 1 < t.len()
+            && BYTE_CLASS[t[k + 1] as usize] & SPACED_SEP != 0
+            && t[k].is_ascii_lowercase()
+            && (k == 0 || !is_word_byte(t[k - 1]))
+    };
+    let mut k = from;
+    // Eight bytes at once: only a word byte between two non-word bytes
+    // can start a run; most blocks have none.
+    while let Some(block) = t.get(k..k + 8) {
+        let nonword = |b: u8| u64::from(!is_word_byte(b)) << 7;
+        let before = if k == 0 { 1 << 7 } else { nonword(t[k - 1]) };
+        let after = t.get(k + 8).map_or(0, |&b| nonword(b) << 56);
+        let mut word = [0u8; 8];
+        word.copy_from_slice(block);
+        let n = nonword_bytes(u64::from_le_bytes(word));
+        let mut single = ((n << 8) | before) & !n & ((n >> 8) | after) & HIGH;
+        while single != 0 {
+            let at = k + single.trailing_zeros() as usize / 8;
+            if is_start(at) {
+                return at;
+            }
+            single &= single - 1;
+        }
+        k += 8;
+    }
+    (k..t.len()).find(|&k| is_start(k)).unwrap_or(t.len())
+}
+
+/// High bit set in the bytes of `w` that are not word bytes (see
+/// [`is_word_byte`]: ASCII alphanumerics and every byte from 0x80).
+fn nonword_bytes(w: u64) -> u64 {
+    let v = w & !HIGH;
+    let l = v | splat(0x20);
+    let letter = (l + splat(0x80 - 0x61)) & !(l + splat(0x80 - 0x7b));
+    let digit = (v + splat(0x80 - 0x30)) & !(v + splat(0x80 - 0x3a));
+    !(w | letter | digit) & HIGH
+}
+
 /// End of the run of bytes from `i` that fold one to one: ASCII letters,
 /// punctuation without a leet reading, and single spaces (`prev` is the
 /// last byte already written). The run ends before a byte outside that
@@ -535,28 +589,93 @@ fn plain_run(bytes: &[u8], i: usize, prev: Option<u8>) -> usize {
     let mut last = prev.unwrap_or(0);
     let (mut prev_letter, mut same) = (0u8, 0u32);
     while j < bytes.len() {
-        let c = bytes[j];
-        let class = BYTE_CLASS[c as usize];
-        if class & LETTER != 0 {
-            // `same`: identical letters (any case) ending here.
-            if c | 0x20 == prev_letter {
-                same += 1;
-                if same == 3 {
-                    return j - 2;
-                }
-            } else {
-                (prev_letter, same) = (c | 0x20, 1);
-            }
-        } else {
-            if (c == b' ' && last == b' ') || (c != b' ' && class & PLAIN_PUNCT == 0) {
-                break;
-            }
-            (prev_letter, same) = (0, 0);
+        // Eight bytes at once while they are letters and single spaces
+        // with no third identical letter; anything else goes byte by byte
+        // for the next eight bytes, which decide exactly as before.
+        while let Some(block) = bytes.get(j..j + 8) {
+            let Some(next) = plain_block(block, last, prev_letter, same) else { break };
+            (last, prev_letter, same) = next;
+            j += 8;
         }
-        last = c;
-        j += 1;
+        let stop = (j + 8).min(bytes.len());
+        while j < stop {
+            match plain_byte(bytes[j], last, prev_letter, same) {
+                Ok(next) => (prev_letter, same) = next,
+                Err(back) => return j - back,
+            }
+            last = bytes[j];
+            j += 1;
+        }
     }
     j
+}
+
+/// [`plain_run`]'s step over byte `c` (`last` is the byte before it,
+/// `prev_letter` the last letter folded or 0, `same` the identical letters
+/// ending there): the new (`prev_letter`, `same`), or `Err(k)` when the
+/// run ends `k` bytes before `c` (0: before a byte outside the set or a
+/// second space; 2: before three identical letters).
+fn plain_byte(c: u8, last: u8, prev_letter: u8, same: u32) -> Result<(u8, u32), usize> {
+    let class = BYTE_CLASS[c as usize];
+    if class & LETTER != 0 {
+        if c | 0x20 != prev_letter {
+            return Ok((c | 0x20, 1));
+        }
+        return if same + 1 == 3 { Err(2) } else { Ok((prev_letter, same + 1)) };
+    }
+    if (c == b' ' && last == b' ') || (c != b' ' && class & PLAIN_PUNCT == 0) {
+        return Err(0);
+    }
+    Ok((0, 0))
+}
+
+/// High bit of every byte of a word.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+/// Every byte of a word set to `b`.
+const fn splat(b: u8) -> u64 {
+    (b as u64) * 0x0101_0101_0101_0101
+}
+
+/// High bit set in the bytes of `x` that are not zero (bytes below 0x80).
+fn nonzero_bytes(x: u64) -> u64 {
+    (((x & !HIGH) + !HIGH) | x) & HIGH
+}
+
+/// [`plain_run`]'s step over eight bytes, all ASCII letters or spaces,
+/// with no two spaces in a row and no three identical letters (counting
+/// the run state before them). Returns the state after them: (last byte,
+/// last letter folded or 0, identical letters ending there); `None` when
+/// the block does not qualify.
+fn plain_block(block: &[u8], last: u8, prev_letter: u8, same: u32) -> Option<(u8, u8, u32)> {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(block);
+    let w = u64::from_le_bytes(word);
+    if w & HIGH != 0 {
+        return None;
+    }
+    let l = w | splat(0x20);
+    // Letters: `l` in 0x61..=0x7a (no carries: every byte is below 0x80).
+    let letter = (l + splat(0x80 - 0x61)) & !(l + splat(0x80 - 0x7b)) & HIGH;
+    let space = !nonzero_bytes(w ^ splat(b' ')) & HIGH;
+    if letter | space != HIGH || space & ((space << 8) | u64::from(last == b' ') << 7) != 0 {
+        return None;
+    }
+    // The byte before each byte, and the one before that, with the run
+    // state standing in for the bytes before the block (0: no letter).
+    let p1_in = if same >= 1 { u64::from(prev_letter) } else { 0 };
+    let p2_in = if same >= 2 { u64::from(prev_letter) } else { 0 };
+    let p1 = (l << 8) | p1_in;
+    let p2 = (l << 16) | (p1_in << 8) | p2_in;
+    let triple = !nonzero_bytes(l ^ p1) & !nonzero_bytes(l ^ p2) & letter;
+    if triple != 0 {
+        return None;
+    }
+    let (c7, c6) = (block[7], block[6]);
+    if c7 == b' ' {
+        return Some((c7, 0, 0));
+    }
+    let twice = c6 != b' ' && (c6 | 0x20) == (c7 | 0x20);
+    Some((c7, c7 | 0x20, if twice { 2 } else { 1 }))
 }
 
 /// Is the leet character `byte` at original offset `i` part of a word?
@@ -647,6 +766,77 @@ mod tests {
         assert_eq!(Normalized::new("I a m here").text, "i a m here");
         assert_eq!(Normalized::new("e.g. this").text, "e.g. this");
         assert_eq!(Normalized::new("U.S.A. and").text, "usa. and");
+    }
+
+    /// The eight-byte step decides exactly as the byte step: every run end
+    /// agrees with a byte-by-byte run on texts built to hit the
+    /// edges (spaces, triples and punctuation at every offset).
+    #[test]
+    fn plain_blocks_match_the_byte_loop() {
+        fn reference(bytes: &[u8], i: usize, prev: Option<u8>) -> usize {
+            let (mut last, mut prev_letter, mut same) = (prev.unwrap_or(0), 0u8, 0u32);
+            for (j, &c) in bytes.iter().enumerate().skip(i) {
+                match plain_byte(c, last, prev_letter, same) {
+                    Ok(next) => (prev_letter, same) = next,
+                    Err(back) => return j - back,
+                }
+                last = c;
+            }
+            bytes.len()
+        }
+        let pieces = ["ab", "aa", "AaA", " ", "  ", "x", "Ooo", "bB", "z", ",", "e1", "oo ", "\u{e9}", "Ll", "q"];
+        let mut checked = 0;
+        for a in 0..pieces.len() {
+            for b in 0..pieces.len() {
+                for c in 0..pieces.len() {
+                    for pad in 0..9 {
+                        let text =
+                            format!("{}{}{}{}{}", "word ".repeat(pad), pieces[a], pieces[b], pieces[c], pieces[a]);
+                        let bytes = text.as_bytes();
+                        for i in 0..bytes.len() {
+                            for prev in [None, Some(b' '), Some(b'x')] {
+                                assert_eq!(plain_run(bytes, i, prev), reference(bytes, i, prev), "{text:?} from {i}");
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
+
+    /// The eight-byte search for one-letter words finds what a byte-by-byte
+    /// search finds, from every offset of texts with words at every offset.
+    #[test]
+    fn single_letter_search_matches_bytewise() {
+        let texts = ["a b", "so f u c k it", "x.y.z and i-d-i-o-t", "A b c", "\u{e9} a_b 9 q*r", "ab cd e", "a"];
+        for base in texts {
+            for pad in 0..10 {
+                let text = format!("{}{base}{}", "w".repeat(pad), " yy".repeat(pad));
+                let t = text.as_bytes();
+                for from in 0..t.len() {
+                    let slow = (from..t.len())
+                        .find(|&k| {
+                            k + 1 < t.len()
+                                && matches!(t[k + 1], b' ' | b'.' | b'-' | b'_' | b'*')
+                                && t[k].is_ascii_lowercase()
+                                && (k == 0 || !is_word_byte(t[k - 1]))
+                        })
+                        .unwrap_or(t.len());
+                    assert_eq!(next_single_letter(t, from), slow, "{text:?} from {from}");
+                }
+            }
+        }
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b, b'a', b, b'0', b, 0x80, b, b' ']);
+            let expect: u64 = [b, b'a', b, b'0', b, 0x80, b, b' ']
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| u64::from(!is_word_byte(x)) << (8 * i + 7))
+                .sum();
+            assert_eq!(nonword_bytes(w), expect, "byte {b:#x}");
+        }
     }
 
     #[test]

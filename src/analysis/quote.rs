@@ -202,6 +202,19 @@ static OPENING_LEAD: [bool; 256] = {
     t
 };
 
+/// First bytes of what [`closing`] looks for: a newline (`\n\n` ends the
+/// paragraph), `"`, `'`, 0xC2 (`»`) and 0xE2 (`”`, `‟`, `’`). All start a
+/// character.
+static CLOSING_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t
+};
+
 fn is_opening(c: char) -> bool {
     matches!(c, '"' | '“' | '„' | '«' | '‘' | '\'' | '‟')
 }
@@ -225,7 +238,9 @@ fn closing(text: &str, from: usize, open: char) -> Option<(usize, usize)> {
     let single = matches!(open, '\'' | '‘');
     let mut j = from;
     while j < text.len() {
-        let c = text[j..].chars().next()?;
+        // Skip to the next byte that can matter (see `CLOSING_LEAD`).
+        j += bytes[j..].iter().position(|&b| CLOSING_LEAD[b as usize]).unwrap_or(bytes.len() - j);
+        let Some(c) = text[j..].chars().next() else { break };
         let len = c.len_utf8();
         if text[j..].starts_with("\n\n") {
             return if single { None } else { Some((j, j)) };
@@ -276,6 +291,12 @@ mod tests {
             .collect();
         assert!(missed.is_empty(), "{missed:?}");
         assert_eq!(OPENING_LEAD.iter().filter(|&&b| b).count(), 4);
+        let closing_marks = ['”', '"', '»', '‟', '’', '\'', '\n'];
+        let missed: Vec<char> = closing_marks
+            .into_iter()
+            .filter(|c| !CLOSING_LEAD[c.encode_utf8(&mut buf).as_bytes()[0] as usize])
+            .collect();
+        assert!(missed.is_empty(), "{missed:?}");
     }
 
     #[test]
