@@ -523,7 +523,7 @@ mod tests {
 
     #[test]
     fn csv_labels_and_errors() {
-        let dir = std::env::temp_dir().join(format!("threadlens-labels-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("threadlens-pushback-labels-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let ok = dir.join("ok.csv");
         std::fs::write(&ok, "comment_id,label\nc1,pushback\nc2,none\n").unwrap();

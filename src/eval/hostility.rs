@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn labels_files_parse_with_line_errors() {
-        let dir = std::env::temp_dir().join(format!("threadlens-labels-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("threadlens-hostility-labels-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let csv = dir.join("l.csv");
         std::fs::write(&csv, "text,label\n\"you moron\",true\nhello,0\nbad,maybe\n").unwrap();
