@@ -143,6 +143,7 @@ const C_SPACE: u8 = 4; // white space (`char::is_whitespace`)
 const C_DIGIT: u8 = 8;
 const C_APOS: u8 = 16;
 const C_NONDIGIT: u8 = 32; // continues a token and is not a digit
+const C_LETTER: u8 = 64; // an ASCII letter
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -169,6 +170,9 @@ static CLASS: [u8; 256] = {
         if k & C_CONT != 0 && !c.is_ascii_digit() {
             k |= C_NONDIGIT;
         }
+        if c.is_ascii_alphabetic() {
+            k |= C_LETTER;
+        }
         t[b] = k;
         b += 1;
     }
@@ -190,6 +194,36 @@ static LOWER: [u8; 256] = {
 #[inline]
 fn ascii_token_byte(b: u8) -> bool {
     CLASS[b as usize] & C_CONT != 0
+}
+
+/// The run of ASCII token bytes (letters, digits, `'`, `_`) from `start`.
+struct AsciiRun {
+    /// Where it ends.
+    end: usize,
+    /// FNV-1a of its lower case.
+    hash: u64,
+    /// FNV-1a of `w:` and its lower case (its unigram id).
+    unigram: u64,
+    /// The union of its bytes' classes.
+    classes: u8,
+}
+
+/// Read the [`AsciiRun`] at `start`, hashing it lower-cased as it is read.
+#[inline(always)]
+fn ascii_run(bytes: &[u8], start: usize) -> AsciiRun {
+    let (mut h, mut hw, mut any, mut e) = (FNV_OFFSET, W_STATE, 0u8, start);
+    while let Some(&c) = bytes.get(e) {
+        let k = CLASS[c as usize];
+        if k & C_CONT == 0 {
+            break;
+        }
+        let lower = u64::from(LOWER[c as usize]);
+        h = (h ^ lower).wrapping_mul(FNV_PRIME);
+        hw = (hw ^ lower).wrapping_mul(FNV_PRIME);
+        any |= k;
+        e += 1;
+    }
+    AsciiRun { end: e, hash: h, unigram: hw, classes: any }
 }
 
 /// The feature ids of a text, unsorted and with repeats, passed to `sink`
@@ -215,8 +249,37 @@ fn emit_features<F: FnMut(u64)>(
     let mut at_start = true;
     let mut words = Words { count: 0, after_space: true };
     let mut i = 0;
+    // Without names, plain ASCII words (most tokens) and white space take
+    // a short path; the general path below gives the same features.
+    let fast = names.is_none();
     while i < n {
         let b = bytes[i];
+        let class = CLASS[b as usize];
+        if fast && class & C_SPACE != 0 {
+            words.after_space = true;
+            i += 1;
+            continue;
+        }
+        if fast && class & C_LETTER != 0 {
+            // A word starting with an ASCII letter: hashed as it is read;
+            // it is a plain word (no apostrophe to trim, not `http:`,
+            // `https:` or `www.`, no non-ASCII letter after it) or it goes
+            // the general way.
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, i);
+            let next = bytes.get(e).copied();
+            if any & C_APOS == 0
+                && next.is_none_or(|c| c.is_ascii())
+                && !((3..=5).contains(&(e - i)) && matches!(next, Some(b':' | b'.')))
+            {
+                words.visible(b);
+                at_start = false;
+                sink(hw);
+                sink(bigram_id(prev_hash, h));
+                prev_hash = h;
+                i = e;
+                continue;
+            }
+        }
         let hash: u64;
         // The unigram id: FNV-1a of `w:` and the token.
         let unigram: u64;
@@ -252,19 +315,7 @@ fn emit_features<F: FnMut(u64)>(
             // The ASCII run of the token (after a leading `@` or `#`),
             // hashed lower-cased as it is read.
             let body = if b == b'@' || b == b'#' { i + 1 } else { i };
-            let mut e = body;
-            let (mut h, mut hw, mut any) = (FNV_OFFSET, W_STATE, 0u8);
-            while let Some(&c) = bytes.get(e) {
-                let k = CLASS[c as usize];
-                if k & C_CONT == 0 {
-                    break;
-                }
-                let lower = u64::from(LOWER[c as usize]);
-                h = (h ^ lower).wrapping_mul(FNV_PRIME);
-                hw = (hw ^ lower).wrapping_mul(FNV_PRIME);
-                any |= k;
-                e += 1;
-            }
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, body);
             let ascii = b.is_ascii()
                 && (e == n
                     || bytes[e].is_ascii()
@@ -978,6 +1029,8 @@ mod tests {
                 let hits = crate::analysis::pushback::act_rules().hits(&c.text);
                 let top = c.parent.is_none();
                 let f = features(&c.text, &hits, top);
+                // The short path (no names) and the general path (names) agree.
+                assert_eq!(f, features_named(&c.text, &hits, top, Some(&mut HashMap::new())), "{}", c.text);
                 let want = (m.pushback.probability(&f), m.evidence_request.probability(&f));
                 let got = m.scores(&c.text, &hits, top);
                 assert_eq!(got.0.to_bits(), want.0.to_bits(), "{}", c.text);
@@ -986,6 +1039,16 @@ mod tests {
             }
         }
         assert!(n > 80, "{n}");
+    }
+
+    proptest::proptest! {
+        /// The short path for plain ASCII words and white space (taken
+        /// without names) gives the features of the general path.
+        #[test]
+        fn short_and_general_paths_agree(t in "([a-zA-Z0-9 '’@#:./?!_\n\t-]|é|ſ|\u{a0}|www|http|https){0,60}") {
+            let named = features_named(&t, &[], false, Some(&mut HashMap::new()));
+            proptest::prop_assert_eq!(features(&t, &[], false), named);
+        }
     }
 
     /// The length bucket counts what `split_whitespace` counts (words not
