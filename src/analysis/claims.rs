@@ -86,11 +86,29 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
 fn find_sentence(text: &str, mut stop: impl FnMut(usize, usize) -> bool) -> bool {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for i in 0..bytes.len() {
+    // Only `.`, `!`, `?` and `\n` can end a sentence: jump from one to the
+    // next with `memchr` (the next of each kind is kept, so no byte is
+    // searched twice) instead of testing every byte.
+    let find_punct =
+        |from: usize| memchr::memchr3(b'.', b'!', b'?', bytes.get(from..).unwrap_or_default()).map(|o| from + o);
+    let find_newline = |from: usize| memchr::memchr(b'\n', bytes.get(from..).unwrap_or_default()).map(|o| from + o);
+    let (mut punct, mut newline) = (find_punct(0), find_newline(0));
+    loop {
+        let i = match (punct, newline) {
+            (Some(p), Some(n)) => p.min(n),
+            (Some(p), None) => p,
+            (None, Some(n)) => n,
+            (None, None) => break,
+        };
         let end_here = match bytes[i] {
-            b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
-            b'\n' => bytes.get(i + 1) == Some(&b'\n'),
-            _ => false,
+            b'.' | b'!' | b'?' => {
+                punct = find_punct(i + 1);
+                bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace())
+            }
+            _ => {
+                newline = find_newline(i + 1);
+                bytes.get(i + 1) == Some(&b'\n')
+            }
         };
         if end_here {
             if trimmed(text, start, i + 1).is_some_and(|(s, e)| stop(s, e)) {
@@ -341,6 +359,46 @@ mod tests {
             assert_eq!(support_kind(text), *want, "{text}");
             let ids: Vec<&str> = got.iter().flat_map(|s| s.cues.iter().map(|h| h.rule.as_str())).collect();
             assert_eq!(&ids, cues, "{text}");
+        }
+    }
+
+    /// The `memchr` sentence split equals a byte-by-byte reference.
+    #[test]
+    fn sentence_split_equals_byte_loop() {
+        let reference = |text: &str| {
+            let bytes = text.as_bytes();
+            let (mut out, mut start) = (Vec::new(), 0);
+            for i in 0..bytes.len() {
+                let end_here = match bytes[i] {
+                    b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+                    b'\n' => bytes.get(i + 1) == Some(&b'\n'),
+                    _ => false,
+                };
+                if end_here {
+                    out.extend(trimmed(text, start, i + 1));
+                    start = i + 1;
+                }
+            }
+            out.extend(trimmed(text, start, bytes.len()));
+            out
+        };
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        runner
+            .run(&"([.!?\n\t ab]|é|\u{a0}){0,40}", |t| {
+                proptest::prop_assert_eq!(sentences(&t), reference(&t));
+                Ok(())
+            })
+            .unwrap();
+        for t in [
+            "",
+            "a. b! c? d",
+            "x.y. z.\n\n\nw",
+            "\n\n.!?\n",
+            "one\ntwo\n\nthree. four?!  five…",
+            "3.5 m. http://a.b/c?d=1 ok!\n\nend.",
+            "é. ü!\n\nß?",
+        ] {
+            assert_eq!(sentences(t), reference(t), "{t:?}");
         }
     }
 
