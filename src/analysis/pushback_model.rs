@@ -1041,6 +1041,16 @@ mod tests {
         assert!(n > 80, "{n}");
     }
 
+    /// Tokens at the edges of the short path (apostrophes, URL prefixes,
+    /// a non-ASCII letter after ASCII ones) give the general path's ids.
+    #[test]
+    fn short_path_edges() {
+        for t in ["www'", "www.x http: https:x httpx", "don't 'quoted' x'", "abc’ wwwé café", "a_b 12a a12 @x #y"] {
+            let named = features_named(t, &[], true, Some(&mut HashMap::new()));
+            assert_eq!(features(t, &[], true), named, "{t}");
+        }
+    }
+
     proptest::proptest! {
         /// The short path for plain ASCII words and white space (taken
         /// without names) gives the features of the general path.
