@@ -86,11 +86,29 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
 fn find_sentence(text: &str, mut stop: impl FnMut(usize, usize) -> bool) -> bool {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for i in 0..bytes.len() {
+    // Only `.`, `!`, `?` and `\n` can end a sentence: jump from one to the
+    // next with `memchr` (the next of each kind is kept, so no byte is
+    // searched twice) instead of testing every byte.
+    let find_punct =
+        |from: usize| memchr::memchr3(b'.', b'!', b'?', bytes.get(from..).unwrap_or_default()).map(|o| from + o);
+    let find_newline = |from: usize| memchr::memchr(b'\n', bytes.get(from..).unwrap_or_default()).map(|o| from + o);
+    let (mut punct, mut newline) = (find_punct(0), find_newline(0));
+    loop {
+        let i = match (punct, newline) {
+            (Some(p), Some(n)) => p.min(n),
+            (Some(p), None) => p,
+            (None, Some(n)) => n,
+            (None, None) => break,
+        };
         let end_here = match bytes[i] {
-            b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
-            b'\n' => bytes.get(i + 1) == Some(&b'\n'),
-            _ => false,
+            b'.' | b'!' | b'?' => {
+                punct = find_punct(i + 1);
+                bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace())
+            }
+            _ => {
+                newline = find_newline(i + 1);
+                bytes.get(i + 1) == Some(&b'\n')
+            }
         };
         if end_here {
             if trimmed(text, start, i + 1).is_some_and(|(s, e)| stop(s, e)) {
@@ -119,16 +137,50 @@ pub fn claim_score(sentence: &str) -> u32 {
 /// A question: ends with `?`, or opens with a question word or an
 /// inverted auxiliary ("Where do you come up with these numbers").
 fn is_question(sentence: &str) -> bool {
-    const OPENERS: &[&str] = &[
-        "where", "what", "why", "how", "who", "whom", "whose", "do", "does", "did", "is", "are", "was", "were", "can",
-        "could", "would", "will", "should", "shall", "have", "has",
-    ];
     if sentence.trim_end().ends_with('?') {
         return true;
     }
     let first = sentence.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').find(|w| !w.is_empty());
     let first = first.map(|w| w.split(['\'', '’']).next().unwrap_or(w));
-    first.is_some_and(|w| OPENERS.iter().any(|o| o.eq_ignore_ascii_case(w)))
+    first.is_some_and(|w| {
+        matches!(
+            ascii_lower6(w).as_ref().map(|(b, n)| &b[..*n]),
+            Some(
+                b"where"
+                    | b"what"
+                    | b"why"
+                    | b"how"
+                    | b"who"
+                    | b"whom"
+                    | b"whose"
+                    | b"do"
+                    | b"does"
+                    | b"did"
+                    | b"is"
+                    | b"are"
+                    | b"was"
+                    | b"were"
+                    | b"can"
+                    | b"could"
+                    | b"would"
+                    | b"will"
+                    | b"should"
+                    | b"shall"
+                    | b"have"
+                    | b"has"
+            )
+        )
+    })
+}
+
+/// The ASCII lower case of `w` when it has at most six bytes (every
+/// question opener and assertive verb does; a longer word equals none of
+/// them, ignoring ASCII case, as `eq_ignore_ascii_case` compares).
+fn ascii_lower6(w: &str) -> Option<([u8; 6], usize)> {
+    let mut buf = [0u8; 6];
+    buf.get_mut(..w.len())?.copy_from_slice(w.as_bytes());
+    buf.make_ascii_lowercase();
+    Some((buf, w.len()))
 }
 
 /// Declarative and at least four words: what makes a sentence a claim at
@@ -140,14 +192,17 @@ fn is_claim(sentence: &str) -> bool {
 
 /// [`claim_score`] with the certainty cue already known.
 fn score_sentence(sentence: &str, certain: bool) -> u32 {
-    const ASSERTIVE: &[&str] = &["is", "are", "was", "were", "has", "have", "will", "did", "killed", "shot"];
     let mut words = 0;
     let mut assertive = false;
     for w in sentence.split_whitespace() {
         if w.bytes().any(|b| b.is_ascii_alphanumeric()) || w.chars().any(char::is_alphanumeric) {
             words += 1;
         }
-        assertive = assertive || ASSERTIVE.iter().any(|a| a.eq_ignore_ascii_case(w));
+        assertive = assertive
+            || matches!(
+                ascii_lower6(w).as_ref().map(|(b, n)| &b[..*n]),
+                Some(b"is" | b"are" | b"was" | b"were" | b"has" | b"have" | b"will" | b"did" | b"killed" | b"shot")
+            );
     }
     if words < 4 || is_question(sentence) {
         return 0;
@@ -305,6 +360,65 @@ mod tests {
             let ids: Vec<&str> = got.iter().flat_map(|s| s.cues.iter().map(|h| h.rule.as_str())).collect();
             assert_eq!(&ids, cues, "{text}");
         }
+    }
+
+    /// The `memchr` sentence split equals a byte-by-byte reference.
+    #[test]
+    fn sentence_split_equals_byte_loop() {
+        let reference = |text: &str| {
+            let bytes = text.as_bytes();
+            let (mut out, mut start) = (Vec::new(), 0);
+            for i in 0..bytes.len() {
+                let end_here = match bytes[i] {
+                    b'.' | b'!' | b'?' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+                    b'\n' => bytes.get(i + 1) == Some(&b'\n'),
+                    _ => false,
+                };
+                if end_here {
+                    out.extend(trimmed(text, start, i + 1));
+                    start = i + 1;
+                }
+            }
+            out.extend(trimmed(text, start, bytes.len()));
+            out
+        };
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        runner
+            .run(&"([.!?\n\t ab]|é|\u{a0}){0,40}", |t| {
+                proptest::prop_assert_eq!(sentences(&t), reference(&t));
+                Ok(())
+            })
+            .unwrap();
+        for t in [
+            "",
+            "a. b! c? d",
+            "x.y. z.\n\n\nw",
+            "\n\n.!?\n",
+            "one\ntwo\n\nthree. four?!  five…",
+            "3.5 m. http://a.b/c?d=1 ok!\n\nend.",
+            "é. ü!\n\nß?",
+        ] {
+            assert_eq!(sentences(t), reference(t), "{t:?}");
+        }
+    }
+
+    /// The byte-pattern word tests equal the word lists they replaced.
+    #[test]
+    fn openers_and_assertive_verbs_ignore_ascii_case() {
+        for (s, question) in [
+            ("WHERE did it happen", true),
+            ("Should we wait", true),
+            ("Shouldn't we wait", false),
+            ("Whoever said it lied today", false),
+            ("Haswell chips are fast", false),
+            ("İs this real or fake news", false),
+            ("Why", true),
+        ] {
+            assert_eq!(is_question(s), question, "{s}");
+        }
+        assert_eq!(score_sentence("The man was KILLED last night.", false), 2);
+        assert_eq!(score_sentence("The man Killed. last night there", false), 1);
+        assert_eq!(score_sentence("They shot it last night there friends", false), 2);
     }
 
     #[test]

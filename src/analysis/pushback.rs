@@ -182,6 +182,11 @@ struct Scan(Vec<usize>);
 
 impl Scan {
     fn of(text: &str) -> Scan {
+        // A comment no rule matches is settled by the non-overlapping
+        // search, which stops early and runs a faster loop.
+        if !COMMENT_SET.is_match(text) {
+            return Scan::default();
+        }
         Scan(COMMENT_SET.matches(text).iter().collect())
     }
 
@@ -518,46 +523,68 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
 fn content_words(text: &str) -> Vec<u64> {
     // One pass: each word's hash (of its lower case, as `lower_hash`
     // computes it) is built as its characters are read; words are runs of
-    // alphanumeric characters, counted in characters.
+    // alphanumeric characters, counted in characters. ASCII bytes take one
+    // table lookup; other characters are decoded.
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     let eat = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let (mut h, mut chars, mut i) = (OFFSET, 0usize, 0usize);
-    loop {
-        let b = bytes.get(i).copied().unwrap_or(b' ');
-        let (word_char, len) = if b.is_ascii() {
-            if b.is_ascii_alphanumeric() {
-                h = eat(h, b.to_ascii_lowercase());
+    // A word ends: keep it when it is four characters or more and not a
+    // stop word (every stop word has four or five letters).
+    let mut end_word = |h: u64, chars: usize| {
+        if chars >= 4 && (chars > 5 || STOP_HASHES.binary_search(&h).is_err()) {
+            out.push(h);
+        }
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            let lower = ASCII_WORD_LOWER[b as usize];
+            if lower != 0 {
+                h = eat(h, lower);
+                chars += 1;
+            } else if chars > 0 {
+                end_word(h, chars);
+                (h, chars) = (OFFSET, 0);
             }
-            (b.is_ascii_alphanumeric(), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            if c.is_alphanumeric() {
-                let mut tmp = [0u8; 4];
-                for l in c.to_lowercase() {
-                    h = l.encode_utf8(&mut tmp).bytes().fold(h, eat);
-                }
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if c.is_alphanumeric() {
+            let mut tmp = [0u8; 4];
+            for l in c.to_lowercase() {
+                h = l.encode_utf8(&mut tmp).bytes().fold(h, eat);
             }
-            (c.is_alphanumeric(), c.len_utf8())
-        };
-        if word_char {
             chars += 1;
-        } else {
-            if chars >= 4 && STOP_HASHES.binary_search(&h).is_err() {
-                out.push(h);
-            }
+        } else if chars > 0 {
+            end_word(h, chars);
             (h, chars) = (OFFSET, 0);
         }
-        if i >= bytes.len() {
-            break;
-        }
-        i += len;
+        i += c.len_utf8();
+    }
+    if chars > 0 {
+        end_word(h, chars);
     }
     out.sort_unstable();
     out.dedup();
     out
 }
+
+/// The lower case of each ASCII letter or digit; 0 for other bytes.
+static ASCII_WORD_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
 
 /// FNV-1a of the lower case of `w`.
 fn lower_hash(w: &str) -> u64 {
@@ -1046,6 +1073,13 @@ mod tests {
             assert_eq!(content_words(t), general, "{t}");
         }
         assert_eq!(content_words("The mortar attack, that's it").len(), 2);
+    }
+
+    /// `content_words` checks stop words only for words of four or five
+    /// characters: every stop word has that length.
+    #[test]
+    fn stop_words_have_four_or_five_letters() {
+        assert!(STOP.iter().all(|w| (4..=5).contains(&w.len()) && w.is_ascii()), "{STOP:?}");
     }
 
     #[test]

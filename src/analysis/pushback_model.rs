@@ -142,6 +142,8 @@ const C_CONT: u8 = 2; // continues one: letters, digits, `'`, `_`
 const C_SPACE: u8 = 4; // white space (`char::is_whitespace`)
 const C_DIGIT: u8 = 8;
 const C_APOS: u8 = 16;
+const C_NONDIGIT: u8 = 32; // continues a token and is not a digit
+const C_LETTER: u8 = 64; // an ASCII letter
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -165,7 +167,24 @@ static CLASS: [u8; 256] = {
         if c == b'\'' {
             k |= C_APOS;
         }
+        if k & C_CONT != 0 && !c.is_ascii_digit() {
+            k |= C_NONDIGIT;
+        }
+        if c.is_ascii_alphabetic() {
+            k |= C_LETTER;
+        }
         t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+/// ASCII lower case of every byte.
+static LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).to_ascii_lowercase();
         b += 1;
     }
     t
@@ -175,6 +194,36 @@ static CLASS: [u8; 256] = {
 #[inline]
 fn ascii_token_byte(b: u8) -> bool {
     CLASS[b as usize] & C_CONT != 0
+}
+
+/// The run of ASCII token bytes (letters, digits, `'`, `_`) from `start`.
+struct AsciiRun {
+    /// Where it ends.
+    end: usize,
+    /// FNV-1a of its lower case.
+    hash: u64,
+    /// FNV-1a of `w:` and its lower case (its unigram id).
+    unigram: u64,
+    /// The union of its bytes' classes.
+    classes: u8,
+}
+
+/// Read the [`AsciiRun`] at `start`, hashing it lower-cased as it is read.
+#[inline(always)]
+fn ascii_run(bytes: &[u8], start: usize) -> AsciiRun {
+    let (mut h, mut hw, mut any, mut e) = (FNV_OFFSET, W_STATE, 0u8, start);
+    while let Some(&c) = bytes.get(e) {
+        let k = CLASS[c as usize];
+        if k & C_CONT == 0 {
+            break;
+        }
+        let lower = u64::from(LOWER[c as usize]);
+        h = (h ^ lower).wrapping_mul(FNV_PRIME);
+        hw = (hw ^ lower).wrapping_mul(FNV_PRIME);
+        any |= k;
+        e += 1;
+    }
+    AsciiRun { end: e, hash: h, unigram: hw, classes: any }
 }
 
 /// The feature ids of a text, unsorted and with repeats, passed to `sink`
@@ -200,8 +249,37 @@ fn emit_features<F: FnMut(u64)>(
     let mut at_start = true;
     let mut words = Words { count: 0, after_space: true };
     let mut i = 0;
+    // Without names, plain ASCII words (most tokens) and white space take
+    // a short path; the general path below gives the same features.
+    let fast = names.is_none();
     while i < n {
         let b = bytes[i];
+        let class = CLASS[b as usize];
+        if fast && class & C_SPACE != 0 {
+            words.after_space = true;
+            i += 1;
+            continue;
+        }
+        if fast && class & C_LETTER != 0 {
+            // A word starting with an ASCII letter: hashed as it is read;
+            // it is a plain word (no apostrophe to trim, not `http:`,
+            // `https:` or `www.`, no non-ASCII letter after it) or it goes
+            // the general way.
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, i);
+            let next = bytes.get(e).copied();
+            if any & C_APOS == 0
+                && next.is_none_or(|c| c.is_ascii())
+                && !((3..=5).contains(&(e - i)) && matches!(next, Some(b':' | b'.')))
+            {
+                words.visible(b);
+                at_start = false;
+                sink(hw);
+                sink(bigram_id(prev_hash, h));
+                prev_hash = h;
+                i = e;
+                continue;
+            }
+        }
         let hash: u64;
         // The unigram id: FNV-1a of `w:` and the token.
         let unigram: u64;
@@ -237,21 +315,7 @@ fn emit_features<F: FnMut(u64)>(
             // The ASCII run of the token (after a leading `@` or `#`),
             // hashed lower-cased as it is read.
             let body = if b == b'@' || b == b'#' { i + 1 } else { i };
-            let mut e = body;
-            let (mut h, mut hw, mut all, mut any) = (FNV_OFFSET, W_STATE, C_DIGIT, 0u8);
-            while e < n {
-                let c = bytes[e];
-                let k = CLASS[c as usize];
-                if k & C_CONT == 0 {
-                    break;
-                }
-                let lower = u64::from(c.to_ascii_lowercase());
-                h = (h ^ lower).wrapping_mul(FNV_PRIME);
-                hw = (hw ^ lower).wrapping_mul(FNV_PRIME);
-                all &= k;
-                any |= k;
-                e += 1;
-            }
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, body);
             let ascii = b.is_ascii()
                 && (e == n
                     || bytes[e].is_ascii()
@@ -260,7 +324,7 @@ fn emit_features<F: FnMut(u64)>(
             let kind = if !ascii {
                 end = general_token(text, i, first, &mut tok);
                 token_kind(&tok, bytes.get(end).copied(), first)
-            } else if e > body && all & C_DIGIT != 0 && first != '@' {
+            } else if e > body && any & C_NONDIGIT == 0 && first != '@' {
                 end = e;
                 TokenKind::Num
             } else if any & C_APOS == 0
@@ -604,13 +668,109 @@ pub struct Model {
     pub pushback: LogReg,
     /// Evidence request (query).
     pub evidence_request: LogReg,
-    /// Both models' weights by feature id (0 where a model lacks the
-    /// feature), built once: scoring does one lookup per feature.
-    table: IdMap<(f32, f32)>,
+    /// Both models' weights by feature id, built once: scoring does one
+    /// lookup per feature.
+    table: FeatureTable,
+}
+
+/// Both models' weights in one open-addressing table keyed by feature id.
+///
+/// Every id of either model gets a *rank*: its position among all the
+/// models' ids in ascending order. Scoring sums the weights of a comment's
+/// known features in rank order, which is ascending id order, the order
+/// [`LogReg::probability`] sums a sorted feature list in, so the `f32` sums
+/// (and the probabilities) are the same to the bit.
+#[derive(Clone, Debug, Default)]
+struct FeatureTable {
+    /// Slot → feature id (0: empty; an id of 0 lives in `zero`).
+    ids: Vec<u64>,
+    /// Slot → rank of the id in it.
+    ranks: Vec<u32>,
+    /// `64 - log2(slots)`: a slot is the top bits of the id times a constant.
+    shift: u32,
+    /// Rank → `(pushback, evidence_request)` weight (0 where a model lacks it).
+    weights: Vec<(f32, f32)>,
+    /// The rank of id 0, if a model has it.
+    zero: Option<u32>,
     /// One bit per `id % FILTER_BITS` of the table's ids: most n-grams of a
     /// text are not in the model, and this 16 KiB filter (L1-resident)
-    /// rejects most of them without a hash-table probe.
+    /// rejects most of them without a table probe.
     filter: Vec<u64>,
+}
+
+impl FeatureTable {
+    fn new(pushback: &LogReg, evidence_request: &LogReg) -> FeatureTable {
+        let mut all: BTreeMap<u64, (f32, f32)> = BTreeMap::new();
+        for (id, (w, _)) in &pushback.weights {
+            all.entry(*id).or_default().0 = *w;
+        }
+        for (id, (w, _)) in &evidence_request.weights {
+            all.entry(*id).or_default().1 = *w;
+        }
+        // At most a quarter full: probes are short.
+        let bits = (all.len().max(1) * 4).next_power_of_two().trailing_zeros().max(4);
+        let slots = 1usize << bits;
+        let mut t = FeatureTable {
+            ids: vec![0; slots],
+            ranks: vec![0; slots],
+            shift: 64 - bits,
+            weights: all.values().copied().collect(),
+            zero: None,
+            filter: vec![0u64; (FILTER_BITS / 64) as usize],
+        };
+        for (rank, &id) in all.keys().enumerate() {
+            let rank = rank as u32;
+            let bit = id % FILTER_BITS;
+            t.filter[(bit / 64) as usize] |= 1 << (bit % 64);
+            if id == 0 {
+                t.zero = Some(rank);
+                continue;
+            }
+            let mut slot = t.slot(id);
+            while t.ids[slot] != 0 {
+                slot = (slot + 1) & (slots - 1);
+            }
+            t.ids[slot] = id;
+            t.ranks[slot] = rank;
+        }
+        t
+    }
+
+    #[inline]
+    fn slot(&self, id: u64) -> usize {
+        (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The rank of `id`, if a model has it.
+    #[inline]
+    fn rank(&self, id: u64) -> Option<u32> {
+        let bit = id % FILTER_BITS;
+        if self.filter.get((bit / 64) as usize).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
+            return None;
+        }
+        if id == 0 {
+            return self.zero;
+        }
+        let mask = self.ids.len() - 1;
+        let mut slot = self.slot(id);
+        loop {
+            match self.ids.get(slot) {
+                Some(&x) if x == id => return self.ranks.get(slot).copied(),
+                Some(&0) | None => return None,
+                Some(_) => slot = (slot + 1) & mask,
+            }
+        }
+    }
+}
+
+/// Per-thread scratch of [`Model::scores`]: the ranks of the comment's
+/// known features, and a generation stamp per rank that deduplicates them
+/// without sorting every occurrence (no allocation per comment).
+#[derive(Default)]
+struct Scratch {
+    ranks: Vec<u32>,
+    stamps: Vec<u32>,
+    generation: u32,
 }
 
 const FILTER_BITS: u64 = 1 << 17;
@@ -618,53 +778,50 @@ const FILTER_BITS: u64 = 1 << 17;
 impl Model {
     /// The two models, with their shared lookup table.
     pub fn new(pushback: LogReg, evidence_request: LogReg) -> Model {
-        let mut table: IdMap<(f32, f32)> = IdMap::default();
-        for (id, (w, _)) in &pushback.weights {
-            table.entry(*id).or_default().0 = *w;
-        }
-        for (id, (w, _)) in &evidence_request.weights {
-            table.entry(*id).or_default().1 = *w;
-        }
-        let mut filter = vec![0u64; (FILTER_BITS / 64) as usize];
-        for id in table.keys() {
-            let bit = id % FILTER_BITS;
-            filter[(bit / 64) as usize] |= 1 << (bit % 64);
-        }
-        Model { pushback, evidence_request, table, filter }
+        let table = FeatureTable::new(&pushback, &evidence_request);
+        Model { pushback, evidence_request, table }
     }
 
     /// `(pushback, evidence_request)` probabilities of a comment, equal to
     /// [`LogReg::probability`] of each model on [`features`], without
     /// building the feature list: each id is looked up as the tokenizer
-    /// emits it, and only the ids the models know are sorted and
-    /// deduplicated (summed in id order, as `probability` does).
+    /// emits it, repeats are dropped by a generation stamp, and the known
+    /// features are summed in id order, as `probability` does.
     pub fn scores(&self, text: &str, hits: &[RuleHit], top: bool) -> (f32, f32) {
         thread_local! {
-            /// The known ids of the comment being scored (reused: no
-            /// allocation per comment).
-            static KNOWN: std::cell::RefCell<Vec<(u64, f32, f32)>> = const { std::cell::RefCell::new(Vec::new()) };
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
         }
-        KNOWN.with(|k| match k.try_borrow_mut() {
-            Ok(mut known) => self.scores_into(text, hits, top, &mut known),
-            Err(_) => self.scores_into(text, hits, top, &mut Vec::new()),
+        SCRATCH.with(|k| match k.try_borrow_mut() {
+            Ok(mut scratch) => self.scores_into(text, hits, top, &mut scratch),
+            Err(_) => self.scores_into(text, hits, top, &mut Scratch::default()),
         })
     }
 
-    fn scores_into(&self, text: &str, hits: &[RuleHit], top: bool, known: &mut Vec<(u64, f32, f32)>) -> (f32, f32) {
-        known.clear();
+    fn scores_into(&self, text: &str, hits: &[RuleHit], top: bool, scratch: &mut Scratch) -> (f32, f32) {
+        let table = &self.table;
+        if scratch.stamps.len() != table.weights.len() || scratch.generation == u32::MAX {
+            scratch.stamps.clear();
+            scratch.stamps.resize(table.weights.len(), 0);
+            scratch.generation = 0;
+        }
+        scratch.generation += 1;
+        let generation = scratch.generation;
+        let Scratch { ranks, stamps, .. } = scratch;
+        ranks.clear();
         emit_features(text, hits, top, None, |id| {
-            let bit = id % FILTER_BITS;
-            if self.filter.get((bit / 64) as usize).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
-                return;
-            }
-            if let Some(&(a, b)) = self.table.get(&id) {
-                known.push((id, a, b));
+            if let Some(rank) = table.rank(id) {
+                if let Some(stamp) = stamps.get_mut(rank as usize) {
+                    if *stamp != generation {
+                        *stamp = generation;
+                        ranks.push(rank);
+                    }
+                }
             }
         });
-        known.sort_unstable_by_key(|k| k.0);
-        known.dedup_by_key(|k| k.0);
-        let push: f32 = known.iter().map(|k| k.1).sum();
-        let er: f32 = known.iter().map(|k| k.2).sum();
+        ranks.sort_unstable();
+        let weight = |r: &u32| table.weights.get(*r as usize).copied().unwrap_or_default();
+        let push: f32 = ranks.iter().map(|r| weight(r).0).sum();
+        let er: f32 = ranks.iter().map(|r| weight(r).1).sum();
         (sigmoid(self.pushback.bias + push), sigmoid(self.evidence_request.bias + er))
     }
 
@@ -872,6 +1029,8 @@ mod tests {
                 let hits = crate::analysis::pushback::act_rules().hits(&c.text);
                 let top = c.parent.is_none();
                 let f = features(&c.text, &hits, top);
+                // The short path (no names) and the general path (names) agree.
+                assert_eq!(f, features_named(&c.text, &hits, top, Some(&mut HashMap::new())), "{}", c.text);
                 let want = (m.pushback.probability(&f), m.evidence_request.probability(&f));
                 let got = m.scores(&c.text, &hits, top);
                 assert_eq!(got.0.to_bits(), want.0.to_bits(), "{}", c.text);
@@ -880,6 +1039,26 @@ mod tests {
             }
         }
         assert!(n > 80, "{n}");
+    }
+
+    /// Tokens at the edges of the short path (apostrophes, URL prefixes,
+    /// a non-ASCII letter after ASCII ones) give the general path's ids.
+    #[test]
+    fn short_path_edges() {
+        for t in ["www'", "www.x http: https:x httpx", "don't 'quoted' x'", "abc’ wwwé café", "a_b 12a a12 @x #y"] {
+            let named = features_named(t, &[], true, Some(&mut HashMap::new()));
+            assert_eq!(features(t, &[], true), named, "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The short path for plain ASCII words and white space (taken
+        /// without names) gives the features of the general path.
+        #[test]
+        fn short_and_general_paths_agree(t in "([a-zA-Z0-9 '’@#:./?!_\n\t-]|é|ſ|\u{a0}|www|http|https){0,60}") {
+            let named = features_named(&t, &[], false, Some(&mut HashMap::new()));
+            proptest::prop_assert_eq!(features(&t, &[], false), named);
+        }
     }
 
     /// The length bucket counts what `split_whitespace` counts (words not
