@@ -463,7 +463,9 @@ fn dispatch(args: Args) -> Result<()> {
             })
         }
         Command::Export { files, to: ExportKind::Csv, output, input, lexicons, .. } => {
-            let matcher = lexicons.matcher()?;
+            // The lexicon and the pushback rules compile on both cores at once.
+            let (matcher, ()) = rayon::join(|| lexicons.matcher(), crate::analysis::pushback::prepare);
+            let matcher = matcher?;
             // One file at a time: a corpus run holds one file's threads, not the corpus.
             write_output(output.as_deref(), |w| {
                 export::write_comments_csv_header(&mut *w)?;

@@ -43,6 +43,11 @@ pub struct ClaimSupport {
     pub cues: Vec<RuleHit>,
 }
 
+/// Build the support rules and their sets now (see [`crate::analysis::pushback::prepare`]).
+pub fn prepare() {
+    LazyLock::force(&SOURCE_OR_HEDGE);
+}
+
 static SUPPORT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     RuleSet::parse(include_str!("lexicons/pushback_support.csv"), "lexicons/pushback_support.csv")
         .expect("built-in support rules are valid (tested)")

@@ -160,6 +160,16 @@ impl RuleSet {
     }
 }
 
+/// Build the built-in rules, rule sets and model now instead of at the
+/// first comment, so a caller can overlap this one-time cost with other
+/// work (reading the input, compiling the hostility lexicon).
+pub fn prepare() {
+    LazyLock::force(&COMMENT_SET);
+    LazyLock::force(&STOP_HASHES);
+    claims::prepare();
+    pushback_model::builtin();
+}
+
 static ACT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     RuleSet::parse(include_str!("lexicons/pushback.csv"), "lexicons/pushback.csv")
         .expect("built-in pushback rules are valid (tested)")
