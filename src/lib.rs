@@ -29,6 +29,7 @@ pub mod error;
 pub mod eval;
 pub mod eval_pushback;
 pub mod export;
+mod fnv;
 pub mod gen;
 pub mod graph;
 pub mod model;

@@ -117,12 +117,7 @@ pub fn estimate_decompressed(path: &Path) -> Option<u64> {
 /// FNV-1a, 64 bits: a stable hash (the same in every run and build, unlike
 /// `RandomState`), so partitions are reproducible.
 pub fn stable_hash(key: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    crate::fnv::bytes(crate::fnv::OFFSET, key)
 }
 
 // ---------------------------------------------------------------- Ctrl-C

@@ -25,24 +25,10 @@
 //! assert!(m.score("The report was published in 2019.").is_none());
 //! ```
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
-use crate::analysis::pushback_model::IdHasher;
 use crate::error::{Error, Result};
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-fn fnv_byte(h: u64, b: u8) -> u64 {
-    (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
-}
-
-/// A bigram's id from its two tokens' ids (no second pass over the text).
-fn bigram_id(left: u64, right: u64) -> u64 {
-    (left.rotate_left(29) ^ right ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0xff51_afd7_ed55_8ccd)
-}
+use crate::fnv::{self, IdMap};
 
 /// Second-person words: a sentence with one of them is read by the model.
 const YOU: &[&str] = &[
@@ -76,7 +62,7 @@ pub struct Model {
     pub bias: f64,
     /// A comment is flagged at or above this probability.
     pub threshold: f64,
-    features: HashMap<u64, Feature, BuildHasherDefault<IdHasher>>,
+    features: IdMap<Feature>,
 }
 
 /// The model's reading of one comment.
@@ -112,7 +98,7 @@ impl Model {
     /// Parse a model file (`bias`, `threshold`, `documents` lines, then
     /// `feature<TAB>idf<TAB>weight`; `#` comments).
     pub fn parse(text: &str, name: &str) -> Result<Model> {
-        let mut m = Model { bias: 0.0, threshold: 0.5, features: HashMap::default() };
+        let mut m = Model { bias: 0.0, threshold: 0.5, features: IdMap::default() };
         for (i, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -157,7 +143,7 @@ impl Model {
         for (k, t) in tokens.iter().enumerate() {
             ids.push((t.hash, t.sentence));
             if let Some(next) = tokens.get(k + 1) {
-                ids.push((bigram_id(t.hash, next.hash), t.sentence));
+                ids.push((fnv::bigram(t.hash, next.hash), t.sentence));
             }
         }
         ids.sort_unstable();
@@ -199,9 +185,9 @@ impl Model {
 /// A feature's id: FNV-1a of a unigram's text; a bigram (`left right`)
 /// combines its two words' ids.
 fn feature_id(name: &str) -> u64 {
-    let word = |w: &str| w.bytes().fold(FNV_OFFSET, fnv_byte);
+    let word = |w: &str| fnv::bytes(fnv::OFFSET, w.as_bytes());
     match name.split_once(' ') {
-        Some((a, b)) => bigram_id(word(a), word(b)),
+        Some((a, b)) => fnv::bigram(word(a), word(b)),
         None => word(name),
     }
 }
@@ -292,7 +278,7 @@ fn you_tokens(text: &str) -> Vec<Token> {
 fn end_sentence(b: &[u8], out: &mut Vec<Token>, from: &mut usize, kept: &mut usize, you: &mut bool) {
     if *you {
         for t in &mut out[*from..] {
-            t.hash = b[t.start..t.end].iter().fold(FNV_OFFSET, |h, c| fnv_byte(h, c.to_ascii_lowercase()));
+            t.hash = fnv::lower(fnv::OFFSET, &b[t.start..t.end]);
         }
         *kept += 1;
     } else {

@@ -535,8 +535,7 @@ fn content_words(text: &str) -> Vec<u64> {
     // computes it) is built as its characters are read; words are runs of
     // alphanumeric characters, counted in characters. ASCII bytes take one
     // table lookup; other characters are decoded.
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    let eat = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    use crate::fnv::{byte as eat, OFFSET};
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let (mut h, mut chars, mut i) = (OFFSET, 0usize, 0usize);
@@ -598,11 +597,8 @@ static ASCII_WORD_LOWER: [u8; 256] = {
 
 /// FNV-1a of the lower case of `w`.
 fn lower_hash(w: &str) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    };
+    let mut h = crate::fnv::OFFSET;
+    let mut eat = |b: u8| h = crate::fnv::byte(h, b);
     if w.is_ascii() {
         w.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
     } else {

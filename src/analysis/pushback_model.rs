@@ -22,16 +22,8 @@ use std::sync::LazyLock;
 use crate::analysis::pushback::RuleHit;
 use crate::error::{Error, Result};
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
-}
+pub use crate::fnv::IdHasher;
+use crate::fnv::{self, bigram as bigram_id, bytes as fnv, lower as fnv_lower, IdMap, OFFSET as FNV_OFFSET};
 
 /// The id of a feature name: FNV-1a (64 bit) of the name, except for
 /// bigrams (`b:LEFT RIGHT`), whose id combines the FNV-1a hashes of the two
@@ -43,12 +35,8 @@ pub fn feature_id(name: &str) -> u64 {
     fnv(FNV_OFFSET, name.as_bytes())
 }
 
-fn bigram_id(left: u64, right: u64) -> u64 {
-    (left.rotate_left(29) ^ right ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0xff51_afd7_ed55_8ccd)
-}
-
 /// FNV-1a of `w:` (unigram ids continue from it).
-const W_STATE: u64 = fnv_const(b"w:");
+const W_STATE: u64 = fnv::bytes(FNV_OFFSET, b"w:");
 
 /// Token kinds the tokenizer folds to one symbol.
 const START: &[u8] = b"<s>";
@@ -56,32 +44,10 @@ const URL: &[u8] = b"<url>";
 const USER: &[u8] = b"<user>";
 const NUM: &[u8] = b"<num>";
 
-/// FNV-1a hashes of the symbols, computed at compile time.
-const fn fnv_const(bytes: &[u8]) -> u64 {
-    let mut h = FNV_OFFSET;
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u64;
-        h = h.wrapping_mul(FNV_PRIME);
-        i += 1;
-    }
-    h
-}
-/// FNV-1a of `w:` and `bytes` (a symbol's unigram id).
-const fn fnv_const_w(bytes: &[u8]) -> u64 {
-    let mut h = fnv_const(b"w:");
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u64;
-        h = h.wrapping_mul(FNV_PRIME);
-        i += 1;
-    }
-    h
-}
-const START_HASH: u64 = fnv_const(START);
-const URL_HASH: u64 = fnv_const(URL);
-const USER_HASH: u64 = fnv_const(USER);
-const NUM_HASH: u64 = fnv_const(NUM);
+const START_HASH: u64 = fnv::bytes(FNV_OFFSET, START);
+const URL_HASH: u64 = fnv::bytes(FNV_OFFSET, URL);
+const USER_HASH: u64 = fnv::bytes(FNV_OFFSET, USER);
+const NUM_HASH: u64 = fnv::bytes(FNV_OFFSET, NUM);
 
 /// Extract feature ids (sorted, deduplicated) from a comment.
 ///
@@ -98,11 +64,6 @@ pub fn features_named(text: &str, hits: &[RuleHit], top: bool, names: Option<&mu
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// FNV-1a of the ASCII lower case of `w`, continuing from `h`.
-fn fnv_lower(h: u64, w: &[u8]) -> u64 {
-    w.iter().fold(h, |h, &c| (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(FNV_PRIME))
 }
 
 /// ASCII white space as `char::is_whitespace` sees it (with vertical tab,
@@ -217,9 +178,9 @@ fn ascii_run(bytes: &[u8], start: usize) -> AsciiRun {
         if k & C_CONT == 0 {
             break;
         }
-        let lower = u64::from(LOWER[c as usize]);
-        h = (h ^ lower).wrapping_mul(FNV_PRIME);
-        hw = (hw ^ lower).wrapping_mul(FNV_PRIME);
+        let lower = LOWER[c as usize];
+        h = fnv::byte(h, lower);
+        hw = fnv::byte(hw, lower);
         any |= k;
         e += 1;
     }
@@ -357,7 +318,7 @@ fn emit_features<F: FnMut(u64)>(
                             i += ch.len_utf8();
                         }
                     }
-                    (hash, unigram) = (URL_HASH, fnv_const_w(URL));
+                    (hash, unigram) = (URL_HASH, fnv::bytes(W_STATE, URL));
                     if names.is_some() {
                         tok.clear();
                         tok.extend_from_slice(URL);
@@ -365,14 +326,14 @@ fn emit_features<F: FnMut(u64)>(
                 }
                 TokenKind::User => {
                     user = true;
-                    (hash, unigram) = (USER_HASH, fnv_const_w(USER));
+                    (hash, unigram) = (USER_HASH, fnv::bytes(W_STATE, USER));
                     if names.is_some() {
                         tok.clear();
                         tok.extend_from_slice(USER);
                     }
                 }
                 TokenKind::Num => {
-                    (hash, unigram) = (NUM_HASH, fnv_const_w(NUM));
+                    (hash, unigram) = (NUM_HASH, fnv::bytes(W_STATE, NUM));
                     if names.is_some() {
                         tok.clear();
                         tok.extend_from_slice(NUM);
@@ -538,24 +499,6 @@ fn push_lower(buf: &mut Vec<u8>, c: char) {
 pub fn features(text: &str, hits: &[RuleHit], top: bool) -> Vec<u64> {
     features_named(text, hits, top, None)
 }
-
-/// Feature ids are already FNV hashes: use them as the hash.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = fnv(self.0 ^ FNV_OFFSET, bytes);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// One logistic-regression model: bias, weights by feature id, threshold.
 #[derive(Clone, Debug, Default)]
