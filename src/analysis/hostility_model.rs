@@ -70,11 +70,13 @@ pub struct Model {
 pub struct Verdict {
     /// Probability that the comment is an ad hominem attack.
     pub probability: f64,
-    /// Byte span of the second-person sentence that weighed most.
+    /// Byte span of the second-person sentence that weighed most (filled
+    /// at or above the threshold only; `0..0` below it).
     pub start: usize,
     /// End of that span.
     pub end: usize,
-    /// The features that pushed the score up most, with their share of it.
+    /// The features that pushed the score up most, with their share of it
+    /// (at or above the threshold only).
     pub top: Vec<(String, f64)>,
 }
 
@@ -165,6 +167,10 @@ impl Model {
             if norm > 0.0 { terms.iter().map(|&(f, x, s)| (f, f.weight * x / norm, s)).collect() } else { Vec::new() };
         let z = self.bias + contributions.iter().map(|c| c.1).sum::<f64>();
         let probability = 1.0 / (1.0 + (-z).exp());
+        if probability < self.threshold {
+            // No finding will be made: skip the explanation.
+            return Some(Verdict { probability, start: 0, end: 0, top: Vec::new() });
+        }
         // The sentence with the largest positive contribution.
         let sentences = tokens.last().map_or(0, |t| t.sentence + 1);
         let mut per_sentence = vec![0.0f64; sentences];
