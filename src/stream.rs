@@ -389,6 +389,14 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
+    /// `run` over `input`: its result lines as JSON, and its counts.
+    fn run_json(input: &str, analyses: bool) -> (Vec<Value>, StreamStats) {
+        let mut out = Vec::new();
+        let stats = run(input.as_bytes(), &mut out, "stdin", analyses).unwrap();
+        let lines = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        (lines, stats)
+    }
+
     #[test]
     fn one_result_per_group() {
         let input = concat!(
@@ -399,10 +407,7 @@ mod tests {
             "{\"link_id\":\"t3_x\",\"id\":\"c2\",\"parent_id\":\"t1_c9\",\"author\":\"di\",\"body\":\"orphan\"}\n",
             "{\"thread_id\":\"a\",\"id\":\"3\",\"author\":\"eve\",\"text\":\"late\"}\n",
         );
-        let mut out = Vec::new();
-        let stats = run(input.as_bytes(), &mut out, "stdin", true).unwrap();
-        let lines: Vec<Value> =
-            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (lines, stats) = run_json(input, true);
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["thread_id"], "a");
         assert_eq!(lines[0]["comments"], 2);
@@ -434,10 +439,7 @@ mod tests {
         for i in 0..STREAM_BATCH {
             input.push_str(&format!("{{\"thread_id\":\"c\",\"id\":\"{i}\",\"text\":\"t\"}}\n"));
         }
-        let mut out = Vec::new();
-        let stats = run(input.as_bytes(), &mut out, "stdin", false).unwrap();
-        let lines: Vec<Value> =
-            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (lines, stats) = run_json(&input, false);
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["thread_id"], "a");
         assert_eq!(lines[0]["comments"], STREAM_BATCH + 4);
