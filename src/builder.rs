@@ -131,6 +131,7 @@ impl ThreadBuilder {
                         "id {id:?} appears again; this record is kept as {renamed:?} and replies go to the first"
                     ),
                     text: None,
+                    records: 1,
                 });
                 first_index.insert(renamed.clone(), i);
                 ids.push(renamed);
@@ -163,6 +164,7 @@ impl ThreadBuilder {
                                     raw.comment.id
                                 ),
                                 text: None,
+                                records: 1,
                             });
                             comments.push(Comment {
                                 id: p.to_string(),

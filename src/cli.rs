@@ -1013,18 +1013,6 @@ pub fn summary(threads: &[Thread]) -> String {
     s.line()
 }
 
-/// A skipped-record diagnostic's reason (the text before its first `:`)
-/// and how many records it stands for: one, or the count it starts with
-/// ("4 id(s) in structure.json have no reply file …" is four records).
-fn skipped_reason(message: &str) -> (usize, String) {
-    let why = message.split(':').next().unwrap_or("skipped").trim();
-    let digits = why.bytes().take_while(u8::is_ascii_digit).count();
-    match why[..digits].parse::<usize>() {
-        Ok(n) if why[digits..].starts_with(' ') => (n, why[digits..].trim().to_string()),
-        _ => (1, why.to_string()),
-    }
-}
-
 /// The counts behind [`summary`], gathered one thread at a time (a
 /// partitioned read never holds all threads).
 #[derive(Debug, Default)]
@@ -1056,12 +1044,12 @@ impl Summary {
             }
         }
         for d in &t.diagnostics {
-            let (n, why) = match d.kind {
-                DiagnosticKind::MalformedRecord => (1, "malformed".to_string()),
-                DiagnosticKind::SkippedRecord => skipped_reason(&d.message),
+            let why = match d.kind {
+                DiagnosticKind::MalformedRecord => "malformed",
+                DiagnosticKind::SkippedRecord => d.message.split(':').next().unwrap_or("skipped").trim(),
                 _ => continue,
             };
-            *self.skipped.entry(why).or_default() += n;
+            *self.skipped.entry(why.to_string()).or_default() += d.records as usize;
         }
     }
 
@@ -1259,13 +1247,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn skipped_reasons_group_by_text_and_sum_counts() {
+    fn summary_counts_the_records_a_diagnostic_covers() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let dir = PathBuf::from(format!("{root}/fixtures/rumoureval"));
+        let threads = read::read_path(&dir, Format::Rumoureval).unwrap();
         assert_eq!(
-            skipped_reason("4 id(s) in structure.json have no reply file and no replies: 1, 2, 3, 4"),
-            (4, "id(s) in structure.json have no reply file and no replies".to_string())
+            summary(&threads),
+            "rumoureval: 3 threads, 21 comments read, 2 records skipped \
+             (2 ids in structure.json with no reply file and no replies)"
         );
-        assert_eq!(skipped_reason("more stub: 12 children"), (1, "more stub".to_string()));
-        assert_eq!(skipped_reason("404: not found"), (1, "404".to_string()));
     }
 
     #[test]

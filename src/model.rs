@@ -264,17 +264,32 @@ pub struct Diagnostic {
     /// else (so no text is silently dropped).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// How many input records it stands for (one, unless the reader
+    /// reports a group at once, e.g. ids missing from a thread's files);
+    /// the reader's summary counts skipped records with it.
+    #[serde(skip_serializing_if = "is_one")]
+    pub records: u64,
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
 }
 
 impl Diagnostic {
     /// A diagnostic at a line.
     pub fn at(line: u64, kind: DiagnosticKind, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { line: Some(line), kind, message: message.into(), text: None }
+        Diagnostic { line: Some(line), kind, message: message.into(), text: None, records: 1 }
+    }
+
+    /// The same diagnostic standing for `n` input records.
+    pub fn covering(mut self, n: u64) -> Diagnostic {
+        self.records = n;
+        self
     }
 
     /// A diagnostic without a line.
     pub fn new(kind: DiagnosticKind, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { line: None, kind, message: message.into(), text: None }
+        Diagnostic { line: None, kind, message: message.into(), text: None, records: 1 }
     }
 
     /// Attach the input text this diagnostic keeps.

@@ -227,6 +227,7 @@ fn group_by_subject(cs: &mut [Container], messages: &[Message], diags: &mut Vec<
             kind: DiagnosticKind::Guess,
             message: format!("{} names no parent; threaded under {} by its subject {base:?}", cs[r].id, cs[target].id),
             text: None,
+            records: 1,
         });
     }
 }

@@ -250,6 +250,7 @@ pub fn read_thread_dir(dir: &Path) -> Result<Thread> {
                     kind: DiagnosticKind::MalformedRecord,
                     message: format!("skipped unreadable reply: {e}"),
                     text: None,
+                    records: 1,
                 });
             }
         }
@@ -309,14 +310,13 @@ pub fn read_thread_dir(dir: &Path) -> Result<Thread> {
         }
     }
     if !missing_leaves.is_empty() {
-        b.diagnostic(Diagnostic::new(
-            DiagnosticKind::SkippedRecord,
-            format!(
-                "{} id(s) in structure.json have no reply file and no replies: {}",
-                missing_leaves.len(),
-                missing_leaves.join(", ")
-            ),
-        ));
+        b.diagnostic(
+            Diagnostic::new(
+                DiagnosticKind::SkippedRecord,
+                format!("ids in structure.json with no reply file and no replies: {}", missing_leaves.join(", ")),
+            )
+            .covering(missing_leaves.len() as u64),
+        );
     }
     Ok(b.build())
 }
