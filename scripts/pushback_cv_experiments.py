@@ -125,30 +125,21 @@ def word_tokens(s):
 
 
 # Feature blocks: each maps (train rows, test rows) to two matrices.
-def binary_words(tr, te, field="text"):
-    v = CountVectorizer(
+def words(tr, te, field="text", tfidf=False):
+    """Word unigrams and bigrams: binary counts (min_df 3), or sublinear TF-IDF (min_df 2)."""
+    common = dict(
         preprocessor=lambda x: "<s> " + tok(x[field]),
         tokenizer=word_tokens,
         token_pattern=None,
         ngram_range=(1, 2),
-        min_df=3,
-        binary=True,
         lowercase=False,
     )
+    v = TfidfVectorizer(min_df=2, sublinear_tf=True, **common) if tfidf else CountVectorizer(min_df=3, binary=True, **common)
     return v.fit_transform(tr), v.transform(te)
 
 
-def tfidf_words(tr, te):
-    v = TfidfVectorizer(
-        preprocessor=lambda x: "<s> " + tok(x["text"]),
-        tokenizer=word_tokens,
-        token_pattern=None,
-        ngram_range=(1, 2),
-        min_df=2,
-        sublinear_tf=True,
-        lowercase=False,
-    )
-    return v.fit_transform(tr), v.transform(te)
+binary_words = words
+tfidf_words = partial(words, tfidf=True)
 
 
 def tfidf_chars(tr, te):
