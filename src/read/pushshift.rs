@@ -25,6 +25,7 @@ use serde_json::Value;
 use crate::builder::RawComment;
 use crate::error::{Error, Result};
 use crate::model::{Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
+use crate::read::fields::{Field, Raw};
 use crate::read::group::{no_records_error, Groups};
 use crate::read::{compress, fields, read_submissions, reddit, ReadOptions};
 use crate::spill::{self, CountingReader, Partitioner, Progress, Rendered, Results, SpillOptions};
@@ -40,7 +41,7 @@ pub fn read_pushshift(text: &str, path: &str, submissions: Option<(&str, &str)>)
 /// error (a truncated or corrupt compressed stream) is an error naming the
 /// line it happened after.
 pub fn read_pushshift_stream<R: BufRead>(
-    reader: R,
+    mut reader: R,
     path: &str,
     submissions: Option<(&str, &str)>,
 ) -> Result<Vec<Thread>> {
@@ -56,9 +57,16 @@ pub fn read_pushshift_stream<R: BufRead>(
         g.orphans.extend(prefix_diagnostics(diags, sub_path));
     }
 
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let n = i as u64 + 1;
-        let line = line.map_err(|e| read_error(e, path, n))?;
+    // One line buffer, reused: `split` would allocate one per line.
+    let mut line = Vec::new();
+    for n in 1u64.. {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| read_error(e, path, n))? == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
         match classify(n, &line, &mut g.orphans) {
             Line::Comment { link, raw } => {
                 g.builder(&link).push(raw);
@@ -140,13 +148,13 @@ pub(crate) enum Line {
 /// its comment (the partition pass needs only the key).
 // Short-lived, one per line: see `LineFields`.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Route {
+pub(crate) enum Route<'a> {
     /// A comment of thread `link`, with its fields.
     Comment {
         /// The thread key.
         link: String,
         /// The line's fields.
-        obj: LineFields,
+        obj: LineFields<'a>,
     },
     /// A submission, keyed like its thread.
     Post {
@@ -159,7 +167,7 @@ pub(crate) enum Route {
     Skipped,
 }
 
-impl Route {
+impl Route<'_> {
     /// The thread key the line belongs to.
     pub(crate) fn key(&self) -> Option<&str> {
         match self {
@@ -173,7 +181,7 @@ impl Route {
 /// Where line `n` of a comments dump goes; unreadable lines, lines without
 /// `link_id` (and not a submission) and comments without an id get their
 /// diagnostic here.
-pub(crate) fn route(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Route {
+pub(crate) fn route<'a>(n: u64, line: &'a [u8], orphans: &mut Vec<Diagnostic>) -> Route<'a> {
     let Ok(line) = std::str::from_utf8(line) else {
         orphans.push(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line is not UTF-8; skipped"));
         return Route::Skipped;
@@ -304,8 +312,69 @@ fn known_index(key: &str) -> Option<usize> {
 pub(crate) struct KnownFields([Option<Value>; KNOWN_FIELDS.len()]);
 
 impl fields::Record for KnownFields {
-    fn field(&self, key: &str) -> Option<&Value> {
-        known_index(key).and_then(|i| self.0[i].as_ref())
+    fn field(&self, key: &str) -> Option<Field<'_>> {
+        known_index(key).and_then(|i| self.0[i].as_ref()).map(Field::of)
+    }
+}
+
+/// Slots of a skimmed line: [`KNOWN_FIELDS`], then the edge-list fields
+/// `stream` also reads ([`skim_index`]).
+const SKIM_SLOTS: usize = KNOWN_FIELDS.len() + 3;
+
+/// The slot of `key` in a [`Skimmed`] line.
+pub(crate) fn skim_index(key: &str) -> Option<usize> {
+    known_index(key).or(match key {
+        "thread_id" => Some(KNOWN_FIELDS.len()),
+        "text" => Some(KNOWN_FIELDS.len() + 1),
+        "created_at" => Some(KNOWN_FIELDS.len() + 2),
+        _ => None,
+    })
+}
+
+/// A line read by [`fields::skim`]: its known fields borrowed from the
+/// line, no allocation for strings without escapes or small integers.
+/// The few other values of known fields (escaped strings, floats,
+/// arrays) are parsed by `serde_json` on the spot, into `parsed`.
+pub(crate) struct Skimmed<'a> {
+    raw: [Option<Raw<'a>>; SKIM_SLOTS],
+    parsed: Vec<(usize, Value)>,
+}
+
+impl<'a> Skimmed<'a> {
+    /// Skim `line`; `None` when `serde_json` must decide (see
+    /// [`fields::skim`]), or would refuse a known field's value.
+    pub(crate) fn new(line: &'a str) -> Option<Skimmed<'a>> {
+        let mut raw = [None; SKIM_SLOTS];
+        if !fields::skim(line, skim_index, &mut raw) {
+            return None;
+        }
+        let mut parsed = Vec::new();
+        for (i, r) in raw[..KNOWN_FIELDS.len()].iter().enumerate() {
+            if let Some(r @ (Raw::Escaped(_) | Raw::Num(_) | Raw::Nested(_))) = r {
+                parsed.push((i, r.to_value()?));
+            }
+        }
+        Some(Skimmed { raw, parsed })
+    }
+
+    /// The raw value of `key` (a [`skim_index`] name).
+    pub(crate) fn raw(&self, key: &str) -> Option<Raw<'a>> {
+        self.raw[skim_index(key)?]
+    }
+}
+
+impl fields::Record for Skimmed<'_> {
+    fn field(&self, key: &str) -> Option<Field<'_>> {
+        let i = known_index(key)?;
+        Some(match self.raw[i]? {
+            Raw::Str(s) => Field::Str(s),
+            Raw::Int(s) => Field::Int(s),
+            Raw::Bool(b) => Field::Bool(b),
+            Raw::Null => Field::Null,
+            Raw::Escaped(_) | Raw::Num(_) | Raw::Nested(_) => {
+                Field::of(&self.parsed.iter().find(|(k, _)| *k == i).expect("parsed in `new`").1)
+            }
+        })
     }
 }
 
@@ -338,16 +407,18 @@ impl<'de> serde::Deserialize<'de> for KnownFields {
 // One lives on the stack per line; boxing the large variant would cost an
 // allocation per line instead.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum LineFields {
+pub(crate) enum LineFields<'a> {
+    Skimmed(Skimmed<'a>),
     Known(KnownFields),
     Full(serde_json::Map<String, Value>),
 }
 
-impl fields::Record for LineFields {
-    fn field(&self, key: &str) -> Option<&Value> {
+impl fields::Record for LineFields<'_> {
+    fn field(&self, key: &str) -> Option<Field<'_>> {
         match self {
+            LineFields::Skimmed(s) => s.field(key),
             LineFields::Known(k) => k.field(key),
-            LineFields::Full(m) => m.get(key),
+            LineFields::Full(m) => m.field(key),
         }
     }
 }
@@ -355,10 +426,13 @@ impl fields::Record for LineFields {
 /// The fields of line `n`; `None` for blank lines and, with the same
 /// diagnostic [`fields::object_line`] writes, for lines that are not a
 /// JSON object (those take the full parse, for its message).
-fn known_fields(n: u64, line: &str, orphans: &mut Vec<Diagnostic>) -> Option<LineFields> {
+fn known_fields<'a>(n: u64, line: &'a str, orphans: &mut Vec<Diagnostic>) -> Option<LineFields<'a>> {
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return None;
+    }
+    if let Some(skimmed) = Skimmed::new(trimmed) {
+        return Some(LineFields::Skimmed(skimmed));
     }
     match serde_json::from_str::<KnownFields>(trimmed) {
         Ok(known) => Some(LineFields::Known(known)),
@@ -545,7 +619,7 @@ mod tests {
                     let kept: Vec<&str> = KNOWN_FIELDS.iter().copied().filter(|key| k.field(key).is_some()).collect();
                     assert_eq!(kept, keys, "{line}");
                     for key in KNOWN_FIELDS {
-                        assert_eq!(k.field(key), f.get(*key), "{line}: {key}");
+                        assert_eq!(value_of(k.field(key)), f.get(*key).cloned(), "{line}: {key}");
                     }
                 }
                 (None, None, None) => {}
@@ -562,6 +636,60 @@ mod tests {
             assert!(d.is_empty());
         }
         let dup = known_fields(1, r#"{"id":"a","id":"b"}"#, &mut d).unwrap();
-        assert_eq!(dup.field("id"), Some(&Value::from("b")), "the last duplicate wins");
+        assert_eq!(value_of(dup.field("id")), Some(Value::from("b")), "the last duplicate wins");
+    }
+
+    /// A field as the value it stands for.
+    fn value_of(f: Option<Field<'_>>) -> Option<Value> {
+        Some(match f? {
+            Field::Str(s) => Value::from(s),
+            Field::Int(s) => Value::from(s.parse::<u64>().unwrap()),
+            Field::Bool(b) => Value::Bool(b),
+            Field::Null => Value::Null,
+            Field::Json(v) => v.clone(),
+        })
+    }
+
+    #[test]
+    fn skimmed_lines_read_as_the_typed_parse_reads_them() {
+        // (line, skimmed?): when skimmed, every known field must equal the
+        // typed parse's; otherwise the line takes that parse.
+        let cases: &[(&str, bool)] = &[
+            (
+                r#"{"author":"quinn","body":"First.","created_utc":1500000000,"id":"0x0","link_id":"t3_0","parent_id":"t3_0","score":1}"#,
+                true,
+            ),
+            (
+                r#"{"id":"c3","body":"&gt; q\nr \"x\" \u00e9 \ud83d\ude00","author_flair_text":"\u2603","all_awardings":[{"x":[1,2,{"y":"]}"}]}],"gildings":{}}"#,
+                true,
+            ),
+            (
+                r#" { "id" : "c2" , "score" : null , "edited" : 1600000000.5 , "stickied" : true , "gilded" : 0 , "created_utc" : "15" } "#,
+                true,
+            ),
+            (
+                r#"{"id":"c","score":-3,"controversiality":99999999999999999999,"x":[true,false,null,-0.5e-3,1E+2],"y":{}}"#,
+                true,
+            ),
+            (r#"{"id":"c","removal_reason":{"a":[1]},"collapsed_reason":["x"],"gilded":[]}"#, true),
+            (r#"{}"#, true),
+            (r#"{"id":"a","id":"b"}"#, false),
+            (r#"{"i\u0064":"a"}"#, false),
+            (r#"{"id":"a","score":1e400}"#, false),
+            (r#"{"id":"a","body":"\ud800"}"#, false),
+            (r#"{"id":"a","big":1e400,"w":"\ud800"}"#, true),
+        ];
+        for &(line, skims) in cases {
+            let skimmed = Skimmed::new(line);
+            assert_eq!(skimmed.is_some(), skims, "{line}");
+            let Some(skimmed) = skimmed else { continue };
+            let typed: KnownFields = serde_json::from_str(line).unwrap();
+            for key in KNOWN_FIELDS {
+                assert_eq!(value_of(skimmed.field(key)), value_of(typed.field(key)), "{line}: {key}");
+            }
+        }
+        let deep = format!(r#"{{"id":"a","d":{}{}}}"#, "[".repeat(70), "]".repeat(70));
+        assert!(Skimmed::new(&deep).is_none(), "deeper than the skim follows");
+        assert!(matches!(classify(1, deep.as_bytes(), &mut Vec::new()), Line::Skipped), "no link_id");
     }
 }
