@@ -24,7 +24,7 @@ use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
 use crate::read::fields::Raw;
-use crate::read::pushshift::Skimmed;
+use crate::read::pushshift::{slot_of, Skimmed};
 use crate::read::reddit;
 use crate::spill::{self, Partitioner, Progress, Rendered, SpillOptions};
 use std::borrow::Cow;
@@ -106,38 +106,25 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
         }
         Ok(())
     };
-    // Line buffers, reused batch after batch.
-    let mut batch: Vec<Vec<u8>> = Vec::new();
+    // A batch's lines back to back in one buffer, reused batch after batch.
+    let mut data: Vec<u8> = Vec::new();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut first_line = 0u64;
     loop {
-        let mut filled = 0;
-        while filled < STREAM_BATCH {
-            if filled == batch.len() {
-                batch.push(Vec::new());
-            }
-            let buf = &mut batch[filled];
-            buf.clear();
-            let n = first_line + filled as u64 + 1;
-            if input.read_until(b'\n', buf).map_err(|e| Error::from(e).with_path(name).at_line(n))? == 0 {
-                break;
-            }
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            filled += 1;
-        }
+        read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
+        let filled = lines.len();
+        let line = |k: usize| &data[lines[k].0..lines[k].1];
         // Records parse in parallel; they join their threads in input order.
-        let parsed: Vec<Option<(String, RawComment)>> = batch[..filled]
-            .par_iter()
-            .enumerate()
+        let parsed: Vec<Option<(String, RawComment)>> = (0..filled)
+            .into_par_iter()
             .with_min_len(256)
-            .map(|(k, line)| record(line, first_line + k as u64 + 1, analyses))
+            .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
             .collect();
         for (k, parsed) in parsed.into_iter().enumerate() {
             let n = first_line + k as u64 + 1;
             stats.lines += 1;
             let Some((key, raw)) = parsed else {
-                if !batch[k].iter().all(u8::is_ascii_whitespace) {
+                if !line(k).iter().all(u8::is_ascii_whitespace) {
                     stats.skipped += 1;
                     if let Some((_, b)) = current.as_mut() {
                         b.diagnostic(not_a_record(n));
@@ -167,6 +154,49 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
 /// Lines read per batch in [`run`]: enough to keep every core busy, few
 /// enough that a batch's records and finished threads stay small.
 const STREAM_BATCH: usize = 8192;
+
+/// Read up to [`STREAM_BATCH`] lines into `data`, each line's range
+/// (without its `\n`) in `lines`: newlines found by `memchr` in the
+/// reader's buffer and the batch copied at once, instead of a search and
+/// a copy per line. A last line without `\n` counts; an empty batch means
+/// the end. A read error names the line it interrupted.
+fn read_batch<R: BufRead>(
+    input: &mut R,
+    data: &mut Vec<u8>,
+    lines: &mut Vec<(usize, usize)>,
+    first_line: u64,
+    name: &str,
+) -> Result<()> {
+    data.clear();
+    lines.clear();
+    let mut start = 0;
+    while lines.len() < STREAM_BATCH {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from(e).with_path(name).at_line(first_line + lines.len() as u64 + 1)),
+        };
+        if buf.is_empty() {
+            if data.len() > start {
+                lines.push((start, data.len()));
+            }
+            break;
+        }
+        let base = data.len();
+        let mut used = buf.len();
+        for k in memchr::memchr_iter(b'\n', buf) {
+            lines.push((start, base + k));
+            start = base + k + 1;
+            if lines.len() == STREAM_BATCH {
+                used = k + 1;
+                break;
+            }
+        }
+        data.extend_from_slice(&buf[..used]);
+        input.consume(used);
+    }
+    Ok(())
+}
 
 /// The builder of a thread `key` read from `name`.
 fn new_builder(name: &str, key: &str) -> ThreadBuilder {
@@ -367,20 +397,30 @@ fn record(line: &[u8], n: u64, keep_text: bool) -> Option<(String, RawComment)> 
     }
 }
 
+/// The slots of the fields a record is read for.
+const ID: usize = slot_of("id");
+const PARENT_ID: usize = slot_of("parent_id");
+const THREAD_ID: usize = slot_of("thread_id");
+const LINK_ID: usize = slot_of("link_id");
+const CREATED_AT: usize = slot_of("created_at");
+const AUTHOR: usize = slot_of("author");
+const TEXT: usize = slot_of("text");
+const BODY: usize = slot_of("body");
+
 /// [`record`] from a skim: `None` when the skim cannot decide.
 fn skimmed_record(line: &[u8], n: u64, keep_text: bool) -> Option<Option<(String, RawComment)>> {
     let line = simdutf8::basic::from_utf8(line).ok()?;
     let f = Skimmed::new(line)?;
     // The typed parse's rules: ids are strings or numbers, author and
     // text strings; null is absent.
-    let id_of = |key: &str| -> Option<Option<Cow<'_, str>>> {
+    let id_of = |key: usize| -> Option<Option<Cow<'_, str>>> {
         match f.raw(key) {
             None | Some(Raw::Null) => Some(None),
             Some(Raw::Int(s)) => Some(Some(Cow::Borrowed(s))),
             Some(r) => r.string().map(Some),
         }
     };
-    let text_of = |key: &str| -> Option<Option<Cow<'_, str>>> {
+    let text_of = |key: usize| -> Option<Option<Cow<'_, str>>> {
         match f.raw(key) {
             None | Some(Raw::Null) => Some(None),
             Some(r) => r.string().map(Some),
@@ -388,9 +428,9 @@ fn skimmed_record(line: &[u8], n: u64, keep_text: bool) -> Option<Option<(String
     };
     let nonempty = |s: Option<Cow<'_, str>>| s.filter(|s| !s.is_empty()).map(Cow::into_owned);
     let (id, parent_id, thread_id, link_id, created_at) =
-        (id_of("id")?, id_of("parent_id")?, id_of("thread_id")?, id_of("link_id")?, id_of("created_at")?);
-    let author = text_of("author")?;
-    let text = if keep_text { text_of("text")?.or(text_of("body")?).map(Cow::into_owned) } else { None };
+        (id_of(ID)?, id_of(PARENT_ID)?, id_of(THREAD_ID)?, id_of(LINK_ID)?, id_of(CREATED_AT)?);
+    let author = text_of(AUTHOR)?;
+    let text = if keep_text { text_of(TEXT)?.or(text_of(BODY)?).map(Cow::into_owned) } else { None };
     if let Some(link) = nonempty(link_id) {
         let key = reddit::strip_kind(&link).to_string();
         let Some((comment, parent)) = reddit::comment_from(&f) else { return Some(None) };

@@ -154,13 +154,84 @@ impl<'a> Raw<'a> {
     }
 }
 
+/// What a value in [`Spans`] is, packed into the top bits of its start.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum Kind {
+    Str,
+    Escaped,
+    Int,
+    Num,
+    True,
+    False,
+    Null,
+    Nested,
+}
+
+/// Bits of a span's start that hold its [`Kind`]; the rest is the offset,
+/// so lines of 256 MiB and more are not skimmed.
+const KIND_SHIFT: u32 = 28;
+
+/// Where [`skim`] found the values of `N` slots in a line: offsets and a
+/// kind, 8 bytes a slot, so a skimmed line is cheap to move around.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Spans<'a, const N: usize> {
+    line: &'a str,
+    /// (kind << [`KIND_SHIFT`] | start, end) of each value; end 0: absent.
+    /// Strings without escapes span their text, quotes stripped.
+    at: [(u32, u32); N],
+    /// True when some slot holds a value [`Spans::needs_parse`].
+    parse: bool,
+}
+
+impl<'a, const N: usize> Spans<'a, N> {
+    /// No values found yet, in `line`.
+    pub(crate) fn new(line: &'a str) -> Self {
+        Spans { line, at: [(0, 0); N], parse: false }
+    }
+
+    /// The value of slot `i`, if the line has it.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<Raw<'a>> {
+        let (start, end) = *self.at.get(i)?;
+        if end == 0 {
+            return None;
+        }
+        let text = self.line.get((start & ((1 << KIND_SHIFT) - 1)) as usize..end as usize)?;
+        Some(match start >> KIND_SHIFT {
+            0 => Raw::Str(text),
+            1 => Raw::Escaped(text),
+            2 => Raw::Int(text),
+            3 => Raw::Num(text),
+            4 => Raw::Bool(true),
+            5 => Raw::Bool(false),
+            6 => Raw::Null,
+            _ => Raw::Nested(text),
+        })
+    }
+
+    /// True when slot `i` holds a value `serde_json` must turn into a
+    /// [`Value`] (an escaped string, a number other than a small integer,
+    /// an array or an object).
+    pub(crate) fn needs_parse(&self, i: usize) -> bool {
+        let (start, end) = self.at[i];
+        self.parse && end != 0 && matches!(start >> KIND_SHIFT, 1 | 3 | 7)
+    }
+
+    /// True when any slot [`Spans::needs_parse`].
+    pub(crate) fn any_needs_parse(&self) -> bool {
+        self.parse
+    }
+}
+
 /// Deepest nesting [`skim`] follows; deeper lines take the full parse.
 const SKIM_DEPTH: u32 = 64;
 
-/// Skim one line that should hold a JSON object: find its top-level keys
-/// and put the value of each key `slot` knows into `out[slot(key)]`,
-/// borrowed from the line; every other value is checked and skipped
-/// (strings 8 bytes at a time). Nothing is allocated.
+/// Skim the line of `out` ([`Spans::new`]), which should hold a JSON
+/// object: find its top-level keys and note where the value of each key
+/// `slot` knows is, in `out[slot(key)]`; every other value is checked and
+/// skipped (strings by `memchr`, short ones 8 bytes at a time). Nothing
+/// is allocated.
 ///
 /// `true` means `serde_json` would accept the line as an object and read
 /// the same values. `false` means "let `serde_json` decide": a syntax
@@ -168,13 +239,14 @@ const SKIM_DEPTH: u32 = 64;
 /// slot given twice, or nesting deeper than [`SKIM_DEPTH`]. The callers
 /// then parse the line as before, so diagnostics keep their messages.
 /// Strings are checked as `serde_json` checks them (no control
-/// characters, valid escapes); `line` is already UTF-8.
-pub(crate) fn skim<'a>(line: &'a str, slot: impl Fn(&str) -> Option<usize>, out: &mut [Option<Raw<'a>>]) -> bool {
-    skim_object(line, slot, out).is_some()
+/// characters, valid escapes); the line is already UTF-8.
+pub(crate) fn skim<const N: usize>(slot: impl Fn(&str) -> Option<usize>, out: &mut Spans<'_, N>) -> bool {
+    out.line.len() < 1 << KIND_SHIFT && skim_object(slot, out).is_some()
 }
 
-fn skim_object<'a>(line: &'a str, slot: impl Fn(&str) -> Option<usize>, out: &mut [Option<Raw<'a>>]) -> Option<()> {
-    let mut p = Skim { s: line, b: line.as_bytes(), i: 0 };
+fn skim_object<const N: usize>(slot: impl Fn(&str) -> Option<usize>, out: &mut Spans<'_, N>) -> Option<()> {
+    let line = out.line;
+    let mut p = Skim { b: line.as_bytes(), i: 0 };
     p.ws();
     p.eat(b'{')?;
     p.ws();
@@ -191,13 +263,19 @@ fn skim_object<'a>(line: &'a str, slot: impl Fn(&str) -> Option<usize>, out: &mu
             p.ws();
             p.eat(b':')?;
             p.ws();
-            let value = p.value()?;
+            let start = p.i;
+            let kind = p.value()?;
             if let Some(k) = slot(key) {
-                let cell = out.get_mut(k)?;
-                if cell.is_some() {
+                let cell = out.at.get_mut(k)?;
+                if cell.1 != 0 {
                     return None;
                 }
-                *cell = Some(value);
+                out.parse |= matches!(kind, Kind::Escaped | Kind::Num | Kind::Nested);
+                *cell = match kind {
+                    // The text of a plain string, without its quotes.
+                    Kind::Str => (start as u32 + 1, p.i as u32 - 1),
+                    _ => ((kind as u32) << KIND_SHIFT | start as u32, p.i as u32),
+                };
             }
             p.ws();
             match p.next()? {
@@ -213,12 +291,12 @@ fn skim_object<'a>(line: &'a str, slot: impl Fn(&str) -> Option<usize>, out: &mu
 
 /// The cursor of [`skim`].
 struct Skim<'a> {
-    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
 
-impl<'a> Skim<'a> {
+impl Skim<'_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -234,6 +312,7 @@ impl<'a> Skim<'a> {
     }
 
     /// JSON whitespace, as `serde_json` skips it.
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
@@ -243,20 +322,36 @@ impl<'a> Skim<'a> {
     /// After an opening quote: past the closing one. `Some(true)` when the
     /// string holds escapes; `None` on a control character, a bad escape
     /// or the end of the line.
+    #[inline(always)]
     fn string(&mut self) -> Option<bool> {
+        let b = self.b;
         let mut escaped = false;
         loop {
-            self.i += special(&self.b[self.i..])?;
-            match self.b[self.i] {
+            // Eight bytes at a time, sixteen per turn: one branch per
+            // turn for long text, one word for keys and ids.
+            let at = loop {
+                let Some(words) = b.get(self.i..self.i + 16) else {
+                    break self.i + b[self.i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+                };
+                let (lo, hi) = words.split_at(8);
+                let lo = special_mask(u64::from_le_bytes(lo.try_into().expect("eight bytes")));
+                let hi = special_mask(u64::from_le_bytes(hi.try_into().expect("eight bytes")));
+                if lo | hi != 0 {
+                    break self.i
+                        + if lo != 0 { lo.trailing_zeros() / 8 } else { 8 + hi.trailing_zeros() / 8 } as usize;
+                }
+                self.i += 16;
+            };
+            match b[at] {
                 b'"' => {
-                    self.i += 1;
+                    self.i = at + 1;
                     return Some(escaped);
                 }
                 b'\\' => {
                     escaped = true;
-                    match *self.b.get(self.i + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-                        b'u' if self.b.get(self.i + 2..self.i + 6)?.iter().all(u8::is_ascii_hexdigit) => self.i += 6,
+                    match *b.get(at + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i = at + 2,
+                        b'u' if b.get(at + 2..at + 6)?.iter().all(u8::is_ascii_hexdigit) => self.i = at + 6,
                         _ => return None,
                     }
                 }
@@ -273,12 +368,9 @@ impl<'a> Skim<'a> {
         self.i - start
     }
 
-    /// A number in JSON's grammar; `Some(true)` for a small non-negative
-    /// integer ([`Raw::Int`]).
-    fn number(&mut self) -> Option<bool> {
-        let start = self.i;
-        let negative = self.peek() == Some(b'-');
-        self.i += usize::from(negative);
+    /// Past a number in JSON's grammar.
+    fn number(&mut self) -> Option<()> {
+        self.i += usize::from(self.peek() == Some(b'-'));
         match self.peek()? {
             b'0' => {
                 self.i += 1;
@@ -291,17 +383,14 @@ impl<'a> Skim<'a> {
             }
             _ => return None,
         }
-        let mut simple = !negative && self.i - start <= 18;
         if self.peek() == Some(b'.') {
             self.i += 1;
-            simple = false;
             if self.digits() == 0 {
                 return None;
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
             self.i += 1;
-            simple = false;
             if let Some(b'+' | b'-') = self.peek() {
                 self.i += 1;
             }
@@ -309,36 +398,39 @@ impl<'a> Skim<'a> {
                 return None;
             }
         }
-        Some(simple)
+        Some(())
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         self.b[self.i..].starts_with(word).then(|| self.i += word.len())
     }
 
-    /// One value, borrowed; nested arrays and objects are skipped with a
-    /// bit stack (1 = object), not recursion.
-    fn value(&mut self) -> Option<Raw<'a>> {
+    /// Past one value, and what it is; nested arrays and objects are
+    /// skipped with a bit stack (1 = object), not recursion.
+    fn value(&mut self) -> Option<Kind> {
         let start = self.i;
         Some(match self.peek()? {
             b'"' => {
                 self.i += 1;
-                match self.string()? {
-                    false => Raw::Str(&self.s[start + 1..self.i - 1]),
-                    true => Raw::Escaped(&self.s[start..self.i]),
+                if self.string()? {
+                    Kind::Escaped
+                } else {
+                    Kind::Str
                 }
             }
-            b'-' | b'0'..=b'9' => match self.number()? {
-                true => Raw::Int(&self.s[start..self.i]),
-                false => Raw::Num(&self.s[start..self.i]),
-            },
-            b't' => self.literal(b"true").map(|_| Raw::Bool(true))?,
-            b'f' => self.literal(b"false").map(|_| Raw::Bool(false))?,
-            b'n' => self.literal(b"null").map(|_| Raw::Null)?,
-            b'[' | b'{' => {
-                self.nested()?;
-                Raw::Nested(&self.s[start..self.i])
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+                let small = self.b[start..self.i].iter().all(u8::is_ascii_digit) && self.i - start <= 18;
+                if small {
+                    Kind::Int
+                } else {
+                    Kind::Num
+                }
             }
+            b't' => self.literal(b"true").map(|_| Kind::True)?,
+            b'f' => self.literal(b"false").map(|_| Kind::False)?,
+            b'n' => self.literal(b"null").map(|_| Kind::Null)?,
+            b'[' | b'{' => self.nested().map(|_| Kind::Nested)?,
             _ => return None,
         })
     }
@@ -371,8 +463,7 @@ impl<'a> Skim<'a> {
                     self.string()?;
                 }
                 _ => {
-                    let v = self.value()?;
-                    debug_assert!(!matches!(v, Raw::Nested(_)));
+                    self.value()?;
                 }
             }
             // After a value (or at the closing bracket of an empty one).
@@ -411,27 +502,16 @@ impl<'a> Skim<'a> {
     }
 }
 
-/// The offset of the first `"`, `\` or control character in `b`, eight
-/// bytes at a time (the test `serde_json` uses, first match exact).
-fn special(b: &[u8]) -> Option<usize> {
+/// Bytes of `x` that are `"`, `\` or control characters: their high bit
+/// set, the lowest one exact (the test `serde_json` uses).
+fn special_mask(x: u64) -> u64 {
     const ONES: u64 = u64::MAX / 255;
-    const HIGH: u64 = ONES << 7;
-    let mut chunks = b.chunks_exact(8);
-    let mut at = 0;
-    for chunk in chunks.by_ref() {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let ctrl = x.wrapping_sub(ONES * 0x20) & !x;
-        let q = x ^ (ONES * u64::from(b'"'));
-        let quote = q.wrapping_sub(ONES) & !q;
-        let s = x ^ (ONES * u64::from(b'\\'));
-        let slash = s.wrapping_sub(ONES) & !s;
-        let m = (ctrl | quote | slash) & HIGH;
-        if m != 0 {
-            return Some(at + m.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    chunks.remainder().iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|k| at + k)
+    let ctrl = x.wrapping_sub(ONES * 0x20) & !x;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let s = x ^ (ONES * u64::from(b'\\'));
+    let slash = s.wrapping_sub(ONES) & !s;
+    (ctrl | quote | slash) & (ONES << 7)
 }
 
 /// Split a body into paragraphs at blank lines, trimmed, empty ones dropped.
@@ -527,8 +607,9 @@ mod tests {
             ("", None),
         ];
         for (line, want) in cases {
-            let mut out = [None; 3];
-            let ok = skim(line, slot, &mut out);
+            let mut spans = Spans::<3>::new(line);
+            let ok = skim(slot, &mut spans);
+            let out = [0, 1, 2].map(|i| spans.get(i));
             assert_eq!(ok.then_some(out), *want, "{line}");
             // Whatever the skim accepts, serde_json accepts, with the same values.
             if ok {
@@ -539,13 +620,22 @@ mod tests {
             }
         }
         let deep = |n: usize| format!(r#"{{"z":{}{}}}"#, "[".repeat(n), "]".repeat(n));
-        assert!(skim(&deep(SKIM_DEPTH as usize), slot, &mut [None; 3]));
-        assert!(!skim(&deep(SKIM_DEPTH as usize + 1), slot, &mut [None; 3]));
-        // The special-byte search agrees with a plain scan at every offset.
-        let text = b"abcdefgh\"ijklmnopqrstuv\\wxyz0123456789\x01ABCDEFG";
-        for start in 0..text.len() {
-            let plain = text[start..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-            assert_eq!(special(&text[start..]), plain, "{start}");
+        assert!(skim(slot, &mut Spans::<3>::new(&deep(SKIM_DEPTH as usize))));
+        assert!(!skim(slot, &mut Spans::<3>::new(&deep(SKIM_DEPTH as usize + 1))));
+        // Strings: a special sequence at every offset, found by the word
+        // test and by memchr alike; the skim agrees with serde_json.
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ";
+        for special in ["\\\"", "\\n", "\\u00e9", "\\q", "\\u12g4", "\u{1}", "\"", "é"] {
+            for cut in 0..=text.len() {
+                let (head, tail) = text.split_at(cut);
+                let line = format!(r#"{{"a":"{head}{special}{tail}"}}"#);
+                let mut spans = Spans::<3>::new(&line);
+                let serde = serde_json::from_str::<Map<String, Value>>(&line).ok();
+                assert_eq!(skim(slot, &mut spans), serde.is_some(), "{line:?}");
+                if let Some(map) = serde {
+                    assert_eq!(spans.get(0).and_then(Raw::to_value).as_ref(), map.get("a"), "{line:?}");
+                }
+            }
         }
     }
 

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::builder::RawComment;
 use crate::error::{Error, Result};
 use crate::model::{Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
-use crate::read::fields::{Field, Raw};
+use crate::read::fields::{Field, Raw, Spans};
 use crate::read::group::{no_records_error, Groups};
 use crate::read::{compress, fields, read_submissions, reddit, ReadOptions};
 use crate::spill::{self, CountingReader, Partitioner, Progress, Rendered, Results, SpillOptions};
@@ -264,44 +264,9 @@ const KNOWN_FIELDS: &[&str] = &[
     "url",
 ];
 
-/// The slot of `key` in [`KNOWN_FIELDS`]: a `match`, which the compiler
-/// turns into a switch on length and a compare, several times cheaper than
-/// a binary search over strings (tested to agree with the list).
+/// The slot of `key` in [`KNOWN_FIELDS`].
 fn known_index(key: &str) -> Option<usize> {
-    Some(match key {
-        "author" => 0,
-        "author_flair_text" => 1,
-        "body" => 2,
-        "collapsed" => 3,
-        "collapsed_reason" => 4,
-        "controversiality" => 5,
-        "created_utc" => 6,
-        "distinguished" => 7,
-        "domain" => 8,
-        "edited" => 9,
-        "gilded" => 10,
-        "id" => 11,
-        "is_submitter" => 12,
-        "link_flair_text" => 13,
-        "link_id" => 14,
-        "locked" => 15,
-        "name" => 16,
-        "num_comments" => 17,
-        "over_18" => 18,
-        "parent_id" => 19,
-        "permalink" => 20,
-        "removal_reason" => 21,
-        "removed_by_category" => 22,
-        "score" => 23,
-        "score_hidden" => 24,
-        "selftext" => 25,
-        "stickied" => 26,
-        "subreddit" => 27,
-        "title" => 28,
-        "upvote_ratio" => 29,
-        "url" => 30,
-        _ => return None,
-    })
+    skim_index(key).filter(|&i| i < KNOWN_FIELDS.len())
 }
 
 /// A JSON object with only its [`KNOWN_FIELDS`] kept, each in its slot:
@@ -318,17 +283,69 @@ impl fields::Record for KnownFields {
 }
 
 /// Slots of a skimmed line: [`KNOWN_FIELDS`], then the edge-list fields
-/// `stream` also reads ([`skim_index`]).
+/// `stream` also reads.
 const SKIM_SLOTS: usize = KNOWN_FIELDS.len() + 3;
+
+/// The names of the slots of a skimmed line.
+const SKIM_NAMES: [&str; SKIM_SLOTS] = {
+    let mut names = [""; SKIM_SLOTS];
+    let mut i = 0;
+    while i < KNOWN_FIELDS.len() {
+        names[i] = KNOWN_FIELDS[i];
+        i += 1;
+    }
+    names[i] = "thread_id";
+    names[i + 1] = "text";
+    names[i + 2] = "created_at";
+    names
+};
+
+/// A hash of a field name from its length, first and last byte, without
+/// collisions among [`SKIM_NAMES`] (tested): one table look-up and one
+/// comparison find a slot, where a `match` on strings compares several.
+const fn name_hash(name: &[u8]) -> usize {
+    let (first, last) = (name[0] as usize, name[name.len() - 1] as usize);
+    (name.len() + first * 3 + last * 33) & 127
+}
+
+/// Slot + 1 by [`name_hash`]; 0: no name.
+const NAME_TABLE: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < SKIM_SLOTS {
+        table[name_hash(SKIM_NAMES[i].as_bytes())] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
+/// The slot of field `name` in a [`Skimmed`] line, for constants (fails
+/// to compile for a name without one).
+pub(crate) const fn slot_of(name: &str) -> usize {
+    let mut i = 0;
+    while i < SKIM_SLOTS {
+        let (a, b) = (SKIM_NAMES[i].as_bytes(), name.as_bytes());
+        let mut same = a.len() == b.len();
+        let mut k = 0;
+        while same && k < a.len() {
+            same = a[k] == b[k];
+            k += 1;
+        }
+        if same {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a skimmed field")
+}
 
 /// The slot of `key` in a [`Skimmed`] line.
 pub(crate) fn skim_index(key: &str) -> Option<usize> {
-    known_index(key).or(match key {
-        "thread_id" => Some(KNOWN_FIELDS.len()),
-        "text" => Some(KNOWN_FIELDS.len() + 1),
-        "created_at" => Some(KNOWN_FIELDS.len() + 2),
-        _ => None,
-    })
+    if key.is_empty() {
+        return None;
+    }
+    let i = (NAME_TABLE[name_hash(key.as_bytes())] as usize).checked_sub(1)?;
+    (SKIM_NAMES[i] == key).then_some(i)
 }
 
 /// A line read by [`fields::skim`]: its known fields borrowed from the
@@ -336,7 +353,7 @@ pub(crate) fn skim_index(key: &str) -> Option<usize> {
 /// The few other values of known fields (escaped strings, floats,
 /// arrays) are parsed by `serde_json` on the spot, into `parsed`.
 pub(crate) struct Skimmed<'a> {
-    raw: [Option<Raw<'a>>; SKIM_SLOTS],
+    spans: Spans<'a, SKIM_SLOTS>,
     parsed: Vec<(usize, Value)>,
 }
 
@@ -344,29 +361,29 @@ impl<'a> Skimmed<'a> {
     /// Skim `line`; `None` when `serde_json` must decide (see
     /// [`fields::skim`]), or would refuse a known field's value.
     pub(crate) fn new(line: &'a str) -> Option<Skimmed<'a>> {
-        let mut raw = [None; SKIM_SLOTS];
-        if !fields::skim(line, skim_index, &mut raw) {
+        let mut spans = Spans::new(line);
+        if !fields::skim(skim_index, &mut spans) {
             return None;
         }
         let mut parsed = Vec::new();
-        for (i, r) in raw[..KNOWN_FIELDS.len()].iter().enumerate() {
-            if let Some(r @ (Raw::Escaped(_) | Raw::Num(_) | Raw::Nested(_))) = r {
-                parsed.push((i, r.to_value()?));
+        if spans.any_needs_parse() {
+            for i in (0..KNOWN_FIELDS.len()).filter(|&i| spans.needs_parse(i)) {
+                parsed.push((i, spans.get(i)?.to_value()?));
             }
         }
-        Some(Skimmed { raw, parsed })
+        Some(Skimmed { spans, parsed })
     }
 
-    /// The raw value of `key` (a [`skim_index`] name).
-    pub(crate) fn raw(&self, key: &str) -> Option<Raw<'a>> {
-        self.raw[skim_index(key)?]
+    /// The raw value in `slot` ([`slot_of`]).
+    pub(crate) fn raw(&self, slot: usize) -> Option<Raw<'a>> {
+        self.spans.get(slot)
     }
 }
 
 impl fields::Record for Skimmed<'_> {
     fn field(&self, key: &str) -> Option<Field<'_>> {
         let i = known_index(key)?;
-        Some(match self.raw[i]? {
+        Some(match self.spans.get(i)? {
             Raw::Str(s) => Field::Str(s),
             Raw::Int(s) => Field::Int(s),
             Raw::Bool(b) => Field::Bool(b),
@@ -587,6 +604,12 @@ mod tests {
             assert_eq!(known_index(f), Some(i), "{f}");
         }
         assert_eq!(known_index("all_awardings"), None);
+        for (i, name) in SKIM_NAMES.iter().enumerate() {
+            assert_eq!(skim_index(name), Some(i), "{name}: no collision in the name table");
+        }
+        for other in ["", "t", "thread_id ", "Text", "created_atx", "edge"] {
+            assert_eq!(skim_index(other), None, "{other}");
+        }
         let read =
             ["id", "name", "author", "body", "created_utc", "score", "parent_id", "link_id", "title", "selftext"];
         for f in read.iter().chain(reddit::COMMENT_META).chain(reddit::POST_META) {
