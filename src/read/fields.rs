@@ -1,6 +1,7 @@
 //! Tolerant access to JSON record fields whose types drift between dumps
 //! (numbers as strings, floats for integers, nulls for absent values).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -52,11 +53,16 @@ impl<'a> Field<'a> {
 /// A field as text: strings as they are, numbers and booleans printed;
 /// `None` for null, absent, or the empty string.
 pub(crate) fn text(obj: &(impl Record + ?Sized), key: &str) -> Option<String> {
+    text_ref(obj, key).map(Cow::into_owned)
+}
+
+/// [`text`], borrowed when the field is a string or a small integer.
+pub(crate) fn text_ref<'a>(obj: &'a (impl Record + ?Sized), key: &str) -> Option<Cow<'a, str>> {
     match obj.field(key)? {
         Field::Str("") => None,
-        Field::Str(s) | Field::Int(s) => Some(s.to_string()),
-        Field::Bool(b) => Some(b.to_string()),
-        Field::Json(Value::Number(n)) => Some(n.to_string()),
+        Field::Str(s) | Field::Int(s) => Some(Cow::Borrowed(s)),
+        Field::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Field::Json(Value::Number(n)) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
@@ -80,6 +86,8 @@ pub(crate) fn int(obj: &(impl Record + ?Sized), key: &str) -> Option<i64> {
 pub(crate) fn time(obj: &(impl Record + ?Sized), key: &str) -> Option<String> {
     match obj.field(key)? {
         Field::Str(s) if !s.trim().is_empty() && s.trim().parse::<f64>().is_err() => Some(s.to_string()),
+        // Already the integer's decimal form.
+        Field::Int(s) => Some(s.to_string()),
         _ => int(obj, key).map(|t| t.to_string()),
     }
 }
@@ -145,10 +153,10 @@ impl<'a> Raw<'a> {
 
     /// A string value as `serde_json` reads it (escapes decoded); `None`
     /// for other values and for strings it refuses.
-    pub(crate) fn string(self) -> Option<std::borrow::Cow<'a, str>> {
+    pub(crate) fn string(self) -> Option<Cow<'a, str>> {
         match self {
-            Raw::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
-            Raw::Escaped(s) => serde_json::from_str::<String>(s).ok().map(std::borrow::Cow::Owned),
+            Raw::Str(s) => Some(Cow::Borrowed(s)),
+            Raw::Escaped(s) => serde_json::from_str::<String>(s).ok().map(Cow::Owned),
             _ => None,
         }
     }
