@@ -25,7 +25,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "threadlens")
+# THREADLENS=/path/to/binary compares another build (e.g. an older one).
+BIN = os.environ.get("THREADLENS", os.path.join(ROOT, "target", "release", "threadlens"))
 
 CONVOKIT_JOB = r"""
 import json, resource, sys, time
