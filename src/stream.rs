@@ -517,6 +517,72 @@ mod tests {
         assert_eq!((decided, records), (142, 146), "lines the skim settles, lines that are records");
     }
 
+    /// Lines for [`skim_agrees_with_the_typed_parse_on_mutated_lines`].
+    const TEMPLATES: [&str; 4] = [
+        r#"{"author":"quinn","id":"t0c1","parent_id":"t0c0","text":"First report, \"quoted\" é.","thread_id":"t0"}"#,
+        r#"{"author":"jon","body":"Report &gt; council","created_utc":1500000001,"id":"0x1","link_id":"t3_0","parent_id":"t1_0x0","score":1,"subreddit":"generated"}"#,
+        r#"{"id":"c3","link_id":"t3_x","parent_id":"t1_c1","body":"&gt; q\nr","all_awardings":[{"x":[1,2]}],"gildings":{},"edited":1600000000.5,"stickied":true,"author_flair_text":null}"#,
+        r#" { "thread_id" : 7 , "id" : 12 , "parent_id" : null , "text" : "n" , "created_at" : "2020-01-01" } "#,
+    ];
+    /// What mutations insert: JSON's syntax, escapes good and bad, numbers
+    /// in and out of range, control bytes, invalid UTF-8, repeated keys.
+    const PIECES: [&[u8]; 22] = [
+        b"\"",
+        b"\\",
+        b"\\u00e9",
+        b"\\ud800",
+        b"\\ud83d\\ude00",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b",",
+        b":",
+        b" ",
+        b"1e400",
+        b"-0",
+        b"null",
+        b"\"id\":\"x\",",
+        b"\"link_id\":\"t3_q\",",
+        b"\x01",
+        b"\xff",
+        "é".as_bytes(),
+        b"0",
+        b".5",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn skim_agrees_with_the_typed_parse_on_mutated_lines(
+            template in 0..TEMPLATES.len(),
+            edits in proptest::collection::vec((0usize..400, 0u8..3, 0..PIECES.len()), 0..4),
+        ) {
+            let mut line = TEMPLATES[template].as_bytes().to_vec();
+            for (at, op, piece) in edits {
+                let at = at % (line.len() + 1);
+                match op {
+                    0 => {
+                        line.splice(at..at, PIECES[piece].iter().copied());
+                    }
+                    _ if at == line.len() => {}
+                    1 => {
+                        line.remove(at);
+                    }
+                    _ => {
+                        line.splice(at..at + 1, PIECES[piece].iter().copied());
+                    }
+                }
+            }
+            for keep_text in [false, true] {
+                proptest::prop_assert_eq!(
+                    format!("{:?}", record(&line, 3, keep_text)),
+                    format!("{:?}", parsed_record(&line, 3, keep_text)),
+                    "{}", String::from_utf8_lossy(&line)
+                );
+            }
+        }
+    }
+
     #[test]
     fn one_result_per_group() {
         let input = concat!(
