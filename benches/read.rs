@@ -35,6 +35,29 @@ fn bench_read(c: &mut Criterion) {
             assert_eq!(t.len(), 100);
         })
     });
+
+    // The Pushshift reader behind `export` / `report` (one core: it reads
+    // line by line), on generated dump lines.
+    let ndjson = corpus(GenFormat::Pushshift, 100, 1_000);
+    g.throughput(Throughput::Bytes(ndjson.len() as u64));
+    g.bench_function("pushshift_ndjson_100x1k", |b| {
+        b.iter(|| {
+            let t = read_bytes(&ndjson, "bench.ndjson", Format::Pushshift).expect("generated NDJSON reads");
+            assert_eq!(t.len(), 100);
+            assert_eq!(t[99].comments.len(), 1_000);
+        })
+    });
+
+    // `stream --shape-only` on the JSONL edge list (the ConvoKit comparison's
+    // run, without process start).
+    g.throughput(Throughput::Bytes(jsonl.len() as u64));
+    g.bench_function("stream_shape_only_jsonl_100x1k", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            let stats = threadlens::stream::run(&jsonl[..], &mut out, "bench", false).expect("stream runs");
+            assert_eq!((stats.threads, stats.records), (100, 100_000));
+        })
+    });
     g.finish();
 }
 

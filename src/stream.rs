@@ -23,8 +23,11 @@ use crate::analysis;
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
+use crate::read::fields::Raw;
+use crate::read::pushshift::{slot_of, Skimmed};
 use crate::read::reddit;
 use crate::spill::{self, Partitioner, Progress, Rendered, SpillOptions};
+use std::borrow::Cow;
 
 /// What one thread's line of output says.
 #[derive(Clone, Debug, Serialize)]
@@ -103,38 +106,25 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
         }
         Ok(())
     };
-    // Line buffers, reused batch after batch.
-    let mut batch: Vec<Vec<u8>> = Vec::new();
+    // A batch's lines back to back in one buffer, reused batch after batch.
+    let mut data: Vec<u8> = Vec::new();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut first_line = 0u64;
     loop {
-        let mut filled = 0;
-        while filled < STREAM_BATCH {
-            if filled == batch.len() {
-                batch.push(Vec::new());
-            }
-            let buf = &mut batch[filled];
-            buf.clear();
-            let n = first_line + filled as u64 + 1;
-            if input.read_until(b'\n', buf).map_err(|e| Error::from(e).with_path(name).at_line(n))? == 0 {
-                break;
-            }
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            filled += 1;
-        }
+        read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
+        let filled = lines.len();
+        let line = |k: usize| &data[lines[k].0..lines[k].1];
         // Records parse in parallel; they join their threads in input order.
-        let parsed: Vec<Option<(String, RawComment)>> = batch[..filled]
-            .par_iter()
-            .enumerate()
+        let parsed: Vec<Option<(String, RawComment)>> = (0..filled)
+            .into_par_iter()
             .with_min_len(256)
-            .map(|(k, line)| record(line, first_line + k as u64 + 1, analyses))
+            .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
             .collect();
         for (k, parsed) in parsed.into_iter().enumerate() {
             let n = first_line + k as u64 + 1;
             stats.lines += 1;
             let Some((key, raw)) = parsed else {
-                if !batch[k].iter().all(u8::is_ascii_whitespace) {
+                if !line(k).iter().all(u8::is_ascii_whitespace) {
                     stats.skipped += 1;
                     if let Some((_, b)) = current.as_mut() {
                         b.diagnostic(not_a_record(n));
@@ -164,6 +154,49 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
 /// Lines read per batch in [`run`]: enough to keep every core busy, few
 /// enough that a batch's records and finished threads stay small.
 const STREAM_BATCH: usize = 8192;
+
+/// Read up to [`STREAM_BATCH`] lines into `data`, each line's range
+/// (without its `\n`) in `lines`: newlines found by `memchr` in the
+/// reader's buffer and the batch copied at once, instead of a search and
+/// a copy per line. A last line without `\n` counts; an empty batch means
+/// the end. A read error names the line it interrupted.
+fn read_batch<R: BufRead>(
+    input: &mut R,
+    data: &mut Vec<u8>,
+    lines: &mut Vec<(usize, usize)>,
+    first_line: u64,
+    name: &str,
+) -> Result<()> {
+    data.clear();
+    lines.clear();
+    let mut start = 0;
+    while lines.len() < STREAM_BATCH {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from(e).with_path(name).at_line(first_line + lines.len() as u64 + 1)),
+        };
+        if buf.is_empty() {
+            if data.len() > start {
+                lines.push((start, data.len()));
+            }
+            break;
+        }
+        let base = data.len();
+        let mut used = buf.len();
+        for k in memchr::memchr_iter(b'\n', buf) {
+            lines.push((start, base + k));
+            start = base + k + 1;
+            if lines.len() == STREAM_BATCH {
+                used = k + 1;
+                break;
+            }
+        }
+        data.extend_from_slice(&buf[..used]);
+        input.consume(used);
+    }
+    Ok(())
+}
 
 /// The builder of a thread `key` read from `name`.
 fn new_builder(name: &str, key: &str) -> ThreadBuilder {
@@ -351,7 +384,73 @@ impl Id<'_> {
 
 /// One line as (thread key, comment), or `None` when it is not a record.
 /// Without `keep_text` (shape only) the body is skipped, not parsed.
+///
+/// Lines are skimmed first ([`crate::read::fields`]: keys found, values
+/// borrowed, the rest checked and skipped, one pass); whatever the skim
+/// cannot settle (invalid UTF-8, escapes in a key, a repeated key, a
+/// value of an unexpected type) takes the typed `serde_json` parse, so
+/// both give the same answer for every line.
 fn record(line: &[u8], n: u64, keep_text: bool) -> Option<(String, RawComment)> {
+    match skimmed_record(line, n, keep_text) {
+        Some(decided) => decided,
+        None => parsed_record(line, n, keep_text),
+    }
+}
+
+/// The slots of the fields a record is read for.
+const ID: usize = slot_of("id");
+const PARENT_ID: usize = slot_of("parent_id");
+const THREAD_ID: usize = slot_of("thread_id");
+const LINK_ID: usize = slot_of("link_id");
+const CREATED_AT: usize = slot_of("created_at");
+const AUTHOR: usize = slot_of("author");
+const TEXT: usize = slot_of("text");
+const BODY: usize = slot_of("body");
+
+/// [`record`] from a skim: `None` when the skim cannot decide.
+fn skimmed_record(line: &[u8], n: u64, keep_text: bool) -> Option<Option<(String, RawComment)>> {
+    let line = simdutf8::basic::from_utf8(line).ok()?;
+    let f = Skimmed::new(line)?;
+    // The typed parse's rules: ids are strings or numbers, author and
+    // text strings; null is absent.
+    let id_of = |key: usize| -> Option<Option<Cow<'_, str>>> {
+        match f.raw(key) {
+            None | Some(Raw::Null) => Some(None),
+            Some(Raw::Int(s)) => Some(Some(Cow::Borrowed(s))),
+            Some(r) => r.string().map(Some),
+        }
+    };
+    let text_of = |key: usize| -> Option<Option<Cow<'_, str>>> {
+        match f.raw(key) {
+            None | Some(Raw::Null) => Some(None),
+            Some(r) => r.string().map(Some),
+        }
+    };
+    let nonempty = |s: Option<Cow<'_, str>>| s.filter(|s| !s.is_empty()).map(Cow::into_owned);
+    let (id, parent_id, thread_id, link_id, created_at) =
+        (id_of(ID)?, id_of(PARENT_ID)?, id_of(THREAD_ID)?, id_of(LINK_ID)?, id_of(CREATED_AT)?);
+    let author = text_of(AUTHOR)?;
+    let text = if keep_text { text_of(TEXT)?.or(text_of(BODY)?).map(Cow::into_owned) } else { None };
+    if let Some(link) = nonempty(link_id) {
+        let key = reddit::strip_kind(&link).to_string();
+        let Some((comment, parent)) = reddit::comment_from(&f) else { return Some(None) };
+        let parent_id = parent.filter(|p| !p.starts_with("t3_")).map(|p| reddit::strip_kind(&p).to_string());
+        return Some(Some((key, RawComment { comment, parent_id, record: Some(n) })));
+    }
+    let Some(id) = nonempty(id) else { return Some(None) };
+    let comment = Comment {
+        id,
+        author: author.filter(|a| !a.is_empty()).map(Cow::into_owned),
+        text: text.unwrap_or_default(),
+        created_at: nonempty(created_at),
+        ..Comment::default()
+    };
+    let key = nonempty(thread_id).unwrap_or_default();
+    Some(Some((key, RawComment { comment, parent_id: nonempty(parent_id), record: Some(n) })))
+}
+
+/// [`record`] by the typed `serde_json` parse.
+fn parsed_record(line: &[u8], n: u64, keep_text: bool) -> Option<(String, RawComment)> {
     if keep_text {
         let rec: Record<'_, std::borrow::Cow<'_, str>> = serde_json::from_slice(line).ok()?;
         let text = rec.text.as_ref().or(rec.body.as_ref()).map(|t| t.to_string()).unwrap_or_default();
@@ -395,6 +494,93 @@ mod tests {
         let stats = run(input.as_bytes(), &mut out, "stdin", analyses).unwrap();
         let lines = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         (lines, stats)
+    }
+
+    #[test]
+    fn skimmed_records_equal_the_typed_parse() {
+        // Edge-list and Pushshift lines, generated and real (Reddit API
+        // comments as dump lines), and lines built to trip a skimmer:
+        // escapes, numbers, nesting, repeated keys, bad UTF-8, syntax errors.
+        let input = include_bytes!("../fixtures/stream/tricky.jsonl");
+        let (mut decided, mut records) = (0, 0);
+        for (i, line) in input.split(|&b| b == b'\n').enumerate() {
+            let n = i as u64 + 1;
+            for keep_text in [false, true] {
+                let parsed = parsed_record(line, n, keep_text);
+                assert_eq!(format!("{:?}", record(line, n, keep_text)), format!("{parsed:?}"), "line {n}");
+                if keep_text {
+                    decided += usize::from(skimmed_record(line, n, keep_text).is_some());
+                    records += usize::from(parsed.is_some());
+                }
+            }
+        }
+        assert_eq!((decided, records), (142, 146), "lines the skim settles, lines that are records");
+    }
+
+    /// Lines for [`skim_agrees_with_the_typed_parse_on_mutated_lines`].
+    const TEMPLATES: [&str; 4] = [
+        r#"{"author":"quinn","id":"t0c1","parent_id":"t0c0","text":"First report, \"quoted\" é.","thread_id":"t0"}"#,
+        r#"{"author":"jon","body":"Report &gt; council","created_utc":1500000001,"id":"0x1","link_id":"t3_0","parent_id":"t1_0x0","score":1,"subreddit":"generated"}"#,
+        r#"{"id":"c3","link_id":"t3_x","parent_id":"t1_c1","body":"&gt; q\nr","all_awardings":[{"x":[1,2]}],"gildings":{},"edited":1600000000.5,"stickied":true,"author_flair_text":null}"#,
+        r#" { "thread_id" : 7 , "id" : 12 , "parent_id" : null , "text" : "n" , "created_at" : "2020-01-01" } "#,
+    ];
+    /// What mutations insert: JSON's syntax, escapes good and bad, numbers
+    /// in and out of range, control bytes, invalid UTF-8, repeated keys.
+    const PIECES: [&[u8]; 22] = [
+        b"\"",
+        b"\\",
+        b"\\u00e9",
+        b"\\ud800",
+        b"\\ud83d\\ude00",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b",",
+        b":",
+        b" ",
+        b"1e400",
+        b"-0",
+        b"null",
+        b"\"id\":\"x\",",
+        b"\"link_id\":\"t3_q\",",
+        b"\x01",
+        b"\xff",
+        "é".as_bytes(),
+        b"0",
+        b".5",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn skim_agrees_with_the_typed_parse_on_mutated_lines(
+            template in 0..TEMPLATES.len(),
+            edits in proptest::collection::vec((0usize..400, 0u8..3, 0..PIECES.len()), 0..4),
+        ) {
+            let mut line = TEMPLATES[template].as_bytes().to_vec();
+            for (at, op, piece) in edits {
+                let at = at % (line.len() + 1);
+                match op {
+                    0 => {
+                        line.splice(at..at, PIECES[piece].iter().copied());
+                    }
+                    _ if at == line.len() => {}
+                    1 => {
+                        line.remove(at);
+                    }
+                    _ => {
+                        line.splice(at..at + 1, PIECES[piece].iter().copied());
+                    }
+                }
+            }
+            for keep_text in [false, true] {
+                proptest::prop_assert_eq!(
+                    format!("{:?}", record(&line, 3, keep_text)),
+                    format!("{:?}", parsed_record(&line, 3, keep_text)),
+                    "{}", String::from_utf8_lossy(&line)
+                );
+            }
+        }
     }
 
     #[test]

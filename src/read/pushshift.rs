@@ -25,6 +25,7 @@ use serde_json::Value;
 use crate::builder::RawComment;
 use crate::error::{Error, Result};
 use crate::model::{Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
+use crate::read::fields::{Field, Raw, Spans};
 use crate::read::group::{no_records_error, Groups};
 use crate::read::{compress, fields, read_submissions, reddit, ReadOptions};
 use crate::spill::{self, CountingReader, Partitioner, Progress, Rendered, Results, SpillOptions};
@@ -40,7 +41,7 @@ pub fn read_pushshift(text: &str, path: &str, submissions: Option<(&str, &str)>)
 /// error (a truncated or corrupt compressed stream) is an error naming the
 /// line it happened after.
 pub fn read_pushshift_stream<R: BufRead>(
-    reader: R,
+    mut reader: R,
     path: &str,
     submissions: Option<(&str, &str)>,
 ) -> Result<Vec<Thread>> {
@@ -56,9 +57,16 @@ pub fn read_pushshift_stream<R: BufRead>(
         g.orphans.extend(prefix_diagnostics(diags, sub_path));
     }
 
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let n = i as u64 + 1;
-        let line = line.map_err(|e| read_error(e, path, n))?;
+    // One line buffer, reused: `split` would allocate one per line.
+    let mut line = Vec::new();
+    for n in 1u64.. {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| read_error(e, path, n))? == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
         match classify(n, &line, &mut g.orphans) {
             Line::Comment { link, raw } => {
                 g.builder(&link).push(raw);
@@ -140,13 +148,13 @@ pub(crate) enum Line {
 /// its comment (the partition pass needs only the key).
 // Short-lived, one per line: see `LineFields`.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Route {
+pub(crate) enum Route<'a> {
     /// A comment of thread `link`, with its fields.
     Comment {
         /// The thread key.
         link: String,
         /// The line's fields.
-        obj: LineFields,
+        obj: LineFields<'a>,
     },
     /// A submission, keyed like its thread.
     Post {
@@ -159,7 +167,7 @@ pub(crate) enum Route {
     Skipped,
 }
 
-impl Route {
+impl Route<'_> {
     /// The thread key the line belongs to.
     pub(crate) fn key(&self) -> Option<&str> {
         match self {
@@ -173,14 +181,14 @@ impl Route {
 /// Where line `n` of a comments dump goes; unreadable lines, lines without
 /// `link_id` (and not a submission) and comments without an id get their
 /// diagnostic here.
-pub(crate) fn route(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Route {
+pub(crate) fn route<'a>(n: u64, line: &'a [u8], orphans: &mut Vec<Diagnostic>) -> Route<'a> {
     let Ok(line) = std::str::from_utf8(line) else {
         orphans.push(Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line is not UTF-8; skipped"));
         return Route::Skipped;
     };
     let line = if n == 1 { line.trim_start_matches('\u{feff}') } else { line };
     let Some(obj) = known_fields(n, line, orphans) else { return Route::Skipped };
-    let Some(link) = fields::text(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
+    let Some(link) = fields::text_ref(&obj, "link_id").map(|l| reddit::strip_kind(&l).to_string()) else {
         if let post @ Post { id: Some(_), title: Some(_), .. } = reddit::post_from(&obj) {
             let key = post.id.as_deref().map(reddit::strip_kind).unwrap_or_default().to_string();
             return Route::Post { key, post };
@@ -191,7 +199,8 @@ pub(crate) fn route(n: u64, line: &[u8], orphans: &mut Vec<Diagnostic>) -> Route
         );
         return Route::Skipped;
     };
-    if reddit::comment_id(&obj).is_none() {
+    // What `reddit::comment_id` reads, without building the id.
+    if fields::text_ref(&obj, "id").is_none() && fields::text_ref(&obj, "name").is_none() {
         orphans.push(
             Diagnostic::at(n, DiagnosticKind::MalformedRecord, "line has no `id`; skipped")
                 .with_text(whole_object_text(line)),
@@ -256,44 +265,9 @@ const KNOWN_FIELDS: &[&str] = &[
     "url",
 ];
 
-/// The slot of `key` in [`KNOWN_FIELDS`]: a `match`, which the compiler
-/// turns into a switch on length and a compare, several times cheaper than
-/// a binary search over strings (tested to agree with the list).
+/// The slot of `key` in [`KNOWN_FIELDS`].
 fn known_index(key: &str) -> Option<usize> {
-    Some(match key {
-        "author" => 0,
-        "author_flair_text" => 1,
-        "body" => 2,
-        "collapsed" => 3,
-        "collapsed_reason" => 4,
-        "controversiality" => 5,
-        "created_utc" => 6,
-        "distinguished" => 7,
-        "domain" => 8,
-        "edited" => 9,
-        "gilded" => 10,
-        "id" => 11,
-        "is_submitter" => 12,
-        "link_flair_text" => 13,
-        "link_id" => 14,
-        "locked" => 15,
-        "name" => 16,
-        "num_comments" => 17,
-        "over_18" => 18,
-        "parent_id" => 19,
-        "permalink" => 20,
-        "removal_reason" => 21,
-        "removed_by_category" => 22,
-        "score" => 23,
-        "score_hidden" => 24,
-        "selftext" => 25,
-        "stickied" => 26,
-        "subreddit" => 27,
-        "title" => 28,
-        "upvote_ratio" => 29,
-        "url" => 30,
-        _ => return None,
-    })
+    skim_index(key).filter(|&i| i < KNOWN_FIELDS.len())
 }
 
 /// A JSON object with only its [`KNOWN_FIELDS`] kept, each in its slot:
@@ -304,8 +278,137 @@ fn known_index(key: &str) -> Option<usize> {
 pub(crate) struct KnownFields([Option<Value>; KNOWN_FIELDS.len()]);
 
 impl fields::Record for KnownFields {
-    fn field(&self, key: &str) -> Option<&Value> {
-        known_index(key).and_then(|i| self.0[i].as_ref())
+    fn field(&self, key: &str) -> Option<Field<'_>> {
+        known_index(key).and_then(|i| self.0[i].as_ref()).map(Field::of)
+    }
+}
+
+/// Slots of a skimmed line: [`KNOWN_FIELDS`], then the edge-list fields
+/// `stream` also reads.
+const SKIM_SLOTS: usize = KNOWN_FIELDS.len() + 3;
+
+/// The names of the slots of a skimmed line.
+const SKIM_NAMES: [&str; SKIM_SLOTS] = {
+    let mut names = [""; SKIM_SLOTS];
+    let mut i = 0;
+    while i < KNOWN_FIELDS.len() {
+        names[i] = KNOWN_FIELDS[i];
+        i += 1;
+    }
+    names[i] = "thread_id";
+    names[i + 1] = "text";
+    names[i + 2] = "created_at";
+    names
+};
+
+/// A hash of a field name from its length, first and last byte, without
+/// collisions among [`SKIM_NAMES`] (tested): one table look-up and one
+/// comparison find a slot, where a `match` on strings compares several.
+const fn name_hash(name: &[u8]) -> usize {
+    let (first, last) = (name[0] as usize, name[name.len() - 1] as usize);
+    (name.len() + first * 3 + last * 33) & 127
+}
+
+/// Slot + 1 by [`name_hash`]; 0: no name.
+const NAME_TABLE: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < SKIM_SLOTS {
+        table[name_hash(SKIM_NAMES[i].as_bytes())] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
+/// The slot of field `name` in a [`Skimmed`] line, for constants (fails
+/// to compile for a name without one).
+pub(crate) const fn slot_of(name: &str) -> usize {
+    let mut i = 0;
+    while i < SKIM_SLOTS {
+        let (a, b) = (SKIM_NAMES[i].as_bytes(), name.as_bytes());
+        let mut same = a.len() == b.len();
+        let mut k = 0;
+        while same && k < a.len() {
+            same = a[k] == b[k];
+            k += 1;
+        }
+        if same {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a skimmed field")
+}
+
+/// The slot of `key` in a [`Skimmed`] line.
+pub(crate) fn skim_index(key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
+    let i = (NAME_TABLE[name_hash(key.as_bytes())] as usize).checked_sub(1)?;
+    same_name(SKIM_NAMES[i].as_bytes(), key.as_bytes()).then_some(i)
+}
+
+/// `a == b` for short names: two (overlapping) words from each end
+/// instead of a `memcmp` call (half the cost of a field look-up); longer
+/// names compare as slices.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    fn word<const W: usize>(s: &[u8]) -> [u8; W] {
+        s[..W].try_into().expect("W bytes")
+    }
+    let n = a.len();
+    n == b.len()
+        && match n {
+            8..=16 => word::<8>(a) == word::<8>(b) && word::<8>(&a[n - 8..]) == word::<8>(&b[n - 8..]),
+            4..=7 => word::<4>(a) == word::<4>(b) && word::<4>(&a[n - 4..]) == word::<4>(&b[n - 4..]),
+            _ => a == b,
+        }
+}
+
+/// A line read by [`fields::skim`]: its known fields borrowed from the
+/// line, no allocation for strings without escapes or small integers.
+/// The few other values of known fields (escaped strings, floats,
+/// arrays) are parsed by `serde_json` on the spot, into `parsed`.
+pub(crate) struct Skimmed<'a> {
+    spans: Spans<'a, SKIM_SLOTS>,
+    parsed: Vec<(usize, Value)>,
+}
+
+impl<'a> Skimmed<'a> {
+    /// Skim `line`; `None` when `serde_json` must decide (see
+    /// [`fields::skim`]), or would refuse a known field's value.
+    pub(crate) fn new(line: &'a str) -> Option<Skimmed<'a>> {
+        let mut spans = Spans::new(line);
+        if !fields::skim(skim_index, &mut spans) {
+            return None;
+        }
+        let mut parsed = Vec::new();
+        if spans.any_needs_parse() {
+            for i in (0..KNOWN_FIELDS.len()).filter(|&i| spans.needs_parse(i)) {
+                parsed.push((i, spans.get(i)?.to_value()?));
+            }
+        }
+        Some(Skimmed { spans, parsed })
+    }
+
+    /// The raw value in `slot` ([`slot_of`]).
+    pub(crate) fn raw(&self, slot: usize) -> Option<Raw<'a>> {
+        self.spans.get(slot)
+    }
+}
+
+impl fields::Record for Skimmed<'_> {
+    fn field(&self, key: &str) -> Option<Field<'_>> {
+        let i = known_index(key)?;
+        Some(match self.spans.get(i)? {
+            Raw::Str(s) => Field::Str(s),
+            Raw::Int(s) => Field::Int(s),
+            Raw::Bool(b) => Field::Bool(b),
+            Raw::Null => Field::Null,
+            Raw::Escaped(_) | Raw::Num(_) | Raw::Nested(_) => {
+                Field::of(&self.parsed.iter().find(|(k, _)| *k == i).expect("parsed in `new`").1)
+            }
+        })
     }
 }
 
@@ -338,16 +441,18 @@ impl<'de> serde::Deserialize<'de> for KnownFields {
 // One lives on the stack per line; boxing the large variant would cost an
 // allocation per line instead.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum LineFields {
+pub(crate) enum LineFields<'a> {
+    Skimmed(Skimmed<'a>),
     Known(KnownFields),
     Full(serde_json::Map<String, Value>),
 }
 
-impl fields::Record for LineFields {
-    fn field(&self, key: &str) -> Option<&Value> {
+impl fields::Record for LineFields<'_> {
+    fn field(&self, key: &str) -> Option<Field<'_>> {
         match self {
+            LineFields::Skimmed(s) => s.field(key),
             LineFields::Known(k) => k.field(key),
-            LineFields::Full(m) => m.get(key),
+            LineFields::Full(m) => m.field(key),
         }
     }
 }
@@ -355,10 +460,13 @@ impl fields::Record for LineFields {
 /// The fields of line `n`; `None` for blank lines and, with the same
 /// diagnostic [`fields::object_line`] writes, for lines that are not a
 /// JSON object (those take the full parse, for its message).
-fn known_fields(n: u64, line: &str, orphans: &mut Vec<Diagnostic>) -> Option<LineFields> {
+fn known_fields<'a>(n: u64, line: &'a str, orphans: &mut Vec<Diagnostic>) -> Option<LineFields<'a>> {
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return None;
+    }
+    if let Some(skimmed) = Skimmed::new(trimmed) {
+        return Some(LineFields::Skimmed(skimmed));
     }
     match serde_json::from_str::<KnownFields>(trimmed) {
         Ok(known) => Some(LineFields::Known(known)),
@@ -513,6 +621,28 @@ mod tests {
             assert_eq!(known_index(f), Some(i), "{f}");
         }
         assert_eq!(known_index("all_awardings"), None);
+        for (i, name) in SKIM_NAMES.iter().enumerate() {
+            assert_eq!(skim_index(name), Some(i), "{name}: no collision in the name table");
+        }
+        for other in ["", "t", "thread_id ", "Text", "created_atx", "edge", "bxdy", "lixk_id", "author_flairxtext"] {
+            assert_eq!(skim_index(other), None, "{other}");
+        }
+        for (a, b) in [
+            ("ab", "ab"),
+            ("abcde", "abcde"),
+            ("subreddit", "subreddit"),
+            ("removed_by_category", "removed_by_category"),
+        ] {
+            assert!(same_name(a.as_bytes(), b.as_bytes()), "{a}");
+        }
+        for (a, b) in [
+            ("ab", "ac"),
+            ("abcde", "abxde"),
+            ("subreddit", "subrexdit"),
+            ("removed_by_category", "removed_byxcategory"),
+        ] {
+            assert!(!same_name(a.as_bytes(), b.as_bytes()), "{a} {b}");
+        }
         let read =
             ["id", "name", "author", "body", "created_utc", "score", "parent_id", "link_id", "title", "selftext"];
         for f in read.iter().chain(reddit::COMMENT_META).chain(reddit::POST_META) {
@@ -545,7 +675,7 @@ mod tests {
                     let kept: Vec<&str> = KNOWN_FIELDS.iter().copied().filter(|key| k.field(key).is_some()).collect();
                     assert_eq!(kept, keys, "{line}");
                     for key in KNOWN_FIELDS {
-                        assert_eq!(k.field(key), f.get(*key), "{line}: {key}");
+                        assert_eq!(value_of(k.field(key)), f.get(*key).cloned(), "{line}: {key}");
                     }
                 }
                 (None, None, None) => {}
@@ -562,6 +692,60 @@ mod tests {
             assert!(d.is_empty());
         }
         let dup = known_fields(1, r#"{"id":"a","id":"b"}"#, &mut d).unwrap();
-        assert_eq!(dup.field("id"), Some(&Value::from("b")), "the last duplicate wins");
+        assert_eq!(value_of(dup.field("id")), Some(Value::from("b")), "the last duplicate wins");
+    }
+
+    /// A field as the value it stands for.
+    fn value_of(f: Option<Field<'_>>) -> Option<Value> {
+        Some(match f? {
+            Field::Str(s) => Value::from(s),
+            Field::Int(s) => Value::from(s.parse::<u64>().unwrap()),
+            Field::Bool(b) => Value::Bool(b),
+            Field::Null => Value::Null,
+            Field::Json(v) => v.clone(),
+        })
+    }
+
+    #[test]
+    fn skimmed_lines_read_as_the_typed_parse_reads_them() {
+        // (line, skimmed?): when skimmed, every known field must equal the
+        // typed parse's; otherwise the line takes that parse.
+        let cases: &[(&str, bool)] = &[
+            (
+                r#"{"author":"quinn","body":"First.","created_utc":1500000000,"id":"0x0","link_id":"t3_0","parent_id":"t3_0","score":1}"#,
+                true,
+            ),
+            (
+                r#"{"id":"c3","body":"&gt; q\nr \"x\" \u00e9 \ud83d\ude00","author_flair_text":"\u2603","all_awardings":[{"x":[1,2,{"y":"]}"}]}],"gildings":{}}"#,
+                true,
+            ),
+            (
+                r#" { "id" : "c2" , "score" : null , "edited" : 1600000000.5 , "stickied" : true , "gilded" : 0 , "created_utc" : "15" } "#,
+                true,
+            ),
+            (
+                r#"{"id":"c","score":-3,"controversiality":99999999999999999999,"x":[true,false,null,-0.5e-3,1E+2],"y":{}}"#,
+                true,
+            ),
+            (r#"{"id":"c","removal_reason":{"a":[1]},"collapsed_reason":["x"],"gilded":[]}"#, true),
+            (r#"{}"#, true),
+            (r#"{"id":"a","id":"b"}"#, false),
+            (r#"{"i\u0064":"a"}"#, false),
+            (r#"{"id":"a","score":1e400}"#, false),
+            (r#"{"id":"a","body":"\ud800"}"#, false),
+            (r#"{"id":"a","big":1e400,"w":"\ud800"}"#, true),
+        ];
+        for &(line, skims) in cases {
+            let skimmed = Skimmed::new(line);
+            assert_eq!(skimmed.is_some(), skims, "{line}");
+            let Some(skimmed) = skimmed else { continue };
+            let typed: KnownFields = serde_json::from_str(line).unwrap();
+            for key in KNOWN_FIELDS {
+                assert_eq!(value_of(skimmed.field(key)), value_of(typed.field(key)), "{line}: {key}");
+            }
+        }
+        let deep = format!(r#"{{"id":"a","d":{}{}}}"#, "[".repeat(70), "]".repeat(70));
+        assert!(Skimmed::new(&deep).is_none(), "deeper than the skim follows");
+        assert!(matches!(classify(1, deep.as_bytes(), &mut Vec::new()), Line::Skipped), "no link_id");
     }
 }
