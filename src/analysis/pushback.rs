@@ -4,8 +4,10 @@
 //! `speculation_callout` (the three that make a comment *pushback*) and
 //! `counter_evidence`. Acts come from two explainable sources:
 //!
-//! - hand rules in `lexicons/pushback.csv` (embedded; one [`RegexSet`] pass
-//!   per comment, then the rules that fired are re-run for their spans);
+//! - hand rules in `lexicons/pushback.csv` (embedded; one lazy-DFA pass per
+//!   comment over the act and support rules names the rules that fire and
+//!   where their matches end, then the rules that fired are re-run over
+//!   that range for their spans);
 //! - a small logistic-regression model over word n-grams and the rule hits
 //!   ([`crate::analysis::pushback_model`]), trained on RumourEval training
 //!   threads only. A model finding names the n-gram that contributed most.
@@ -519,7 +521,8 @@ pub enum Mode {
 /// (missing entries count as not hostile).
 ///
 /// # Complexity
-/// One regex-set pass per comment; the outcome walk visits each pushback's
+/// One DFA pass per comment (plus span searches of the rules that fire);
+/// the outcome walk visits each pushback's
 /// subtree once (iteratively).
 pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnalysis {
     analyze_with(thread, hostility, Mode::RulesAndModel, pushback_model::builtin())
