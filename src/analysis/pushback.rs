@@ -318,24 +318,36 @@ impl Scan {
             }
         };
         let mut sid = dfa.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
-        for (i, &b) in text.as_bytes().iter().enumerate() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
             let prev = sid;
-            // From an untagged state (most bytes) the transition is one
-            // table read; an unknown target is then computed and cached.
-            sid = if prev.is_tagged() {
-                dfa.next_state(cache, prev, b).ok()?
+            if prev.is_tagged() {
+                sid = dfa.next_state(cache, prev, bytes[i]).ok()?;
+                i += 1;
             } else {
-                dfa.next_state_untagged(cache, prev, b)
-            };
-            if sid.is_tagged() {
-                if sid.is_unknown() {
-                    sid = dfa.next_state(cache, prev, b).ok()?;
+                // From untagged states (most bytes) a transition is one
+                // table read: run them in a tight loop until a tagged state
+                // (a match, or a transition not computed yet).
+                let mut prev = prev;
+                while i < bytes.len() {
+                    prev = sid;
+                    sid = dfa.next_state_untagged(cache, sid, bytes[i]);
+                    i += 1;
+                    if sid.is_tagged() {
+                        break;
+                    }
                 }
-                // A match state after byte `i`: a match ends at `i` (DFA
-                // matches are reported one byte late). No dead or quit
+                if sid.is_unknown() {
+                    sid = dfa.next_state(cache, prev, bytes[i - 1]).ok()?;
+                }
+            }
+            if sid.is_tagged() {
+                // A match state after byte `i - 1`: a match ends at `i - 1`
+                // (DFA matches are reported one byte late). No dead or quit
                 // states: the search is unanchored and has no quit bytes.
                 if sid.is_match() {
-                    record(cache, sid, i);
+                    record(cache, sid, i - 1);
                 } else if sid.is_dead() || sid.is_quit() {
                     return None;
                 }
