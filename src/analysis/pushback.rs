@@ -287,9 +287,11 @@ impl Scan {
 
     fn walk(text: &str, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
         let dfa = &*COMMENT_DFA;
-        // Where each rule's matches end; `seen` has a bit per rule that
-        // matched (at most 128 rules: tested).
-        let mut ends = [Seen::default(); 128];
+        // Where each rule that matched has its matches end, in the order
+        // first seen; `slot[p]` is rule `p`'s place in `ends` once `seen`
+        // has its bit (at most 128 rules: tested).
+        let mut ends: Vec<(usize, Seen)> = Vec::new();
+        let mut slot = [0u8; 128];
         let mut seen: u128 = 0;
         // The rules of the last match state (a link or a `\w*` tail makes
         // runs of the same match state).
@@ -307,13 +309,15 @@ impl Scan {
             };
             let mut new = mask & !seen;
             while new != 0 {
-                ends[new.trailing_zeros() as usize].first_end = end;
+                let p = new.trailing_zeros() as usize;
+                slot[p] = ends.len() as u8;
+                ends.push((p, Seen { first_end: end, last_end: end }));
                 new &= new - 1;
             }
             seen |= mask;
             let mut all = mask;
             while all != 0 {
-                ends[all.trailing_zeros() as usize].last_end = end;
+                ends[usize::from(slot[all.trailing_zeros() as usize])].1.last_end = end;
                 all &= all - 1;
             }
         };
@@ -357,13 +361,8 @@ impl Scan {
         if sid.is_match() {
             record(cache, sid, text.len());
         }
-        let mut out = Vec::with_capacity(seen.count_ones() as usize);
-        while seen != 0 {
-            let p = seen.trailing_zeros() as usize;
-            out.push((p, ends[p]));
-            seen &= seen - 1;
-        }
-        Some(Scan(out))
+        ends.sort_unstable_by_key(|&(p, _)| p);
+        Some(Scan(ends))
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
