@@ -192,7 +192,11 @@ fn ascii_lower6(w: &str) -> Option<([u8; 6], usize)> {
 /// all (the cheap test behind [`score_sentence`]'s zero).
 fn is_claim(sentence: &str) -> bool {
     !is_question(sentence)
-        && sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).nth(3).is_some()
+        && sentence
+            .split_whitespace()
+            .filter(|w| w.bytes().any(|b| b.is_ascii_alphanumeric()) || w.chars().any(char::is_alphanumeric))
+            .nth(3)
+            .is_some()
 }
 
 /// [`claim_score`] with the certainty cue already known.

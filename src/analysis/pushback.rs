@@ -4,8 +4,10 @@
 //! `speculation_callout` (the three that make a comment *pushback*) and
 //! `counter_evidence`. Acts come from two explainable sources:
 //!
-//! - hand rules in `lexicons/pushback.csv` (embedded; one [`RegexSet`] pass
-//!   per comment, then the rules that fired are re-run for their spans);
+//! - hand rules in `lexicons/pushback.csv` (embedded; one lazy-DFA pass per
+//!   comment over the act and support rules names the rules that fire and
+//!   where their matches end, then the rules that fired are re-run over
+//!   that range for their spans);
 //! - a small logistic-regression model over word n-grams and the rule hits
 //!   ([`crate::analysis::pushback_model`]), trained on RumourEval training
 //!   threads only. A model finding names the n-gram that contributed most.
@@ -21,6 +23,9 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::hybrid::{self, LazyStateID};
+use regex_automata::util::{start, syntax};
+use regex_automata::{Anchored, MatchKind};
 use serde::Serialize;
 
 use crate::analysis::claims::{self, ClaimSupport, Support};
@@ -39,6 +44,13 @@ pub struct Rule {
     /// Category name as written in the file.
     pub category: String,
     regex: Regex,
+    /// The longest match in bytes, when bounded: a span search may start
+    /// that far before the end of the earliest-ending match
+    /// ([`RuleSet::hits_of`]).
+    max_len: Option<usize>,
+    /// False when the rule can match the empty string (searched with
+    /// `find_iter` from the start then).
+    nonempty: bool,
 }
 
 /// A compiled rule file: every rule, plus one [`RegexSet`] over all of them
@@ -94,7 +106,12 @@ impl RuleSet {
                 .size_limit(1 << 20)
                 .build()
                 .map_err(|e| Error::format(format!("rule {id}: {e}")).with_path(name).at_line(line))?;
-            rules.push(Rule { id: id.to_string(), category: category.to_string(), regex });
+            let props = syntax::parse_with(&pattern, &syntax::Config::new().case_insensitive(true))
+                .map(|hir| hir.properties().clone())
+                .ok();
+            let max_len = props.as_ref().and_then(|p| p.maximum_len());
+            let nonempty = props.is_some_and(|p| p.minimum_len().is_some_and(|n| n > 0));
+            rules.push(Rule { id: id.to_string(), category: category.to_string(), regex, max_len, nonempty });
         }
         let set = RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
             .case_insensitive(true)
@@ -128,20 +145,40 @@ impl RuleSet {
     }
 
     /// The hits of the rules `fired` (indexes into [`RuleSet::rules`],
-    /// ascending: the rules known to match `text`), sorted by position then
-    /// rule id.
-    pub(crate) fn hits_of(&self, text: &str, fired: impl Iterator<Item = usize>) -> Vec<RuleHit> {
+    /// ascending: the rules known to match `text`, each with a [`Seen`]),
+    /// sorted by position then rule id.
+    fn hits_of(&self, text: &str, fired: impl Iterator<Item = (usize, Seen)>) -> Vec<RuleHit> {
         let mut out = Vec::new();
-        for i in fired {
+        for (i, seen) in fired {
             let rule = &self.rules[i];
-            for m in rule.regex.find_iter(text) {
+            let mut push = |m: regex::Match| {
                 out.push(RuleHit {
                     start: m.start(),
                     end: m.end(),
                     rule: rule.id.clone(),
                     category: rule.category.clone(),
                     matched: m.as_str().to_string(),
-                });
+                })
+            };
+            if !rule.nonempty {
+                rule.regex.find_iter(text).for_each(push);
+                continue;
+            }
+            // No match of the rule ends before `seen.first_end` and none is
+            // longer than `max_len` bytes, so none starts before `first_end
+            // - max_len`: the leftmost-first matches found from there are
+            // those of a search from 0 (`find_at` looks at the bytes before
+            // its start for `\b` and `^`). Matches are not empty, so the
+            // next search starts where a match ends, as in `find_iter`; and
+            // no match ends after `seen.last_end`, so a match ending there
+            // is the last one.
+            let mut at = rule.max_len.map_or(0, |n| floor_char_boundary(text, seen.first_end.saturating_sub(n)));
+            while let Some(m) = rule.regex.find_at(text, at) {
+                at = m.end();
+                push(m);
+                if at >= seen.last_end {
+                    break;
+                }
             }
         }
         out.sort();
@@ -156,15 +193,36 @@ impl RuleSet {
         if !self.set.is_match(text) {
             return Vec::new();
         }
-        self.hits_of(text, self.set.matches(text).iter())
+        self.hits_of(text, self.set.matches(text).iter().map(|i| (i, Seen::ANYWHERE)))
     }
+}
+
+/// Where a rule's matches in a text end: no match ends before `first_end`
+/// or after `last_end`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    first_end: usize,
+    last_end: usize,
+}
+
+impl Seen {
+    /// Nothing known.
+    const ANYWHERE: Seen = Seen { first_end: 0, last_end: usize::MAX };
+}
+
+/// The largest character boundary of `text` at or before `i`.
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Build the built-in rules, rule sets and model now instead of at the
 /// first comment, so a caller can overlap this one-time cost with other
 /// work (reading the input, compiling the hostility lexicon).
 pub fn prepare() {
-    LazyLock::force(&COMMENT_SET);
+    LazyLock::force(&COMMENT_DFA);
     LazyLock::force(&STOP_HASHES);
     claims::prepare();
     pushback_model::builtin();
@@ -175,48 +233,155 @@ static ACT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
         .expect("built-in pushback rules are valid (tested)")
 });
 
-/// The act rules, then the support cue rules, in one set: one overlapping
-/// pass over a comment tells which act rules fire and which support cues
-/// (so how the comment supports its own claim); the comment's later roles
-/// (a target, an answer to pushback) reuse the pass.
+/// The act rules, then the support cue rules, in one lazy DFA: one pass
+/// over a comment tells which act rules fire and which support cues (so
+/// how the comment supports its own claim), and where the earliest match
+/// of each ends; the comment's later roles (a target, an answer to
+/// pushback) reuse the pass.
+///
+/// The DFA reports every pattern that matches anywhere (`MatchKind::All`,
+/// unanchored), as `RegexSet::matches` does (the set runs the same lazy
+/// DFA, but restarts its search after every match and first runs a
+/// separate `is_match` pass). It is lazy because a dense DFA of these
+/// rules takes minutes to build: states are built as texts reach them and
+/// cached per thread.
+static COMMENT_DFA: LazyLock<hybrid::dfa::DFA> = LazyLock::new(|| {
+    let acts = ACT_RULES.rules.iter().map(|r| r.regex.as_str());
+    let support = claims::support_rules().rules.iter().map(|r| r.regex.as_str());
+    let patterns: Vec<&str> = acts.chain(support).collect();
+    hybrid::dfa::DFA::builder()
+        .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All).cache_capacity(8 << 20))
+        .syntax(syntax::Config::new().case_insensitive(true))
+        .build_many(&patterns)
+        .expect("valid rules form a valid DFA (tested)")
+});
+
+/// The same rules as one [`RegexSet`]: the fallback if the lazy DFA gives up.
 static COMMENT_SET: LazyLock<RegexSet> = LazyLock::new(|| {
     let acts = ACT_RULES.rules.iter().map(|r| r.regex.as_str());
     let support = claims::support_rules().rules.iter().map(|r| r.regex.as_str());
     RegexSetBuilder::new(acts.chain(support)).case_insensitive(true).build().expect("valid rules form a valid set")
 });
 
-/// The rules of [`COMMENT_SET`] that match one comment (ascending: act
-/// rules, then support rules offset by the number of act rules).
+thread_local! {
+    /// Each thread's states of [`COMMENT_DFA`].
+    static DFA_CACHE: std::cell::RefCell<hybrid::dfa::Cache> = std::cell::RefCell::new(COMMENT_DFA.create_cache());
+}
+
+/// The rules of [`COMMENT_DFA`] that match one comment, ascending (act
+/// rules, then support rules offset by the number of act rules), each with
+/// where its matches end.
 #[derive(Clone, Debug, Default)]
-struct Scan(Vec<usize>);
+struct Scan(Vec<(usize, Seen)>);
 
 impl Scan {
     fn of(text: &str) -> Scan {
-        // A comment no rule matches is settled by the non-overlapping
-        // search, which stops early and runs a faster loop.
-        if !COMMENT_SET.is_match(text) {
-            return Scan::default();
+        let walked = DFA_CACHE.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => Scan::walk(text, &mut cache),
+            Err(_) => Scan::walk(text, &mut COMMENT_DFA.create_cache()),
+        });
+        // The lazy DFA gives up only if its cache fills too often (not
+        // with this configuration); the regex set then decides.
+        walked.unwrap_or_else(|| Scan(COMMENT_SET.matches(text).iter().map(|i| (i, Seen::ANYWHERE)).collect()))
+    }
+
+    fn walk(text: &str, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
+        let dfa = &*COMMENT_DFA;
+        // Where each rule that matched has its matches end, in the order
+        // first seen; `slot[p]` is rule `p`'s place in `ends` once `seen`
+        // has its bit (at most 128 rules: tested).
+        let mut ends: Vec<(usize, Seen)> = Vec::new();
+        let mut slot = [0u8; 128];
+        let mut seen: u128 = 0;
+        // The rules of the last match state (a link or a `\w*` tail makes
+        // runs of the same match state).
+        let mut last: Option<(LazyStateID, u128)> = None;
+        let mut record = |cache: &hybrid::dfa::Cache, sid: LazyStateID, end: usize| {
+            let mask = match last {
+                Some((s, m)) if s == sid => m,
+                _ => {
+                    let m = (0..dfa.match_len(cache, sid))
+                        .map(|k| dfa.match_pattern(cache, sid, k).as_usize())
+                        .fold(0u128, |m, p| m | 1 << p);
+                    last = Some((sid, m));
+                    m
+                }
+            };
+            let mut new = mask & !seen;
+            while new != 0 {
+                let p = new.trailing_zeros() as usize;
+                slot[p] = ends.len() as u8;
+                ends.push((p, Seen { first_end: end, last_end: end }));
+                new &= new - 1;
+            }
+            seen |= mask;
+            let mut all = mask;
+            while all != 0 {
+                ends[usize::from(slot[all.trailing_zeros() as usize])].1.last_end = end;
+                all &= all - 1;
+            }
+        };
+        let mut sid = dfa.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let prev = sid;
+            if prev.is_tagged() {
+                sid = dfa.next_state(cache, prev, bytes[i]).ok()?;
+                i += 1;
+            } else {
+                // From untagged states (most bytes) a transition is one
+                // table read: run them in a tight loop until a tagged state
+                // (a match, or a transition not computed yet).
+                let mut prev = prev;
+                while i < bytes.len() {
+                    prev = sid;
+                    sid = dfa.next_state_untagged(cache, sid, bytes[i]);
+                    i += 1;
+                    if sid.is_tagged() {
+                        break;
+                    }
+                }
+                if sid.is_unknown() {
+                    sid = dfa.next_state(cache, prev, bytes[i - 1]).ok()?;
+                }
+            }
+            if sid.is_tagged() {
+                // A match state after byte `i - 1`: a match ends at `i - 1`
+                // (DFA matches are reported one byte late). No dead or quit
+                // states: the search is unanchored and has no quit bytes.
+                if sid.is_match() {
+                    record(cache, sid, i - 1);
+                } else if sid.is_dead() || sid.is_quit() {
+                    return None;
+                }
+            }
         }
-        Scan(COMMENT_SET.matches(text).iter().collect())
+        let sid = dfa.next_eoi_state(cache, sid).ok()?;
+        if sid.is_match() {
+            record(cache, sid, text.len());
+        }
+        ends.sort_unstable_by_key(|&(p, _)| p);
+        Some(Scan(ends))
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
     fn act_hits(&self, text: &str) -> Vec<RuleHit> {
         let n = ACT_RULES.rules.len();
-        ACT_RULES.hits_of(text, self.0.iter().copied().take_while(|&i| i < n))
+        ACT_RULES.hits_of(text, self.0.iter().copied().take_while(|&(i, _)| i < n))
     }
 
     /// Equal to `claims::support_rules().hits(text)`.
     fn support_hits(&self, text: &str) -> Vec<RuleHit> {
         let n = ACT_RULES.rules.len();
-        claims::support_rules().hits_of(text, self.0.iter().filter(|&&i| i >= n).map(|&i| i - n))
+        claims::support_rules().hits_of(text, self.0.iter().filter(|&&(i, _)| i >= n).map(|&(i, e)| (i - n, e)))
     }
 
     /// Equal to `claims::support_kind(text)`.
     fn support_kind(&self, text: &str) -> Option<Support> {
         let n = ACT_RULES.rules.len();
         let rules = claims::support_rules().rules();
-        let fired = |cat: &str| self.0.iter().any(|&i| i >= n && rules[i - n].category == cat);
+        let fired = |cat: &str| self.0.iter().any(|&(i, _)| i >= n && rules[i - n].category == cat);
         claims::support_kind_known(text, fired("source"), fired("hedge"))
     }
 }
@@ -367,7 +532,8 @@ pub enum Mode {
 /// (missing entries count as not hostile).
 ///
 /// # Complexity
-/// One regex-set pass per comment; the outcome walk visits each pushback's
+/// One DFA pass per comment (plus span searches of the rules that fire);
+/// the outcome walk visits each pushback's
 /// subtree once (iteratively).
 pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnalysis {
     analyze_with(thread, hostility, Mode::RulesAndModel, pushback_model::builtin())
@@ -680,7 +846,7 @@ impl TargetView {
         };
         let cues = match target.and_then(|p| scans.get(p)).and_then(Option::as_ref) {
             Some(scan) => scan.support_hits(&text),
-            None => claims::support_rules().hits(&text),
+            None => Scan::of(&text).support_hits(&text),
         };
         let claims = claims::ClaimView::with_cues(&text, cues);
         let mut word_index: Vec<(u64, usize)> = Vec::new();
@@ -855,6 +1021,7 @@ fn classify_scanned(text: &str, hostile: bool, scan: Option<&Scan>) -> (Outcome,
 mod tests {
     use super::*;
     use crate::read::{read_bytes, read_path, Format};
+    use proptest::strategy::Strategy;
 
     fn fixture(p: &str) -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(p)
@@ -871,6 +1038,118 @@ mod tests {
         for r in claims::support_rules().rules() {
             assert!(["source", "hedge", "certainty"].contains(&r.category.as_str()), "{}", r.id);
         }
+    }
+
+    /// Every match of every rule, by `find_iter` from the start of the text.
+    fn reference_hits(rules: &RuleSet, text: &str) -> Vec<RuleHit> {
+        let mut out: Vec<RuleHit> = Vec::new();
+        for r in rules.rules() {
+            for m in r.regex.find_iter(text) {
+                let (rule, category, matched) = (r.id.clone(), r.category.clone(), m.as_str().to_string());
+                out.push(RuleHit { start: m.start(), end: m.end(), rule, category, matched });
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The DFA pass names the rules a `RegexSet` names, and the spans found
+    /// from each rule's bounded start are those of a full search: on every
+    /// comment and post of the fixtures and on random texts of rule words.
+    #[test]
+    fn dfa_scan_equals_regex_set_and_full_search() {
+        let support = claims::support_rules();
+        let set = RegexSetBuilder::new(ACT_RULES.rules.iter().chain(support.rules.iter()).map(|r| r.regex.as_str()))
+            .case_insensitive(true)
+            .build()
+            .unwrap();
+        assert!(set.len() <= 128, "Scan::of keeps a u128 of seen rules");
+        let check = |t: &str| {
+            let scan = Scan::of(t);
+            let fired: Vec<usize> = scan.0.iter().map(|&(i, _)| i).collect();
+            assert_eq!(fired, set.matches(t).iter().collect::<Vec<_>>(), "{t:?}");
+            assert_eq!(scan.act_hits(t), reference_hits(&ACT_RULES, t), "{t:?}");
+            assert_eq!(scan.support_hits(t), reference_hits(support, t), "{t:?}");
+            assert_eq!(ACT_RULES.hits(t), reference_hits(&ACT_RULES, t), "{t:?}");
+        };
+        let mut n = 0;
+        let mut paths = vec![fixture("rumoureval")];
+        for dir in ["seeds", "pushback", "hostility", "formats", "browser", "report"] {
+            let mut files: Vec<_> = std::fs::read_dir(fixture(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            paths.extend(files.into_iter().filter(|p| p.is_file()));
+        }
+        for p in paths {
+            // Some fixtures are malformed on purpose.
+            for t in read_path(&p, Format::Auto).unwrap_or_default() {
+                check(&post_text(&t));
+                t.comments.iter().for_each(|c| check(&c.text));
+                n += t.comments.len();
+            }
+        }
+        assert!(n > 500, "{n} fixture comments");
+        let words: &'static [&str] = &[
+            "where's",
+            "where",
+            "is",
+            "the",
+            "proof",
+            "source",
+            "says",
+            "who",
+            "this",
+            "true",
+            "really",
+            "?",
+            ".",
+            "!",
+            "\n",
+            "http://a.b/c",
+            "www.x",
+            "speculat",
+            "speculation",
+            "just",
+            "a",
+            "i'm",
+            "nope",
+            "nah",
+            "bs",
+            "not",
+            "isn’t",
+            "ſource",
+            "\u{212a}now",
+            "how",
+            "do",
+            "you",
+            "know",
+            "may",
+            "be",
+            "according",
+            "to",
+            "period",
+            "fact",
+            "it's",
+            "Reuters",
+            "said:",
+            "“",
+            "é",
+            "—",
+            "evidence",
+            "weak",
+            "conspiracy",
+            "theory",
+            "",
+            " ",
+        ];
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let text = proptest::collection::vec((proptest::sample::select(words), "[ \n,]{0,2}"), 0..30)
+            .prop_map(|v| v.into_iter().map(|(w, sep)| format!("{w}{sep}")).collect::<String>());
+        runner
+            .run(&text, |t| {
+                check(&t);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
