@@ -58,7 +58,7 @@ pub fn write_comments_csv_header<W: Write>(out: W) -> Result<()> {
 }
 
 /// The rows (no header) of every thread. Threads are analyzed in parallel
-/// (rayon, in chunks of [`PARALLEL_CHUNK`]) and written in input order, so
+/// (rayon, in chunks of `PARALLEL_CHUNK`) and written in input order, so
 /// the output is the same whatever the number of threads.
 pub fn write_comment_rows<W: Write>(threads: &[Thread], matcher: &Matcher, mut out: W) -> Result<()> {
     use rayon::prelude::*;
