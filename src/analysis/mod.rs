@@ -13,7 +13,6 @@ pub mod normalize;
 pub mod pushback;
 pub mod pushback_model;
 pub mod quote;
-pub(crate) mod word_gate;
 
 use serde::Serialize;
 
