@@ -141,25 +141,31 @@ impl Model {
             return None;
         }
         // Unigram and bigram ids with the sentence of their first token.
-        let mut ids: Vec<(u64, usize)> = Vec::with_capacity(tokens.len() * 2);
+        // Unigram and bigram ids the model knows, with the sentence of
+        // their first token; unknown ids are dropped before sorting.
+        let mut ids: Vec<(u64, usize, &Feature)> = Vec::with_capacity(tokens.len() * 2);
+        let mut push = |id: u64, sentence: usize| {
+            if let Some(f) = self.features.get(&id) {
+                ids.push((id, sentence, f));
+            }
+        };
         for (k, t) in tokens.iter().enumerate() {
-            ids.push((t.hash, t.sentence));
+            push(t.hash, t.sentence);
             if let Some(next) = tokens.get(k + 1) {
-                ids.push((fnv::bigram(t.hash, next.hash), t.sentence));
+                push(fnv::bigram(t.hash, next.hash), t.sentence);
             }
         }
-        ids.sort_unstable();
-        // Term frequency per feature (sentence of its first occurrence).
+        ids.sort_unstable_by_key(|x| (x.0, x.1));
+        // Term frequency per feature, in id order (the order of the sums
+        // below), with the sentence of its first occurrence (the first of
+        // its run: runs are sorted by sentence).
         let mut terms: Vec<(&Feature, f64, usize)> = Vec::new();
         let mut k = 0;
         while k < ids.len() {
-            let (id, sentence) = ids[k];
+            let (id, first, f) = ids[k];
             let run = ids[k..].iter().take_while(|x| x.0 == id).count();
-            if let Some(f) = self.features.get(&id) {
-                let first = ids[k..k + run].iter().map(|x| x.1).min().unwrap_or(sentence);
-                let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
-                terms.push((f, tf * f.idf, first));
-            }
+            let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+            terms.push((f, tf * f.idf, first));
             k += run;
         }
         let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
@@ -301,6 +307,8 @@ fn you_tokens(text: &str) -> Vec<Token> {
 
 /// Push the tokens of `b[from..to]` (one sentence) with their hashes.
 fn push_tokens(b: &[u8], from: usize, to: usize, sentence: usize, out: &mut Vec<Token>) {
+    // About one token per five bytes: grow once per sentence.
+    out.reserve((to - from) / 4 + 1);
     let mut i = from;
     while i < to {
         if !is_token_byte(b[i]) {
