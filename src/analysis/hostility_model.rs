@@ -257,6 +257,9 @@ fn you_tokens(text: &str) -> Vec<Token> {
     let mut you = false;
     let mut i = 0;
     let mut line_start = true;
+    // Below this offset bytes go one by one (after a block that had a
+    // byte to look at).
+    let mut bytewise_until = 0;
     while i < n {
         if line_start {
             line_start = false;
@@ -269,6 +272,24 @@ fn you_tokens(text: &str) -> Vec<Token> {
                 i = b[j..].iter().position(|&c| c == b'\n').map_or(n, |k| j + k);
                 from = i;
                 continue;
+            }
+        }
+        if i >= bytewise_until {
+            // Eight bytes at a time while none can end a sentence or, in a
+            // sentence without a second-person word yet, be a `y` or `u`.
+            // A token may then be entered in the middle: a `y`/`u` there
+            // is not a token start (checked below).
+            while let Some(block) = b.get(i..i + 8) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(block);
+                if block_stops(u64::from_le_bytes(word), you) {
+                    break;
+                }
+                i += 8;
+            }
+            bytewise_until = i + 8;
+            if i >= n {
+                break;
             }
         }
         let class = BYTE_CLASS[b[i] as usize];
@@ -303,6 +324,30 @@ fn you_tokens(text: &str) -> Vec<Token> {
         push_tokens(b, from, n, kept, &mut out);
     }
     out
+}
+
+/// Every byte of a word set to `b`.
+const fn splat(b: u8) -> u64 {
+    (b as u64) * 0x0101_0101_0101_0101
+}
+
+/// Nonzero when some byte of `x` is zero (never a false alarm without one).
+fn zero_byte(x: u64) -> u64 {
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
+}
+
+/// Does the block `w` (eight bytes) hold a byte [`you_tokens`] must look
+/// at: `\n`, `.`, `!`, `?`, and unless `you`, `y` or `u` in either case?
+/// A few control bytes also stop it (`\x01`, `\x0e`, `\x1f` share the
+/// low bits of `!`, `.`, `?`), which only sends them through the byte
+/// loop.
+fn block_stops(w: u64, you: bool) -> bool {
+    let l = w | splat(0x20);
+    let end = zero_byte(w ^ splat(b'\n'))
+        | zero_byte(l ^ splat(b'.'))
+        | zero_byte(l ^ splat(b'!'))
+        | zero_byte(l ^ splat(b'?'));
+    end != 0 || (!you && zero_byte(l ^ splat(b'y')) | zero_byte(l ^ splat(b'u')) != 0)
 }
 
 /// Push the tokens of `b[from..to]` (one sentence) with their hashes.
@@ -490,6 +535,12 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // Every alignment of `you`, `u` and sentence ends inside and
+        // after words, for the eight-byte skip.
+        for pad in 0..17 {
+            let w = "w".repeat(pad);
+            texts.push(format!("{w}you are{w}. {w} you{w}!\n{w}u {w}yu.{w}\n> {w}you\n{w}Uu? {w}"));
+        }
         let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
         paths.extend(std::fs::read_dir("fixtures/hostility/cmv").unwrap().map(|e| e.unwrap().path()));
         paths.sort();
