@@ -1,4 +1,7 @@
-//! Profile helper: score the seed comments N times (for callgrind).
+//! Profile helper: score the seed comments (or the `text` of every line of
+//! a JSON Lines file) N times, for callgrind.
+//!
+//! `hostility_profile N [FILE.jsonl]`
 use std::path::Path;
 use threadlens::analysis::hostility::{analyze_text, Context};
 use threadlens::analysis::lexicon::Matcher;
@@ -7,11 +10,18 @@ use threadlens::read::{read_path, Format};
 fn main() {
     let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);
     let mut comments = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        for t in read_path(Path::new(&p), Format::Auto).unwrap() {
-            comments.extend(t.comments.into_iter().map(|c| c.text));
+    if let Some(file) = std::env::args().nth(2) {
+        for line in std::fs::read_to_string(file).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            comments.push(v["text"].as_str().unwrap().to_string());
+        }
+    } else {
+        let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for p in paths {
+            for t in read_path(Path::new(&p), Format::Auto).unwrap() {
+                comments.extend(t.comments.into_iter().map(|c| c.text));
+            }
         }
     }
     let m = Matcher::builtin();

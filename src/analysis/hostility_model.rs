@@ -141,25 +141,31 @@ impl Model {
             return None;
         }
         // Unigram and bigram ids with the sentence of their first token.
-        let mut ids: Vec<(u64, usize)> = Vec::with_capacity(tokens.len() * 2);
+        // Unigram and bigram ids the model knows, with the sentence of
+        // their first token; unknown ids are dropped before sorting.
+        let mut ids: Vec<(u64, usize, &Feature)> = Vec::with_capacity(tokens.len() * 2);
+        let mut push = |id: u64, sentence: usize| {
+            if let Some(f) = self.features.get(&id) {
+                ids.push((id, sentence, f));
+            }
+        };
         for (k, t) in tokens.iter().enumerate() {
-            ids.push((t.hash, t.sentence));
+            push(t.hash, t.sentence);
             if let Some(next) = tokens.get(k + 1) {
-                ids.push((fnv::bigram(t.hash, next.hash), t.sentence));
+                push(fnv::bigram(t.hash, next.hash), t.sentence);
             }
         }
-        ids.sort_unstable();
-        // Term frequency per feature (sentence of its first occurrence).
+        ids.sort_unstable_by_key(|x| (x.0, x.1));
+        // Term frequency per feature, in id order (the order of the sums
+        // below), with the sentence of its first occurrence (the first of
+        // its run: runs are sorted by sentence).
         let mut terms: Vec<(&Feature, f64, usize)> = Vec::new();
         let mut k = 0;
         while k < ids.len() {
-            let (id, sentence) = ids[k];
+            let (id, first, f) = ids[k];
             let run = ids[k..].iter().take_while(|x| x.0 == id).count();
-            if let Some(f) = self.features.get(&id) {
-                let first = ids[k..k + run].iter().map(|x| x.1).min().unwrap_or(sentence);
-                let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
-                terms.push((f, tf * f.idf, first));
-            }
+            let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+            terms.push((f, tf * f.idf, first));
             k += run;
         }
         let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
@@ -234,65 +240,161 @@ fn space_at(b: &[u8], i: usize) -> bool {
 }
 
 /// Tokens of the second-person sentences of `text`, outside `>` quote
-/// lines, numbered by kept sentence. One pass over the bytes: a sentence
-/// ends after `.`, `!` or `?` followed by white space, and at a line break;
-/// a sentence without a second-person word is dropped before hashing.
+/// lines, numbered by kept sentence. A sentence ends after `.`, `!` or `?`
+/// followed by white space, and at a line break.
+///
+/// One pass that looks only at the bytes that matter: sentence ends and
+/// the first byte of a token that may be a second-person word (`y`, `u`);
+/// once a sentence has one, nothing but its end. Only a kept sentence is
+/// tokenized and hashed, on its own bytes, when it ends.
 fn you_tokens(text: &str) -> Vec<Token> {
     let b = text.as_bytes();
+    let n = b.len();
     let mut out = Vec::new();
     let mut kept = 0;
+    // First byte of the current sentence.
     let mut from = 0;
     let mut you = false;
     let mut i = 0;
     let mut line_start = true;
-    while i < b.len() {
+    // Below this offset bytes go one by one (after a block that had a
+    // byte to look at).
+    let mut bytewise_until = 0;
+    while i < n {
         if line_start {
             line_start = false;
             let mut j = i;
-            while j < b.len() && b[j] != b'\n' && space_at(b, j) {
+            while j < n && b[j] != b'\n' && space_at(b, j) {
                 j += if b[j] < 0x80 { 1 } else { utf8_len(b[j]) };
             }
             if b.get(j) == Some(&b'>') {
-                // A quote line: skip to its end.
-                i = b[j..].iter().position(|&c| c == b'\n').map_or(b.len(), |k| j + k);
+                // A quote line: skip to its end (a sentence starts there).
+                i = b[j..].iter().position(|&c| c == b'\n').map_or(n, |k| j + k);
+                from = i;
                 continue;
             }
         }
-        let c = b[i];
-        if is_token_byte(c) {
-            let s = i;
-            while i < b.len() && is_token_byte(b[i]) {
-                i += 1;
+        if i >= bytewise_until {
+            // Eight bytes at a time while none can end a sentence or, in a
+            // sentence without a second-person word yet, be a `y` or `u`.
+            // A token may then be entered in the middle: a `y`/`u` there
+            // is not a token start (checked below).
+            while let Some(block) = b.get(i..i + 8) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(block);
+                if block_stops(u64::from_le_bytes(word), you) {
+                    break;
+                }
+                i += 8;
             }
-            you = you || is_you(&b[s..i]);
-            out.push(Token { start: s, end: i, sentence: kept, hash: 0 });
+            bytewise_until = i + 8;
+            if i >= n {
+                break;
+            }
+        }
+        let class = BYTE_CLASS[b[i] as usize];
+        if class == 0 || (class == YU_START && you) {
+            i += 1;
             continue;
         }
-        let newline = c == b'\n';
-        if newline || (matches!(c, b'.' | b'!' | b'?') && space_at(b, i + 1)) {
-            end_sentence(b, &mut out, &mut from, &mut kept, &mut you);
+        if class & TOKEN != 0 {
+            let s = i;
+            i += 1;
+            while i < n && is_token_byte(b[i]) {
+                i += 1;
+            }
+            if class == YU_START && (s == 0 || !is_token_byte(b[s - 1])) {
+                you = is_you(&b[s..i]);
+            }
+            continue;
+        }
+        let newline = b[i] == b'\n';
+        if newline || space_at(b, i + 1) {
+            if you {
+                push_tokens(b, from, i, kept, &mut out);
+                kept += 1;
+                you = false;
+            }
+            from = i + 1;
             line_start = newline;
         }
         i += 1;
     }
-    end_sentence(b, &mut out, &mut from, &mut kept, &mut you);
+    if you {
+        push_tokens(b, from, n, kept, &mut out);
+    }
     out
 }
 
-/// Close the sentence whose tokens start at `out[*from]`: keep and hash
-/// them when it has a second-person word, drop them otherwise.
-fn end_sentence(b: &[u8], out: &mut Vec<Token>, from: &mut usize, kept: &mut usize, you: &mut bool) {
-    if *you {
-        for t in &mut out[*from..] {
-            t.hash = fnv::lower(fnv::OFFSET, &b[t.start..t.end]);
-        }
-        *kept += 1;
-    } else {
-        out.truncate(*from);
-    }
-    *from = out.len();
-    *you = false;
+/// Every byte of a word set to `b`.
+const fn splat(b: u8) -> u64 {
+    (b as u64) * 0x0101_0101_0101_0101
 }
+
+/// Nonzero when some byte of `x` is zero (never a false alarm without one).
+fn zero_byte(x: u64) -> u64 {
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
+}
+
+/// Does the block `w` (eight bytes) hold a byte [`you_tokens`] must look
+/// at: `\n`, `.`, `!`, `?`, and unless `you`, `y` or `u` in either case?
+/// A few control bytes also stop it (`\x01`, `\x0e`, `\x1f` share the
+/// low bits of `!`, `.`, `?`), which only sends them through the byte
+/// loop.
+fn block_stops(w: u64, you: bool) -> bool {
+    let l = w | splat(0x20);
+    let end = zero_byte(w ^ splat(b'\n'))
+        | zero_byte(l ^ splat(b'.'))
+        | zero_byte(l ^ splat(b'!'))
+        | zero_byte(l ^ splat(b'?'));
+    end != 0 || (!you && zero_byte(l ^ splat(b'y')) | zero_byte(l ^ splat(b'u')) != 0)
+}
+
+/// Push the tokens of `b[from..to]` (one sentence) with their hashes.
+fn push_tokens(b: &[u8], from: usize, to: usize, sentence: usize, out: &mut Vec<Token>) {
+    // About one token per five bytes: grow once per sentence.
+    out.reserve((to - from) / 4 + 1);
+    let mut i = from;
+    while i < to {
+        if !is_token_byte(b[i]) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < to && is_token_byte(b[i]) {
+            i += 1;
+        }
+        out.push(Token { start: s, end: i, sentence, hash: fnv::lower(fnv::OFFSET, &b[s..i]) });
+    }
+}
+
+/// [`BYTE_CLASS`] bit: a token byte.
+const TOKEN: u8 = 1;
+/// [`BYTE_CLASS`] bit: may end a sentence (`\n`, `.`, `!`, `?`).
+const END: u8 = 2;
+/// [`BYTE_CLASS`] value of a token byte that may start a second-person
+/// word (`y`, `u`, either case).
+const YU_START: u8 = TOKEN | 4;
+
+/// Byte classes for [`you_tokens`]: 0 for bytes it skips.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'\'' {
+            t[c] = TOKEN;
+        }
+        if matches!(b, b'y' | b'Y' | b'u' | b'U') {
+            t[c] = YU_START;
+        }
+        if matches!(b, b'\n' | b'.' | b'!' | b'?') {
+            t[c] = END;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Length of the UTF-8 sequence a lead byte starts (1 for a stray byte).
 fn utf8_len(lead: u8) -> usize {
@@ -355,6 +457,111 @@ mod tests {
         let v = builtin().score(text).unwrap();
         assert_eq!(&text[v.start..v.end], "But you're a troll and an idiot.");
         assert!(v.top.iter().any(|(n, _)| n.contains("idiot") || n.contains("troll")), "{:?}", v.top);
+    }
+
+    /// The scan before the byte-class pass: push every token, drop the
+    /// tokens of a sentence without a second-person word at its end.
+    fn reference_tokens(text: &str) -> Vec<Token> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut kept = 0;
+        let mut from = 0;
+        let mut you = false;
+        let mut i = 0;
+        let mut line_start = true;
+        while i < b.len() {
+            if line_start {
+                line_start = false;
+                let mut j = i;
+                while j < b.len() && b[j] != b'\n' && space_at(b, j) {
+                    j += if b[j] < 0x80 { 1 } else { utf8_len(b[j]) };
+                }
+                if b.get(j) == Some(&b'>') {
+                    // A quote line: skip to its end.
+                    i = b[j..].iter().position(|&c| c == b'\n').map_or(b.len(), |k| j + k);
+                    continue;
+                }
+            }
+            let c = b[i];
+            if is_token_byte(c) {
+                let s = i;
+                while i < b.len() && is_token_byte(b[i]) {
+                    i += 1;
+                }
+                you = you || is_you(&b[s..i]);
+                out.push(Token { start: s, end: i, sentence: kept, hash: 0 });
+                continue;
+            }
+            let newline = c == b'\n';
+            if newline || (matches!(c, b'.' | b'!' | b'?') && space_at(b, i + 1)) {
+                reference_end(b, &mut out, &mut from, &mut kept, &mut you);
+                line_start = newline;
+            }
+            i += 1;
+        }
+        reference_end(b, &mut out, &mut from, &mut kept, &mut you);
+        out
+    }
+    fn reference_end(b: &[u8], out: &mut Vec<Token>, from: &mut usize, kept: &mut usize, you: &mut bool) {
+        if *you {
+            for t in &mut out[*from..] {
+                t.hash = fnv::lower(fnv::OFFSET, &b[t.start..t.end]);
+            }
+            *kept += 1;
+        } else {
+            out.truncate(*from);
+        }
+        *from = out.len();
+        *you = false;
+    }
+
+    /// The byte-class pass keeps exactly the tokens (spans, sentences,
+    /// hashes) of the token-every-word scan it replaced, on every seed and
+    /// cmv fixture comment, the parity texts and edge cases.
+    #[test]
+    fn you_tokens_match_the_full_scan() {
+        let mut texts: Vec<String> = [
+            "",
+            "you",
+            "> you quoted\nyou too",
+            "  > you\n you. u! U? yes you\r\nYou'll see.",
+            "ayou ya. you.",
+            "you.\u{a0}you",
+            "Y\u{e9}s you\u{2028}x. Ur",
+            "YOURSELF!\n\n>q\n'you' youre,you've",
+            "...you?? ?you ! u",
+            "your\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every alignment of `you`, `u` and sentence ends inside and
+        // after words, for the eight-byte skip.
+        for pad in 0..17 {
+            let w = "w".repeat(pad);
+            texts.push(format!("{w}you are{w}. {w} you{w}!\n{w}u {w}yu.{w}\n> {w}you\n{w}Uu? {w}"));
+        }
+        let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
+        paths.extend(std::fs::read_dir("fixtures/hostility/cmv").unwrap().map(|e| e.unwrap().path()));
+        paths.sort();
+        for p in &paths {
+            for t in crate::read::read_path(p, crate::read::Format::Auto).unwrap() {
+                texts.extend(t.comments.into_iter().map(|c| c.text));
+            }
+        }
+        for line in std::fs::read_to_string("fixtures/hostility/model_parity.jsonl").unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            texts.push(v["text"].as_str().unwrap().to_string());
+        }
+        texts.push(texts.join("\n"));
+        let key = |t: &[Token]| t.iter().map(|t| (t.start, t.end, t.sentence, t.hash)).collect::<Vec<_>>();
+        let mut tokens = 0;
+        for text in &texts {
+            let (new, old) = (you_tokens(text), reference_tokens(text));
+            assert_eq!(key(&new), key(&old), "{:?}", &text[..text.len().min(200)]);
+            tokens += old.len();
+        }
+        assert!(tokens > 5_000, "{tokens}");
     }
 
     #[test]
