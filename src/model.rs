@@ -498,3 +498,39 @@ impl Thread {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_roles_pack_every_role_and_fall_back_past_29_bits() {
+        let big = ROLE_INDEX_MASK as usize;
+        let cases = [
+            LineRole::Blank,
+            LineRole::ArticleHeader,
+            LineRole::ArticleBody,
+            LineRole::Boilerplate,
+            LineRole::CommentHeader(0),
+            LineRole::CommentHeader(big),
+            LineRole::CommentBody(7),
+            LineRole::CommentBody(big),
+            LineRole::Diagnostic,
+        ];
+        let mut roles = LineRoles::blank(cases.len() + 1);
+        for (i, &role) in cases.iter().enumerate() {
+            roles.set(i, role);
+        }
+        assert!(matches!(roles.repr, RolesRepr::Packed(_)));
+        assert_eq!(roles.iter().take(cases.len()).collect::<Vec<_>>(), cases);
+        assert_eq!(roles.get(cases.len()), Some(LineRole::Blank));
+        assert_eq!(roles.get(cases.len() + 1), None);
+        // One index past 29 bits: every role is kept, now unpacked.
+        roles.set(cases.len(), LineRole::CommentBody(big + 1));
+        assert!(matches!(roles.repr, RolesRepr::Wide(_)));
+        assert_eq!(roles.iter().take(cases.len()).collect::<Vec<_>>(), cases);
+        assert_eq!(roles.get(cases.len()), Some(LineRole::CommentBody(big + 1)));
+        assert_eq!(roles.len(), cases.len() + 1);
+        assert_eq!(LineRoles::from(cases.to_vec()).iter().collect::<Vec<_>>(), cases);
+    }
+}

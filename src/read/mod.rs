@@ -398,4 +398,31 @@ mod tests {
         assert_eq!(detect("{\"id\":1}\n", "x").unwrap(), Format::Jsonl);
         assert_eq!(detect("Title\n\n  • Ann\n\n    hi\n", "x.csv").unwrap(), Format::Text);
     }
+
+    /// `read_path` frees a text page's input between reading and building
+    /// (`read_owned`); the threads are the same as from borrowed bytes, for
+    /// text and for the formats that take the borrowed path.
+    #[test]
+    fn owned_and_borrowed_inputs_read_the_same() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut texts = 0;
+        for dir in ["seeds", "browser", "edgelist"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let name = path.to_string_lossy();
+                let json = |r: Result<Vec<Thread>>| match r {
+                    Ok(threads) => {
+                        let roles: Vec<Vec<_>> = threads.iter().map(|t| t.line_roles.iter().collect()).collect();
+                        format!("{} {roles:?}", serde_json::to_string(&threads).unwrap())
+                    }
+                    Err(e) => e.to_string(),
+                };
+                let owned = json(read_path(&path, Format::Auto));
+                assert_eq!(owned, json(read_bytes(&bytes, &name, Format::Auto)), "{name}");
+                texts += usize::from(owned.contains("\"format\":\"text\""));
+            }
+        }
+        assert!(texts >= 10, "{texts} text inputs");
+    }
 }

@@ -846,12 +846,57 @@ impl Draft {
     }
 }
 
+/// The drafts of a page in chunks of [`Drafts::CHUNK`], so that making
+/// the [`Comment`]s frees each chunk as it goes: the drafts and the
+/// comments are never in memory whole at once.
+#[derive(Debug, Default)]
+struct Drafts {
+    chunks: Vec<Vec<Draft>>,
+    len: usize,
+}
+
+impl Drafts {
+    /// Drafts a chunk (16,384 × 72 bytes ≈ 1.2 MB).
+    const CHUNK: usize = 1 << 14;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, draft: Draft) {
+        if self.len % Drafts::CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(Drafts::CHUNK));
+        }
+        self.chunks[self.len / Drafts::CHUNK].push(draft);
+        self.len += 1;
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Draft> {
+        self.chunks.iter_mut().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for Drafts {
+    type Output = Draft;
+    #[inline]
+    fn index(&self, i: usize) -> &Draft {
+        &self.chunks[i / Drafts::CHUNK][i % Drafts::CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Drafts {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut Draft {
+        &mut self.chunks[i / Drafts::CHUNK][i % Drafts::CHUNK]
+    }
+}
+
 /// A page read, before its comments become [`Comment`]s and its tree is
 /// built. Owns nothing of the input, so the input can be freed first.
 #[derive(Debug)]
 pub struct Sections {
     builder: ThreadBuilder,
-    comments: Vec<Draft>,
+    comments: Drafts,
 }
 
 /// Read the article and the comment section of an indented page; finish
@@ -870,13 +915,10 @@ pub fn read_sections(text: &str, source: Source) -> Sections {
 fn read_lines<O: Offset>(text: &str, lines: Lines<'_, O>, source: Source) -> Sections {
     let mut roles = LineRoles::blank(lines.len());
     let mut builder = ThreadBuilder::new(source);
-    let mut comments: Vec<Draft> = Vec::new();
+    let mut comments = Drafts::default();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let layout = detect_layout(&lines);
-    // One comment per author line, plus the rare unattributed ones.
-    let expected = layout.as_ref().map_or(0, |l| l.authors.len() + 16);
-    comments.reserve(expected);
     let article_end = layout.as_ref().map_or(lines.len(), |l| l.authors[0].line());
     let article_end = take_widget_comments(&lines, article_end, &mut comments, &mut roles, &mut diagnostics);
     // The article part is small: its raw lines are re-split only here.
@@ -893,8 +935,6 @@ fn read_lines<O: Offset>(text: &str, lines: Lines<'_, O>, source: Source) -> Sec
     }
     drop(lines);
 
-    // Text inputs carry their parents as indices, each before its child.
-    order_by_first_line(&mut comments);
     for d in diagnostics {
         builder.diagnostic(d);
     }
@@ -907,10 +947,21 @@ impl Sections {
     /// the tree.
     pub fn build(self) -> Thread {
         let Sections { builder, comments: drafts } = self;
-        let parents: Vec<Option<usize>> = drafts.iter().map(Draft::parent).collect();
-        let mut ids = Numbered::new('c');
         let mut comments = Vec::with_capacity(drafts.len());
-        comments.extend(drafts.into_iter().map(|d| d.into_comment(ids.next_id())));
+        let mut parents = Vec::with_capacity(drafts.len());
+        for chunk in drafts.chunks {
+            for d in chunk {
+                parents.push(d.parent());
+                comments.push(d.into_comment(String::new()));
+            }
+        }
+        // Text inputs carry their parents as indices, each before its
+        // child; ids are c1, c2, … in document order.
+        order_by_first_line(&mut comments, &mut parents);
+        let mut ids = Numbered::new('c');
+        for c in comments.iter_mut() {
+            c.id = ids.next_id();
+        }
         builder.build_ordered(comments, parents)
     }
 }
@@ -977,9 +1028,9 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
 
 /// Widget comments (taken from the end of the article region) are found
 /// before the section comments; put everything in document order.
-fn order_by_first_line(comments: &mut Vec<Draft>) {
+fn order_by_first_line(comments: &mut Vec<Comment>, parents: &mut Vec<Option<usize>>) {
     let mut order: Vec<usize> = (0..comments.len()).collect();
-    let start = |i: usize| comments[i].lines.start;
+    let start = |i: usize| comments[i].lines.map_or(0, |s| s.start);
     if order.is_sorted_by_key(|&i| start(i)) {
         return;
     }
@@ -992,11 +1043,11 @@ fn order_by_first_line(comments: &mut Vec<Draft>) {
         new_index[i] = k;
     }
     let old_comments = std::mem::take(comments);
-    let mut slots: Vec<Option<Draft>> = old_comments.into_iter().map(Some).collect();
+    let old_parents = std::mem::take(parents);
+    let mut slots: Vec<Option<Comment>> = old_comments.into_iter().map(Some).collect();
     for &i in &order {
         comments.push(slots[i].take().expect("each comment moved once"));
-        let last = comments.len() - 1;
-        comments[last].parent = comments[last].parent().map_or(usize::NONE, |p| new_index[p]);
+        parents.push(old_parents[i].map(|p| new_index[p]));
     }
 }
 
@@ -1010,7 +1061,7 @@ fn order_by_first_line(comments: &mut Vec<Draft>) {
 fn take_widget_comments<O: Offset>(
     lines: &Lines<'_, O>,
     end: usize,
-    comments: &mut Vec<Draft>,
+    comments: &mut Drafts,
     roles: &mut LineRoles,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> usize {
@@ -1089,7 +1140,7 @@ fn take_widget_comments<O: Offset>(
 fn read_comment_section<O: Offset>(
     lines: &Lines<'_, O>,
     layout: &mut Layout<O>,
-    comments: &mut Vec<Draft>,
+    comments: &mut Drafts,
     roles: &mut LineRoles,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -1373,6 +1424,43 @@ mod tests {
 
     fn read(text: &str) -> Thread {
         read_text(text, Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text })
+    }
+
+    /// The same page through `usize` offsets (the path of inputs of 4 GiB
+    /// or more) reads exactly as through `u32` ones.
+    #[test]
+    fn wide_offsets_read_the_same_thread() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds");
+        let mut read_any = false;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let source = || Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text };
+            let narrow = read_lines(&text, Lines::<u32>::new(&text), source()).build();
+            let wide = read_lines(&text, Lines::<usize>::new(&text), source()).build();
+            let json = |t: &Thread| serde_json::to_string(t).unwrap();
+            assert_eq!(json(&narrow), json(&wide), "{}", path.display());
+            assert_eq!(narrow.line_roles, wide.line_roles, "{}", path.display());
+            read_any |= !narrow.comments.is_empty();
+        }
+        assert!(read_any);
+    }
+
+    /// A line stored with a saturated length (4 GiB or more) is found
+    /// again from its start: content up to the newline, trailing space and
+    /// CR trimmed.
+    #[test]
+    fn saturated_line_length_is_searched_again() {
+        let text = "a\n    body text  \r\nnext";
+        let lines = Lines::<u32>::new(text);
+        assert_eq!(lines.at(1).content, "body text");
+        let mut s = lines.stored[1];
+        s.len = u32::MAX;
+        assert_eq!(lines.content_of(s), "body text");
+        let mut last = lines.stored[2];
+        last.len = u32::MAX;
+        assert_eq!(lines.content_of(last), "next");
+        assert_eq!((lines.indent(1), lines.len()), (4, 3));
     }
 
     #[test]
