@@ -356,6 +356,7 @@ const ROLE_INDEX_MASK: u32 = (1 << ROLE_INDEX_BITS) - 1;
 
 impl LineRole {
     /// The packed form, when the comment index fits.
+    #[inline(always)]
     fn pack(self) -> Option<u32> {
         let (tag, index) = match self {
             LineRole::Blank => (0, 0),
@@ -416,18 +417,23 @@ impl LineRoles {
     /// # Panics
     ///
     /// When `i >= self.len()`, as slice indexing does.
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, i: usize, role: LineRole) {
-        match &mut self.repr {
-            RolesRepr::Packed(v) => match role.pack() {
-                Some(p) => v[i] = p,
-                None => {
-                    let mut wide: Vec<LineRole> = v.iter().map(|&p| LineRole::unpack(p)).collect();
-                    wide[i] = role;
-                    self.repr = RolesRepr::Wide(wide);
-                }
-            },
-            RolesRepr::Wide(v) => v[i] = role,
+        match (&mut self.repr, role.pack()) {
+            (RolesRepr::Packed(v), Some(p)) => v[i] = p,
+            _ => self.set_wide(i, role),
+        }
+    }
+
+    /// [`Self::set`] of a role that does not pack, or into unpacked roles.
+    #[cold]
+    #[inline(never)]
+    fn set_wide(&mut self, i: usize, role: LineRole) {
+        if let RolesRepr::Packed(v) = &self.repr {
+            self.repr = RolesRepr::Wide(v.iter().map(|&p| LineRole::unpack(p)).collect());
+        }
+        if let RolesRepr::Wide(v) = &mut self.repr {
+            v[i] = role;
         }
     }
 

@@ -28,13 +28,26 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::builder::ThreadBuilder;
-use crate::model::{Comment, Diagnostic, DiagnosticKind, LineRole, LineRoles, LineSpan, Source, Thread};
+use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRole, LineRoles, LineSpan, Source, Thread};
 use crate::read::article::{self, parse_article};
 
 /// Glyphs that browsers and scrapers put before an author line.
 const BULLETS: &[char] = &[
     '•', '◦', '▪', '▫', '■', '□', '●', '○', '◆', '◇', '☆', '★', '‣', '⁃', '∙', '*', '+', 'o', '#', '@', '=', '-', '–',
 ];
+
+/// First bytes a bullet glyph can start with: every glyph is ASCII or
+/// starts with the UTF-8 lead byte 0xE2 (U+2000–U+2FFF).
+static BULLET_FIRST_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < BULLETS.len() {
+        let mut buf = [0u8; 4];
+        table[BULLETS[k].encode_utf8(&mut buf).as_bytes()[0] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 /// Longest author line (after the glyph) that can still be a name plus chrome.
 const MAX_HEADER_CHARS: usize = 160;
@@ -119,10 +132,6 @@ impl<'a> Line<'a> {
         Line { indent, content: raw[start..].trim_end() }
     }
 
-    fn is_blank(&self) -> bool {
-        self.content.is_empty()
-    }
-
     /// If this line is `GLYPH name …`, the glyph and what follows it.
     // Inlined: most lines leave at the first-byte test, cheaper than a call.
     #[inline(always)]
@@ -130,7 +139,7 @@ impl<'a> Line<'a> {
         // Every glyph is ASCII or starts with the UTF-8 lead byte 0xE2
         // (U+2000–U+2FFF); most lines are ruled out by their first byte.
         let first = *self.content.as_bytes().first()?;
-        if first != 0xE2 && !b"*+o#@=-".contains(&first) {
+        if !BULLET_FIRST_BYTE[usize::from(first)] {
             return None;
         }
         let mut chars = self.content.chars();
@@ -188,8 +197,8 @@ impl Offset for usize {
     }
 }
 
-/// A measured line as the page keeps it: where its content starts in the
-/// text, its length and its column. 12 bytes a line (16 for inputs of 4
+/// A measured line as the page keeps it: where its content starts and
+/// ends in the text, and its column. 12 bytes a line (24 for inputs of 4
 /// GiB or more) instead of a [`Line`]'s 24: a 195 MB page has 4.4 million
 /// lines, all alive while the comments are read (docs/performance.md,
 /// "Memory of one thread").
@@ -197,9 +206,8 @@ impl Offset for usize {
 struct Stored<O> {
     /// Byte offset of the content in the text.
     start: O,
-    /// Content length in bytes; `u32::MAX` when longer, found again on
-    /// use.
-    len: u32,
+    /// Byte offset just past the content.
+    end: O,
     /// Column of the first non-space character, saturated at `u32::MAX`.
     indent: u32,
 }
@@ -218,9 +226,10 @@ impl<'a, O: Offset> Lines<'a, O> {
         let mut stored = Vec::with_capacity(text.len() / 40 + 1);
         stored.extend(split_lines(text).map(|raw| {
             let line = Line::measure(raw);
+            let start = line.content.as_ptr() as usize - base;
             Stored {
-                start: O::of(line.content.as_ptr() as usize - base),
-                len: u32::try_from(line.content.len()).unwrap_or(u32::MAX),
+                start: O::of(start),
+                end: O::of(start + line.content.len()),
                 indent: u32::try_from(line.indent).unwrap_or(u32::MAX),
             }
         }));
@@ -240,13 +249,15 @@ impl<'a, O: Offset> Lines<'a, O> {
 
     #[inline(always)]
     fn content_of(&self, s: Stored<O>) -> &'a str {
-        let start = s.start.get();
-        if s.len == u32::MAX {
-            // A line of 4 GiB or more: its end is searched again.
-            let rest = &self.text[start..];
-            return rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())].trim_end();
-        }
-        &self.text[start..start + s.len as usize]
+        &self.text[s.start.get()..s.end.get()]
+    }
+
+    /// Could line `i` be a bullet line? Its first byte, tested as
+    /// [`Line::bullet`] tests it first, without making the line.
+    #[inline(always)]
+    fn may_be_bullet(&self, i: usize) -> bool {
+        let s = self.stored[i];
+        s.start != s.end && BULLET_FIRST_BYTE[usize::from(self.text.as_bytes()[s.start.get()])]
     }
 
     #[inline(always)]
@@ -256,18 +267,15 @@ impl<'a, O: Offset> Lines<'a, O> {
 
     #[inline(always)]
     fn is_blank(&self, i: usize) -> bool {
-        self.stored[i].len == 0
-    }
-
-    /// The lines in order.
-    fn iter(&self) -> impl Iterator<Item = Line<'a>> + '_ {
-        self.stored.iter().map(|&s| Line { indent: s.indent as usize, content: self.content_of(s) })
+        let s = self.stored[i];
+        s.start == s.end
     }
 
     /// Bytes of content in lines `from..to`, plus two per line for the
     /// separators: at least what a comment body made of them holds.
     fn body_bytes(&self, from: usize, to: usize) -> usize {
-        self.stored[from..to].iter().filter(|s| s.len > 0).map(|s| s.len as usize + 2).sum::<usize>().saturating_sub(2)
+        let bytes = self.stored[from..to].iter().filter(|s| s.start != s.end).map(|s| s.end.get() - s.start.get() + 2);
+        bytes.sum::<usize>().saturating_sub(2)
     }
 }
 
@@ -559,6 +567,7 @@ impl<'a> Author<'a> {
 
 /// If `rest` (the text after a bullet, trimmed) looks like a name with
 /// chrome, split it.
+#[inline]
 fn name_like(rest: &str) -> Option<Author<'_>> {
     let a = Author::split(rest);
     let name = a.name();
@@ -671,7 +680,11 @@ fn detect_layout<O: Offset>(lines: &Lines<'_, O>) -> Option<Layout<O>> {
     // them), with their split, for pass 2: it needs neither to re-test
     // every line nor to split a name again.
     let mut other_bullets: Vec<(usize, char, Author<'_>)> = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    for (i, header) in is_header.iter_mut().enumerate() {
+        if !lines.may_be_bullet(i) {
+            continue;
+        }
+        let line = lines.at(i);
         let Some((glyph, rest)) = line.bullet() else { continue };
         let Some(author) = name_like(rest) else { continue };
         let mut j = next_non_blank(i);
@@ -683,7 +696,7 @@ fn detect_layout<O: Offset>(lines: &Lines<'_, O>) -> Option<Layout<O>> {
             j = next_non_blank(k);
         }
         if j.is_some_and(|j| lines.indent(j) > line.indent) {
-            is_header[i] = true;
+            *header = true;
             author_of.push(Header::new(i, author, j));
             if !confirmed.contains(&(glyph, line.indent)) {
                 confirmed.push((glyph, line.indent));
@@ -831,63 +844,26 @@ impl Draft {
         (self.parent != usize::NONE).then_some(self.parent)
     }
 
-    fn into_comment(self, id: String) -> Comment {
-        let Rare { created_at, score, metadata } = self.rare.map(|r| *r).unwrap_or_default();
+    /// The comment, without its id (given after ordering).
+    #[inline(always)]
+    fn into_comment(self) -> Comment {
+        let (created_at, score, metadata) = match self.rare {
+            Some(r) => (r.created_at, r.score, r.metadata),
+            None => (None, None, BTreeMap::new()),
+        };
         Comment {
-            id,
+            id: String::new(),
             author: self.author.map(String::from),
+            parent: None,
+            depth: 0,
             text: self.text,
+            quoted: Vec::new(),
             lines: Some(self.lines),
             created_at,
             score,
+            status: CommentStatus::Normal,
             metadata,
-            ..Comment::default()
         }
-    }
-}
-
-/// The drafts of a page in chunks of [`Drafts::CHUNK`], so that making
-/// the [`Comment`]s frees each chunk as it goes: the drafts and the
-/// comments are never in memory whole at once.
-#[derive(Debug, Default)]
-struct Drafts {
-    chunks: Vec<Vec<Draft>>,
-    len: usize,
-}
-
-impl Drafts {
-    /// Drafts a chunk (16,384 × 72 bytes ≈ 1.2 MB).
-    const CHUNK: usize = 1 << 14;
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn push(&mut self, draft: Draft) {
-        if self.len % Drafts::CHUNK == 0 {
-            self.chunks.push(Vec::with_capacity(Drafts::CHUNK));
-        }
-        self.chunks[self.len / Drafts::CHUNK].push(draft);
-        self.len += 1;
-    }
-
-    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Draft> {
-        self.chunks.iter_mut().flatten()
-    }
-}
-
-impl std::ops::Index<usize> for Drafts {
-    type Output = Draft;
-    #[inline]
-    fn index(&self, i: usize) -> &Draft {
-        &self.chunks[i / Drafts::CHUNK][i % Drafts::CHUNK]
-    }
-}
-
-impl std::ops::IndexMut<usize> for Drafts {
-    #[inline]
-    fn index_mut(&mut self, i: usize) -> &mut Draft {
-        &mut self.chunks[i / Drafts::CHUNK][i % Drafts::CHUNK]
     }
 }
 
@@ -896,7 +872,7 @@ impl std::ops::IndexMut<usize> for Drafts {
 #[derive(Debug)]
 pub struct Sections {
     builder: ThreadBuilder,
-    comments: Drafts,
+    comments: Vec<Draft>,
 }
 
 /// Read the article and the comment section of an indented page; finish
@@ -915,10 +891,12 @@ pub fn read_sections(text: &str, source: Source) -> Sections {
 fn read_lines<O: Offset>(text: &str, lines: Lines<'_, O>, source: Source) -> Sections {
     let mut roles = LineRoles::blank(lines.len());
     let mut builder = ThreadBuilder::new(source);
-    let mut comments = Drafts::default();
+    let mut comments: Vec<Draft> = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let layout = detect_layout(&lines);
+    // One comment per author line, plus the rare unattributed ones.
+    comments.reserve(layout.as_ref().map_or(0, |l| l.authors.len() + 16));
     let article_end = layout.as_ref().map_or(lines.len(), |l| l.authors[0].line());
     let article_end = take_widget_comments(&lines, article_end, &mut comments, &mut roles, &mut diagnostics);
     // The article part is small: its raw lines are re-split only here.
@@ -949,12 +927,8 @@ impl Sections {
         let Sections { builder, comments: drafts } = self;
         let mut comments = Vec::with_capacity(drafts.len());
         let mut parents = Vec::with_capacity(drafts.len());
-        for chunk in drafts.chunks {
-            for d in chunk {
-                parents.push(d.parent());
-                comments.push(d.into_comment(String::new()));
-            }
-        }
+        parents.extend(drafts.iter().map(Draft::parent));
+        comments.extend(drafts.into_iter().map(Draft::into_comment));
         // Text inputs carry their parents as indices, each before its
         // child; ids are c1, c2, … in document order.
         order_by_first_line(&mut comments, &mut parents);
@@ -1061,7 +1035,7 @@ fn order_by_first_line(comments: &mut Vec<Comment>, parents: &mut Vec<Option<usi
 fn take_widget_comments<O: Offset>(
     lines: &Lines<'_, O>,
     end: usize,
-    comments: &mut Drafts,
+    comments: &mut Vec<Draft>,
     roles: &mut LineRoles,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> usize {
@@ -1140,7 +1114,7 @@ fn take_widget_comments<O: Offset>(
 fn read_comment_section<O: Offset>(
     lines: &Lines<'_, O>,
     layout: &mut Layout<O>,
-    comments: &mut Drafts,
+    comments: &mut Vec<Draft>,
     roles: &mut LineRoles,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -1158,14 +1132,14 @@ fn read_comment_section<O: Offset>(
     let start = layout.authors[0].line();
     let mut line_no;
     for i in start..lines.len() {
-        let line = lines.at(i);
         line_no = (i + 1) as u64;
-        if line.is_blank() {
+        if lines.is_blank(i) {
             if let Some(top) = stack.last_mut() {
                 top.gap = true;
             }
             continue;
         }
+        let line = lines.at(i);
         if layout.authors.get(next_header).is_some_and(|h| h.line() == i) {
             next_header += 1;
             let (glyph_depth, exact) =
@@ -1446,21 +1420,24 @@ mod tests {
         assert!(read_any);
     }
 
-    /// A line stored with a saturated length (4 GiB or more) is found
-    /// again from its start: content up to the newline, trailing space and
-    /// CR trimmed.
+    /// The stored lines give back what measuring gives: content, column,
+    /// blankness, and a first-byte test that never rules out a bullet line.
     #[test]
-    fn saturated_line_length_is_searched_again() {
-        let text = "a\n    body text  \r\nnext";
+    fn stored_lines_match_measured_lines() {
+        let text = "a\n    body text  \r\n\n  • ann\n\t* bob\nnext";
         let lines = Lines::<u32>::new(text);
-        assert_eq!(lines.at(1).content, "body text");
-        let mut s = lines.stored[1];
-        s.len = u32::MAX;
-        assert_eq!(lines.content_of(s), "body text");
-        let mut last = lines.stored[2];
-        last.len = u32::MAX;
-        assert_eq!(lines.content_of(last), "next");
-        assert_eq!((lines.indent(1), lines.len()), (4, 3));
+        for (i, raw) in split_lines(text).enumerate() {
+            let measured = Line::measure(raw);
+            let stored = lines.at(i);
+            assert_eq!((stored.content, stored.indent), (measured.content, measured.indent));
+            assert_eq!(lines.is_blank(i), measured.content.is_empty());
+            assert!(lines.may_be_bullet(i) || measured.bullet().is_none(), "line {i}");
+        }
+        assert_eq!(lines.len(), 6);
+        assert_eq!((lines.at(1).content, lines.indent(1)), ("body text", 4));
+        assert_eq!((lines.at(4).content, lines.indent(4)), ("* bob", 8));
+        assert!(lines.may_be_bullet(3) && lines.may_be_bullet(4) && !lines.may_be_bullet(1));
+        assert_eq!(lines.body_bytes(1, 4), "body text".len() + 2 + "• ann".len());
     }
 
     #[test]
