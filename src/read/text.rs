@@ -567,7 +567,9 @@ impl<'a> Author<'a> {
 
 /// If `rest` (the text after a bullet, trimmed) looks like a name with
 /// chrome, split it.
-#[inline]
+// Inlined into the layout pass (one call per bullet line): as a call its
+// register saves cost about 20 instructions a comment.
+#[inline(always)]
 fn name_like(rest: &str) -> Option<Author<'_>> {
     let a = Author::split(rest);
     let name = a.name();
