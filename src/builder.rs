@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::graph::ReplyGraph;
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRole, Post, Source, Thread};
+use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRoles, Post, Source, Thread};
 
 /// A comment as a reader found it, with its parent named by id.
 #[derive(Clone, Debug, Default)]
@@ -28,7 +28,7 @@ pub struct ThreadBuilder {
     post: Post,
     raws: Vec<RawComment>,
     diagnostics: Vec<Diagnostic>,
-    line_roles: Vec<LineRole>,
+    line_roles: LineRoles,
 }
 
 impl ThreadBuilder {
@@ -39,7 +39,7 @@ impl ThreadBuilder {
             post: Post::default(),
             raws: Vec::new(),
             diagnostics: Vec::new(),
-            line_roles: Vec::new(),
+            line_roles: LineRoles::default(),
         }
     }
 
@@ -77,7 +77,7 @@ impl ThreadBuilder {
     }
 
     /// Record line roles (text inputs).
-    pub fn line_roles(&mut self, roles: Vec<LineRole>) -> &mut Self {
+    pub fn line_roles(&mut self, roles: LineRoles) -> &mut Self {
         self.line_roles = roles;
         self
     }

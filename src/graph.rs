@@ -48,16 +48,23 @@ impl Node {
 /// input), which petgraph alone does not promise.
 #[derive(Clone, Debug, Default)]
 pub struct ReplyGraph {
-    graph: DiGraph<Node, ()>,
+    /// Node `k` is [`Node::Post`] for 0 and comment `k - 1` otherwise; the
+    /// weights carry nothing (a `Node` weight cost 16 bytes a comment).
+    graph: DiGraph<(), ()>,
     /// Children of every node in display order (petgraph lists neighbours
     /// newest-first; reports need document order), flattened: node `k`'s
     /// children are `child_list[child_start[k]..child_start[k + 1]]`. One
     /// allocation instead of one per parent.
     child_start: Vec<usize>,
     child_list: Vec<usize>,
-    parent: Vec<Option<usize>>,
+    /// Parent comment index, [`NO_PARENT`] for the post (8 bytes a
+    /// comment where `Option<usize>` takes 16).
+    parent: Vec<usize>,
     depth: Vec<u32>,
 }
+
+/// [`ReplyGraph::parent`] entry of a top-level comment.
+const NO_PARENT: usize = usize::MAX;
 
 impl ReplyGraph {
     /// Build the tree from each comment's parent (`None` = the post).
@@ -67,9 +74,8 @@ impl ReplyGraph {
     pub fn from_parents(parents: &[Option<usize>]) -> ReplyGraph {
         let n = parents.len();
         let mut graph = DiGraph::with_capacity(n + 1, n);
-        graph.add_node(Node::Post);
-        for i in 0..n {
-            graph.add_node(Node::Comment(i));
+        for _ in 0..=n {
+            graph.add_node(());
         }
         // Count each node's children, then place them in index (display) order.
         let mut child_start = vec![0usize; n + 2];
@@ -108,11 +114,15 @@ impl ReplyGraph {
                 stack.extend(children(c + 1).iter().rev().map(|&k| (k, d + 1)));
             }
         }
-        ReplyGraph { graph, child_start, child_list, parent: parents.to_vec(), depth }
+        drop(fill);
+        let parent = parents.iter().map(|p| p.unwrap_or(NO_PARENT)).collect();
+        ReplyGraph { graph, child_start, child_list, parent, depth }
     }
 
-    /// The underlying petgraph graph (node 0 is the post).
-    pub fn petgraph(&self) -> &DiGraph<Node, ()> {
+    /// The underlying petgraph graph: node 0 is the post, node `i + 1`
+    /// comment `i` (the weights are empty; [`Self::petgraph_children`]
+    /// gives [`Node`]s).
+    pub fn petgraph(&self) -> &DiGraph<(), ()> {
         &self.graph
     }
 
@@ -141,8 +151,8 @@ impl ReplyGraph {
     /// The parent of a comment: another comment or the post.
     pub fn parent(&self, comment: usize) -> Node {
         match self.parent[comment] {
-            Some(p) => Node::Comment(p),
-            None => Node::Post,
+            NO_PARENT => Node::Post,
+            p => Node::Comment(p),
         }
     }
 
@@ -160,9 +170,9 @@ impl ReplyGraph {
     pub fn ancestors(&self, comment: usize) -> Vec<Node> {
         let mut out = Vec::with_capacity(self.depth[comment] as usize + 1);
         let mut cur = self.parent[comment];
-        while let Some(p) = cur {
-            out.push(Node::Comment(p));
-            cur = self.parent[p];
+        while cur != NO_PARENT {
+            out.push(Node::Comment(cur));
+            cur = self.parent[cur];
         }
         out.push(Node::Post);
         out
@@ -190,7 +200,14 @@ impl ReplyGraph {
 
     /// All comments in preorder: the order a reader of the page meets them.
     pub fn preorder(&self) -> Vec<usize> {
-        self.subtree(Node::Post).into_iter().filter_map(Node::comment).collect()
+        // As `subtree(Node::Post)`, without a `Node` (16 bytes) per comment.
+        let mut out = Vec::with_capacity(self.comment_count());
+        let mut stack: Vec<usize> = self.top_level().iter().rev().copied().collect();
+        while let Some(c) = stack.pop() {
+            out.push(c);
+            stack.extend(self.children_of(c + 1).iter().rev());
+        }
+        out
     }
 
     /// Number of comments below `node` (not counting itself).

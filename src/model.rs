@@ -329,6 +329,130 @@ pub enum LineRole {
     Diagnostic,
 }
 
+/// The [`LineRole`] of every line of a text input, four bytes a line
+/// (a `LineRole` is sixteen): the role in the top three bits, the comment
+/// index below. A page with a comment index past 2^29 − 1 (half a billion
+/// comments) falls back to a plain `Vec<LineRole>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineRoles {
+    repr: RolesRepr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RolesRepr {
+    Packed(Vec<u32>),
+    Wide(Vec<LineRole>),
+}
+
+impl Default for RolesRepr {
+    fn default() -> RolesRepr {
+        RolesRepr::Packed(Vec::new())
+    }
+}
+
+/// Bits of a packed role below its tag.
+const ROLE_INDEX_BITS: u32 = 29;
+const ROLE_INDEX_MASK: u32 = (1 << ROLE_INDEX_BITS) - 1;
+
+impl LineRole {
+    /// The packed form, when the comment index fits.
+    #[inline(always)]
+    fn pack(self) -> Option<u32> {
+        let (tag, index) = match self {
+            LineRole::Blank => (0, 0),
+            LineRole::ArticleHeader => (1, 0),
+            LineRole::ArticleBody => (2, 0),
+            LineRole::Boilerplate => (3, 0),
+            LineRole::CommentHeader(i) => (4, i),
+            LineRole::CommentBody(i) => (5, i),
+            LineRole::Diagnostic => (6, 0),
+        };
+        let index = u32::try_from(index).ok().filter(|&i| i <= ROLE_INDEX_MASK)?;
+        Some(tag << ROLE_INDEX_BITS | index)
+    }
+
+    fn unpack(packed: u32) -> LineRole {
+        let index = (packed & ROLE_INDEX_MASK) as usize;
+        match packed >> ROLE_INDEX_BITS {
+            0 => LineRole::Blank,
+            1 => LineRole::ArticleHeader,
+            2 => LineRole::ArticleBody,
+            3 => LineRole::Boilerplate,
+            4 => LineRole::CommentHeader(index),
+            5 => LineRole::CommentBody(index),
+            _ => LineRole::Diagnostic,
+        }
+    }
+}
+
+impl LineRoles {
+    /// `len` lines, all [`LineRole::Blank`].
+    pub fn blank(len: usize) -> LineRoles {
+        LineRoles { repr: RolesRepr::Packed(vec![0; len]) }
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            RolesRepr::Packed(v) => v.len(),
+            RolesRepr::Wide(v) => v.len(),
+        }
+    }
+
+    /// True when there are no lines (inputs other than text).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The role of line `i + 1` (0-based index), if there is such a line.
+    pub fn get(&self, i: usize) -> Option<LineRole> {
+        match &self.repr {
+            RolesRepr::Packed(v) => v.get(i).map(|&p| LineRole::unpack(p)),
+            RolesRepr::Wide(v) => v.get(i).copied(),
+        }
+    }
+
+    /// Set the role of line `i + 1` (0-based index).
+    ///
+    /// # Panics
+    ///
+    /// When `i >= self.len()`, as slice indexing does.
+    #[inline(always)]
+    pub fn set(&mut self, i: usize, role: LineRole) {
+        match (&mut self.repr, role.pack()) {
+            (RolesRepr::Packed(v), Some(p)) => v[i] = p,
+            _ => self.set_wide(i, role),
+        }
+    }
+
+    /// [`Self::set`] of a role that does not pack, or into unpacked roles.
+    #[cold]
+    #[inline(never)]
+    fn set_wide(&mut self, i: usize, role: LineRole) {
+        if let RolesRepr::Packed(v) = &self.repr {
+            self.repr = RolesRepr::Wide(v.iter().map(|&p| LineRole::unpack(p)).collect());
+        }
+        if let RolesRepr::Wide(v) = &mut self.repr {
+            v[i] = role;
+        }
+    }
+
+    /// The roles in line order.
+    pub fn iter(&self) -> impl Iterator<Item = LineRole> + '_ {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl From<Vec<LineRole>> for LineRoles {
+    fn from(roles: Vec<LineRole>) -> LineRoles {
+        let mut out = LineRoles::blank(roles.len());
+        for (i, role) in roles.into_iter().enumerate() {
+            out.set(i, role);
+        }
+        out
+    }
+}
+
 /// One thread: a post, its comments in document order, the reply tree over
 /// them, and the reader's diagnostics.
 #[derive(Clone, Debug, Serialize)]
@@ -343,7 +467,7 @@ pub struct Thread {
     pub diagnostics: Vec<Diagnostic>,
     /// For text inputs: the role of each input line (index = line - 1).
     #[serde(skip)]
-    pub line_roles: Vec<LineRole>,
+    pub line_roles: LineRoles,
     /// The reply tree, rooted at the post.
     #[serde(skip)]
     pub graph: ReplyGraph,
@@ -378,5 +502,41 @@ impl Thread {
             Some(p) => self.comments[p].text.clone(),
             None => self.post.body(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_roles_pack_every_role_and_fall_back_past_29_bits() {
+        let big = ROLE_INDEX_MASK as usize;
+        let cases = [
+            LineRole::Blank,
+            LineRole::ArticleHeader,
+            LineRole::ArticleBody,
+            LineRole::Boilerplate,
+            LineRole::CommentHeader(0),
+            LineRole::CommentHeader(big),
+            LineRole::CommentBody(7),
+            LineRole::CommentBody(big),
+            LineRole::Diagnostic,
+        ];
+        let mut roles = LineRoles::blank(cases.len() + 1);
+        for (i, &role) in cases.iter().enumerate() {
+            roles.set(i, role);
+        }
+        assert!(matches!(roles.repr, RolesRepr::Packed(_)));
+        assert_eq!(roles.iter().take(cases.len()).collect::<Vec<_>>(), cases);
+        assert_eq!(roles.get(cases.len()), Some(LineRole::Blank));
+        assert_eq!(roles.get(cases.len() + 1), None);
+        // One index past 29 bits: every role is kept, now unpacked.
+        roles.set(cases.len(), LineRole::CommentBody(big + 1));
+        assert!(matches!(roles.repr, RolesRepr::Wide(_)));
+        assert_eq!(roles.iter().take(cases.len()).collect::<Vec<_>>(), cases);
+        assert_eq!(roles.get(cases.len()), Some(LineRole::CommentBody(big + 1)));
+        assert_eq!(roles.len(), cases.len() + 1);
+        assert_eq!(LineRoles::from(cases.to_vec()).iter().collect::<Vec<_>>(), cases);
     }
 }

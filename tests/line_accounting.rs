@@ -35,7 +35,7 @@ fn every_non_blank_line_is_placed() {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(t.line_roles.len(), lines.len(), "{}", path.display());
         for (i, line) in lines.iter().enumerate() {
-            let role = t.line_roles[i];
+            let role = t.line_roles.get(i).unwrap();
             let where_ = format!("{}:{}", path.display(), i + 1);
             if line.trim().is_empty() {
                 assert_eq!(role, LineRole::Blank, "{where_}");

@@ -145,7 +145,34 @@ pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<Vec<Thread>> {
         return pushshift::read_pushshift_stream(std::io::Cursor::new(head).chain(reader), &name, subs);
     }
     reader.read_to_end(&mut head).map_err(read_err)?;
-    read_bytes_with(&head, &name, opts)
+    read_owned(head, &name, opts)
+}
+
+/// [`read_bytes_with`] for input read here, which the reader may free
+/// early: an indented page's input is dropped once its comments are read,
+/// before they become [`Comment`](crate::model::Comment)s and the tree is
+/// built, so the input and the finished thread are not in memory together
+/// (docs/performance.md, "Memory of one thread").
+fn read_owned(bytes: Vec<u8>, name: &str, opts: &ReadOptions) -> Result<Vec<Thread>> {
+    if matches!(opts.format, Format::Text | Format::Auto) && compress::Compression::sniff(&bytes).is_none() {
+        if let Ok(text) = decode_text(&bytes) {
+            let format = match opts.format {
+                Format::Auto => detect(text, compress::strip_extension(name)).ok(),
+                f => Some(f),
+            };
+            if let Some(Format::Text | Format::Auto) = format {
+                let sections = text::read_sections(text, text_source(name));
+                drop(bytes);
+                return Ok(vec![sections.build()]);
+            }
+        }
+    }
+    read_bytes_with(&bytes, name, opts)
+}
+
+/// The source of a text page named `name`.
+fn text_source(name: &str) -> Source {
+    Source { path: name.to_string(), thread_id: None, format: SourceFormat::Text }
 }
 
 /// The format of the file at `path` as [`read_path`] would detect it from
@@ -219,10 +246,7 @@ pub fn read_bytes_with(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<V
         Format::Wordpress => wordpress::read_wordpress(text, name, opts.include_pingbacks),
         Format::Mbox => mbox::read_mbox(text, name),
         Format::Convokit => convokit::read_utterances(text, name, None),
-        Format::Text | Format::Auto => {
-            let source = Source { path: name.to_string(), thread_id: None, format: SourceFormat::Text };
-            Ok(vec![text::read_text(text, source)])
-        }
+        Format::Text | Format::Auto => Ok(vec![text::read_text(text, text_source(name))]),
         Format::Csv => edgelist::read_csv(text, name),
         Format::Jsonl => edgelist::read_jsonl(text, name),
         Format::Rumoureval => {
@@ -373,5 +397,32 @@ mod tests {
         assert_eq!(detect("id,parent_id,text\n1,,a\n", "x.txt").unwrap(), Format::Csv);
         assert_eq!(detect("{\"id\":1}\n", "x").unwrap(), Format::Jsonl);
         assert_eq!(detect("Title\n\n  • Ann\n\n    hi\n", "x.csv").unwrap(), Format::Text);
+    }
+
+    /// `read_path` frees a text page's input between reading and building
+    /// (`read_owned`); the threads are the same as from borrowed bytes, for
+    /// text and for the formats that take the borrowed path.
+    #[test]
+    fn owned_and_borrowed_inputs_read_the_same() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut texts = 0;
+        for dir in ["seeds", "browser", "edgelist"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let name = path.to_string_lossy();
+                let json = |r: Result<Vec<Thread>>| match r {
+                    Ok(threads) => {
+                        let roles: Vec<Vec<_>> = threads.iter().map(|t| t.line_roles.iter().collect()).collect();
+                        format!("{} {roles:?}", serde_json::to_string(&threads).unwrap())
+                    }
+                    Err(e) => e.to_string(),
+                };
+                let owned = json(read_path(&path, Format::Auto));
+                assert_eq!(owned, json(read_bytes(&bytes, &name, Format::Auto)), "{name}");
+                texts += usize::from(owned.contains("\"format\":\"text\""));
+            }
+        }
+        assert!(texts >= 10, "{texts} text inputs");
     }
 }

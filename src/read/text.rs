@@ -22,18 +22,32 @@
 //! bullet column, `(column - base) / step`. Tabs expand to 8-column stops;
 //! CR, a BOM and non-breaking spaces do not matter.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::builder::ThreadBuilder;
-use crate::model::{Comment, Diagnostic, DiagnosticKind, LineRole, LineSpan, Source, Thread};
+use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRole, LineRoles, LineSpan, Source, Thread};
 use crate::read::article::{self, parse_article};
 
 /// Glyphs that browsers and scrapers put before an author line.
 const BULLETS: &[char] = &[
     '•', '◦', '▪', '▫', '■', '□', '●', '○', '◆', '◇', '☆', '★', '‣', '⁃', '∙', '*', '+', 'o', '#', '@', '=', '-', '–',
 ];
+
+/// First bytes a bullet glyph can start with: every glyph is ASCII or
+/// starts with the UTF-8 lead byte 0xE2 (U+2000–U+2FFF).
+static BULLET_FIRST_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < BULLETS.len() {
+        let mut buf = [0u8; 4];
+        table[BULLETS[k].encode_utf8(&mut buf).as_bytes()[0] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 /// Longest author line (after the glyph) that can still be a name plus chrome.
 const MAX_HEADER_CHARS: usize = 160;
@@ -118,10 +132,6 @@ impl<'a> Line<'a> {
         Line { indent, content: raw[start..].trim_end() }
     }
 
-    fn is_blank(&self) -> bool {
-        self.content.is_empty()
-    }
-
     /// If this line is `GLYPH name …`, the glyph and what follows it.
     // Inlined: most lines leave at the first-byte test, cheaper than a call.
     #[inline(always)]
@@ -129,7 +139,7 @@ impl<'a> Line<'a> {
         // Every glyph is ASCII or starts with the UTF-8 lead byte 0xE2
         // (U+2000–U+2FFF); most lines are ruled out by their first byte.
         let first = *self.content.as_bytes().first()?;
-        if first != 0xE2 && !b"*+o#@=-".contains(&first) {
+        if !BULLET_FIRST_BYTE[usize::from(first)] {
             return None;
         }
         let mut chars = self.content.chars();
@@ -148,6 +158,124 @@ impl<'a> Line<'a> {
             return None;
         }
         Some((glyph, after))
+    }
+}
+
+/// Byte offsets and line indices as a page's per-line and per-comment
+/// tables store them: `u32` for inputs under 4 GiB (every page seen), or
+/// `usize` above.
+trait Offset: Copy + Eq + std::fmt::Debug {
+    /// The value meaning "none" (never a real offset or line index).
+    const NONE: Self;
+    /// `n`, which the caller guarantees fits.
+    fn of(n: usize) -> Self;
+    fn get(self) -> usize;
+}
+
+impl Offset for u32 {
+    const NONE: u32 = u32::MAX;
+    #[inline(always)]
+    fn of(n: usize) -> u32 {
+        debug_assert!(n < u32::MAX as usize);
+        n as u32
+    }
+    #[inline(always)]
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+impl Offset for usize {
+    const NONE: usize = usize::MAX;
+    #[inline(always)]
+    fn of(n: usize) -> usize {
+        n
+    }
+    #[inline(always)]
+    fn get(self) -> usize {
+        self
+    }
+}
+
+/// A measured line as the page keeps it: where its content starts and
+/// ends in the text, and its column. 12 bytes a line (24 for inputs of 4
+/// GiB or more) instead of a [`Line`]'s 24: a 195 MB page has 4.4 million
+/// lines, all alive while the comments are read (docs/performance.md,
+/// "Memory of one thread").
+#[derive(Clone, Copy, Debug)]
+struct Stored<O> {
+    /// Byte offset of the content in the text.
+    start: O,
+    /// Byte offset just past the content.
+    end: O,
+    /// Column of the first non-space character, saturated at `u32::MAX`.
+    indent: u32,
+}
+
+/// Every line of a page, measured once and stored compactly; [`Lines::at`]
+/// gives the [`Line`] view back.
+struct Lines<'a, O> {
+    text: &'a str,
+    stored: Vec<Stored<O>>,
+}
+
+impl<'a, O: Offset> Lines<'a, O> {
+    /// Split and measure `text`; `O` must hold `text.len()`.
+    fn new(text: &'a str) -> Lines<'a, O> {
+        let base = text.as_ptr() as usize;
+        let mut stored = Vec::with_capacity(text.len() / 40 + 1);
+        stored.extend(split_lines(text).map(|raw| {
+            let line = Line::measure(raw);
+            let start = line.content.as_ptr() as usize - base;
+            Stored {
+                start: O::of(start),
+                end: O::of(start + line.content.len()),
+                indent: u32::try_from(line.indent).unwrap_or(u32::MAX),
+            }
+        }));
+        Lines { text, stored }
+    }
+
+    fn len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Line `i` (0-based).
+    #[inline(always)]
+    fn at(&self, i: usize) -> Line<'a> {
+        let s = self.stored[i];
+        Line { indent: s.indent as usize, content: self.content_of(s) }
+    }
+
+    #[inline(always)]
+    fn content_of(&self, s: Stored<O>) -> &'a str {
+        &self.text[s.start.get()..s.end.get()]
+    }
+
+    /// Could line `i` be a bullet line? Its first byte, tested as
+    /// [`Line::bullet`] tests it first, without making the line.
+    #[inline(always)]
+    fn may_be_bullet(&self, i: usize) -> bool {
+        let s = self.stored[i];
+        s.start != s.end && BULLET_FIRST_BYTE[usize::from(self.text.as_bytes()[s.start.get()])]
+    }
+
+    #[inline(always)]
+    fn indent(&self, i: usize) -> usize {
+        self.stored[i].indent as usize
+    }
+
+    #[inline(always)]
+    fn is_blank(&self, i: usize) -> bool {
+        let s = self.stored[i];
+        s.start == s.end
+    }
+
+    /// Bytes of content in lines `from..to`, plus two per line for the
+    /// separators: at least what a comment body made of them holds.
+    fn body_bytes(&self, from: usize, to: usize) -> usize {
+        let bytes = self.stored[from..to].iter().filter(|s| s.start != s.end).map(|s| s.end.get() - s.start.get() + 2);
+        bytes.sum::<usize>().saturating_sub(2)
     }
 }
 
@@ -427,17 +555,21 @@ impl<'a> Author<'a> {
         }
     }
 
-    /// The owned split, as [`split_author_line`] gives it.
-    fn into_line(self) -> AuthorLine {
+    /// The split, when there was chrome to split off; a plain name is
+    /// read again from its line when its comment is made.
+    fn into_split(self) -> Option<Box<AuthorLine>> {
         match self {
-            Author::Plain(name) => AuthorLine { name: name.to_string(), ..AuthorLine::default() },
-            Author::Split(a) => *a,
+            Author::Plain(_) => None,
+            Author::Split(a) => Some(a),
         }
     }
 }
 
 /// If `rest` (the text after a bullet, trimmed) looks like a name with
 /// chrome, split it.
+// Inlined into the layout pass (one call per bullet line): as a call its
+// register saves cost about 20 instructions a comment.
+#[inline(always)]
 fn name_like(rest: &str) -> Option<Author<'_>> {
     let a = Author::split(rest);
     let name = a.name();
@@ -498,16 +630,40 @@ const CHROME_UNIT_WORDS_LIST: [&[u8]; 37] = [
 ];
 const CHROME_UNIT_WORDS: [u128; 37] = keys(&CHROME_UNIT_WORDS_LIST);
 
+/// An author line found by the layout pass (16 bytes for inputs under 4
+/// GiB: one per comment, alive while the comments are read).
+#[derive(Debug)]
+struct Header<O> {
+    /// Its line (0-based).
+    line: O,
+    /// The first line after it that is neither blank nor chrome ("3 hours
+    /// ago", "Reply") when pass 1 looked, else [`Offset::NONE`]; lines
+    /// before that are the only ones the chrome test needs to see again.
+    body_start: O,
+    /// The author line split, when it has chrome; `None` for a bare name
+    /// (the text after the bullet, taken from the line again).
+    split: Option<Box<AuthorLine>>,
+}
+
+impl<O: Offset> Header<O> {
+    fn new(line: usize, author: Author<'_>, body_start: Option<usize>) -> Header<O> {
+        Header { line: O::of(line), body_start: body_start.map_or(O::NONE, O::of), split: author.into_split() }
+    }
+
+    fn line(&self) -> usize {
+        self.line.get()
+    }
+
+    fn body_start(&self) -> Option<usize> {
+        (self.body_start != O::NONE).then(|| self.body_start.get())
+    }
+}
+
 /// The structure read off the page: which lines are author lines, and the
 /// indentation geometry.
-struct Layout<'a> {
-    /// Line indices (0-based) of author lines.
-    headers: Vec<usize>,
-    /// Per header (same order): its line, its author line split, and the
-    /// first line after it that is neither blank nor chrome ("3 hours ago",
-    /// "Reply") when pass 1 looked; lines before that are the only ones the
-    /// chrome test needs to see again.
-    authors: Vec<(usize, Author<'a>, Option<usize>)>,
+struct Layout<O> {
+    /// The author lines, in line order.
+    authors: Vec<Header<O>>,
     /// Column of top-level bullets.
     base: usize,
     /// Columns per reply level.
@@ -516,27 +672,34 @@ struct Layout<'a> {
     body_offset: usize,
 }
 
-fn detect_layout<'a>(lines: &[Line<'a>]) -> Option<Layout<'a>> {
-    let next_non_blank = |i: usize| lines[i + 1..].iter().position(|l| !l.is_blank()).map(|p| i + 1 + p);
+fn detect_layout<O: Offset>(lines: &Lines<'_, O>) -> Option<Layout<O>> {
+    let next_non_blank = |i: usize| (i + 1..lines.len()).find(|&k| !lines.is_blank(k));
     // Pass 1: bullet lines followed by something deeper are author lines.
     let mut confirmed: Vec<(char, usize)> = Vec::new();
     let mut is_header = vec![false; lines.len()];
-    let mut author_of: Vec<(usize, Author<'a>, Option<usize>)> = Vec::new();
+    let mut author_of: Vec<Header<O>> = Vec::new();
     // Name-like bullet lines pass 1 did not take (nothing deeper follows
     // them), with their split, for pass 2: it needs neither to re-test
     // every line nor to split a name again.
-    let mut other_bullets: Vec<(usize, char, Author<'a>)> = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    let mut other_bullets: Vec<(usize, char, Author<'_>)> = Vec::new();
+    for (i, header) in is_header.iter_mut().enumerate() {
+        if !lines.may_be_bullet(i) {
+            continue;
+        }
+        let line = lines.at(i);
         let Some((glyph, rest)) = line.bullet() else { continue };
         let Some(author) = name_like(rest) else { continue };
         let mut j = next_non_blank(i);
         // Chrome on its own line right under the name does not count as body.
-        while let Some(k) = j.filter(|&k| is_chrome_only(lines[k].content) && lines[k].bullet().is_none()) {
+        while let Some(k) = j.filter(|&k| {
+            let next = lines.at(k);
+            is_chrome_only(next.content) && next.bullet().is_none()
+        }) {
             j = next_non_blank(k);
         }
-        if j.is_some_and(|j| lines[j].indent > line.indent) {
-            is_header[i] = true;
-            author_of.push((i, author, j));
+        if j.is_some_and(|j| lines.indent(j) > line.indent) {
+            *header = true;
+            author_of.push(Header::new(i, author, j));
             if !confirmed.contains(&(glyph, line.indent)) {
                 confirmed.push((glyph, line.indent));
             }
@@ -549,33 +712,35 @@ fn detect_layout<'a>(lines: &[Line<'a>]) -> Option<Layout<'a>> {
     // column match a confirmed author line is one too (a comment whose
     // body is empty, e.g. an embed that was stripped).
     for (i, glyph, author) in other_bullets {
-        if i > first && confirmed.contains(&(glyph, lines[i].indent)) {
+        if i > first && confirmed.contains(&(glyph, lines.indent(i))) {
             is_header[i] = true;
-            author_of.push((i, author, None));
+            author_of.push(Header::new(i, author, None));
         }
     }
     // Pass 2 found headers between pass 1's: restore line order.
-    if !author_of.is_sorted_by_key(|(i, _, _)| *i) {
-        author_of.sort_by_key(|(i, _, _)| *i);
+    if !author_of.is_sorted_by_key(|h| h.line()) {
+        author_of.sort_by_key(|h| h.line());
     }
-    let headers: Vec<usize> = author_of.iter().map(|(i, _, _)| *i).collect();
-    let columns = distinct_sorted(headers.iter().map(|&i| lines[i].indent).collect());
+    let columns = distinct_sorted(author_of.iter().map(|h| lines.indent(h.line())).collect());
     let base = columns[0];
     let step = columns.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(0);
     // Body offset: the most common distance from a bullet to the first
     // line of its body.
     let mut offsets: Vec<usize> = Vec::new();
-    for &(h, _, known) in &author_of {
+    for header in &author_of {
+        let (h, known) = (header.line(), header.body_start());
         // Pass 1 already stepped over chrome lines; otherwise test here.
         let Some(j) = known.or_else(|| next_non_blank(h)) else { continue };
-        if !is_header[j] && lines[j].indent > lines[h].indent && (known.is_some() || !is_chrome_only(lines[j].content))
+        if !is_header[j]
+            && lines.indent(j) > lines.indent(h)
+            && (known.is_some() || !is_chrome_only(lines.at(j).content))
         {
-            offsets.push(lines[j].indent - lines[h].indent);
+            offsets.push(lines.indent(j) - lines.indent(h));
         }
     }
     let body_offset = mode(&offsets).unwrap_or(2);
     let step = if step == 0 { body_offset.max(1) } else { step };
-    Some(Layout { headers, authors: author_of, base, step, body_offset })
+    Some(Layout { authors: author_of, base, step, body_offset })
 }
 
 /// Columns (and offsets between them) are small numbers on real pages:
@@ -642,52 +807,138 @@ struct Open {
 
 /// Read an indented text page into a thread.
 pub fn read_text(text: &str, source: Source) -> Thread {
+    read_sections(text, source).build()
+}
+
+/// A comment as the section pass fills it: what every comment of a page
+/// has, with the rarely set fields boxed. 72 bytes (parent included) where
+/// a [`Comment`] has 224 and its parent 16 more: the comments are read
+/// while the input and its lines are alive, and become [`Comment`]s only
+/// after those are freed (docs/performance.md, "Memory of one thread").
+#[derive(Debug)]
+struct Draft {
+    text: String,
+    author: Option<Box<str>>,
+    lines: LineSpan,
+    /// Index of the parent draft, [`Offset::NONE`] for a reply to the post.
+    parent: usize,
+    rare: Option<Box<Rare>>,
+}
+
+/// The [`Comment`] fields few comments of a page have.
+#[derive(Debug, Default)]
+struct Rare {
+    created_at: Option<String>,
+    score: Option<i64>,
+    metadata: BTreeMap<String, String>,
+}
+
+impl Draft {
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn author_or_unknown(&self) -> &str {
+        self.author.as_deref().unwrap_or("[unknown]")
+    }
+
+    fn parent(&self) -> Option<usize> {
+        (self.parent != usize::NONE).then_some(self.parent)
+    }
+
+    /// The comment, without its id (given after ordering).
+    #[inline(always)]
+    fn into_comment(self) -> Comment {
+        let (created_at, score, metadata) = match self.rare {
+            Some(r) => (r.created_at, r.score, r.metadata),
+            None => (None, None, BTreeMap::new()),
+        };
+        Comment {
+            id: String::new(),
+            author: self.author.map(String::from),
+            parent: None,
+            depth: 0,
+            text: self.text,
+            quoted: Vec::new(),
+            lines: Some(self.lines),
+            created_at,
+            score,
+            status: CommentStatus::Normal,
+            metadata,
+        }
+    }
+}
+
+/// A page read, before its comments become [`Comment`]s and its tree is
+/// built. Owns nothing of the input, so the input can be freed first.
+#[derive(Debug)]
+pub struct Sections {
+    builder: ThreadBuilder,
+    comments: Vec<Draft>,
+}
+
+/// Read the article and the comment section of an indented page; finish
+/// with [`Sections::build`]. The two steps of [`read_text`], for callers
+/// that own the input and free it in between (the tree and the
+/// [`Comment`]s are then built without the input alive).
+pub fn read_sections(text: &str, source: Source) -> Sections {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines: Vec<Line<'_>> = Vec::with_capacity(text.len() / 40 + 1);
-    lines.extend(split_lines(text).map(Line::measure));
-    let mut roles = vec![LineRole::Blank; lines.len()];
+    if text.len() < u32::MAX as usize {
+        read_lines(text, Lines::<u32>::new(text), source)
+    } else {
+        read_lines(text, Lines::<usize>::new(text), source)
+    }
+}
+
+fn read_lines<O: Offset>(text: &str, lines: Lines<'_, O>, source: Source) -> Sections {
+    let mut roles = LineRoles::blank(lines.len());
     let mut builder = ThreadBuilder::new(source);
-    let mut comments: Vec<Comment> = Vec::new();
-    let mut parents: Vec<Option<usize>> = Vec::new();
+    let mut comments: Vec<Draft> = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let layout = detect_layout(&lines);
     // One comment per author line, plus the rare unattributed ones.
-    let expected = layout.as_ref().map_or(0, |l| l.headers.len() + 16);
-    comments.reserve(expected);
-    parents.reserve(expected);
-    let article_end = layout.as_ref().map_or(lines.len(), |l| l.headers[0]);
-    let article_end =
-        take_widget_comments(&lines, article_end, &mut comments, &mut parents, &mut roles, &mut diagnostics);
+    comments.reserve(layout.as_ref().map_or(0, |l| l.authors.len() + 16));
+    let article_end = layout.as_ref().map_or(lines.len(), |l| l.authors[0].line());
+    let article_end = take_widget_comments(&lines, article_end, &mut comments, &mut roles, &mut diagnostics);
     // The article part is small: its raw lines are re-split only here.
     let raw_article: Vec<&str> = split_lines(text).take(article_end).collect();
-    parse_article(&raw_article, 1, builder.post_mut(), &mut roles);
+    let mut article_roles = vec![LineRole::Blank; raw_article.len()];
+    parse_article(&raw_article, 1, builder.post_mut(), &mut article_roles);
+    for (i, role) in article_roles.into_iter().enumerate() {
+        if role != LineRole::Blank {
+            roles.set(i, role);
+        }
+    }
     if let Some(mut layout) = layout {
-        read_comment_section(&lines, &mut layout, &mut comments, &mut parents, &mut roles, &mut diagnostics);
+        read_comment_section(&lines, &mut layout, &mut comments, &mut roles, &mut diagnostics);
     }
+    drop(lines);
 
-    // Text inputs carry their parents as indices, each before its child;
-    // ids are c1, c2, … in document order.
-    order_by_first_line(&mut comments, &mut parents);
-    let mut ids = Numbered::new('c');
-    for c in comments.iter_mut() {
-        c.id = ids.next_id();
-    }
     for d in diagnostics {
         builder.diagnostic(d);
     }
     builder.line_roles(roles);
-    builder.build_ordered(comments, parents)
+    Sections { builder, comments }
 }
 
-/// Bytes from the start of the first line's content to the end of the
-/// last line's (the lines are slices of one text).
-fn span_bytes(lines: &[Line<'_>]) -> usize {
-    match (lines.first(), lines.last()) {
-        (Some(a), Some(b)) => {
-            (b.content.as_ptr() as usize + b.content.len()).saturating_sub(a.content.as_ptr() as usize)
+impl Sections {
+    /// Make the comments (ids `c1`, `c2`, … in document order) and build
+    /// the tree.
+    pub fn build(self) -> Thread {
+        let Sections { builder, comments: drafts } = self;
+        let mut comments = Vec::with_capacity(drafts.len());
+        let mut parents = Vec::with_capacity(drafts.len());
+        parents.extend(drafts.iter().map(Draft::parent));
+        comments.extend(drafts.into_iter().map(Draft::into_comment));
+        // Text inputs carry their parents as indices, each before its
+        // child; ids are c1, c2, … in document order.
+        order_by_first_line(&mut comments, &mut parents);
+        let mut ids = Numbered::new('c');
+        for c in comments.iter_mut() {
+            c.id = ids.next_id();
         }
-        _ => 0,
+        builder.build_ordered(comments, parents)
     }
 }
 
@@ -783,36 +1034,35 @@ fn order_by_first_line(comments: &mut Vec<Comment>, parents: &mut Vec<Option<usi
 /// headings are) are read as unattributed top-level comments.
 ///
 /// Returns the new end of the article region.
-fn take_widget_comments(
-    lines: &[Line<'_>],
+fn take_widget_comments<O: Offset>(
+    lines: &Lines<'_, O>,
     end: usize,
-    comments: &mut Vec<Comment>,
-    parents: &mut Vec<Option<usize>>,
-    roles: &mut [LineRole],
+    comments: &mut Vec<Draft>,
+    roles: &mut LineRoles,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> usize {
     // Paragraph blocks of the region, as [start, end) line ranges.
     let mut blocks: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < end {
-        if lines[i].is_blank() {
+        if lines.is_blank(i) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < end && !lines[i].is_blank() {
+        while i < end && !lines.is_blank(i) {
             i += 1;
         }
         blocks.push((start, i));
     }
     let Some(&(ls, le)) = blocks.last() else { return end };
-    if !READ_MORE.is_match(lines[le - 1].content) || article::is_boilerplate_line(lines[ls].content) {
+    if !READ_MORE.is_match(lines.at(le - 1).content) || article::is_boilerplate_line(lines.at(ls).content) {
         return end;
     }
     let is_caption = |(s, e): (usize, usize)| {
         e - s == 1
-            && lines[s].content.chars().count() <= 200
-            && !lines[s].content.ends_with(['.', '!', '?', '»', '”', '"', ':'])
+            && lines.at(s).content.chars().count() <= 200
+            && !lines.at(s).content.ends_with(['.', '!', '?', '»', '”', '"', ':'])
     };
     // Walk back to a caption; without one, only the cut paragraph is taken.
     let mut take = 1;
@@ -833,8 +1083,8 @@ fn take_widget_comments(
     let first_block = blocks.len() - take;
     for (k, &(s, e)) in blocks[first_block..].iter().enumerate() {
         let index = comments.len();
-        let mut text = lines[s..e].iter().map(|l| l.content).collect::<Vec<_>>().join("\n");
-        let mut metadata = std::collections::BTreeMap::new();
+        let mut text = (s..e).map(|k| lines.at(k).content).collect::<Vec<_>>().join("\n");
+        let mut metadata = BTreeMap::new();
         if k + 1 == take {
             if let Some(m) = READ_MORE.find(&text) {
                 text.truncate(m.start());
@@ -853,27 +1103,21 @@ fn take_widget_comments(
             DiagnosticKind::UnattributedComment,
             "paragraph after the article, before a \"Read more »\" excerpt: read as an unattributed top-level comment from a comments widget",
         ));
-        for (r, role) in roles.iter_mut().enumerate().take(e).skip(s) {
-            let _ = r;
-            *role = LineRole::CommentBody(index);
+        for r in s..e {
+            roles.set(r, LineRole::CommentBody(index));
         }
-        comments.push(Comment {
-            text,
-            lines: Some(LineSpan { start: (s + 1) as u64, end: e as u64 }),
-            metadata,
-            ..Comment::default()
-        });
-        parents.push(None);
+        let rare = (!metadata.is_empty()).then(|| Box::new(Rare { metadata, ..Rare::default() }));
+        let lines = LineSpan { start: (s + 1) as u64, end: e as u64 };
+        comments.push(Draft { text, author: None, lines, parent: usize::NONE, rare });
     }
     blocks[first_block].0
 }
 
-fn read_comment_section(
-    lines: &[Line<'_>],
-    layout: &mut Layout<'_>,
-    comments: &mut Vec<Comment>,
-    parents: &mut Vec<Option<usize>>,
-    roles: &mut [LineRole],
+fn read_comment_section<O: Offset>(
+    lines: &Lines<'_, O>,
+    layout: &mut Layout<O>,
+    comments: &mut Vec<Draft>,
+    roles: &mut LineRoles,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let depth_of_bullet = |column: usize| -> (u32, bool) {
@@ -883,21 +1127,22 @@ fn read_comment_section(
     };
     // The depth of every author-line column, divided out once (columns
     // past the table, which only absurd pages have, divide each time).
-    let widest = layout.headers.iter().map(|&h| lines[h].indent).max().unwrap_or(0).min(DEPTH_TABLE_MAX);
+    let widest = layout.authors.iter().map(|h| lines.indent(h.line())).max().unwrap_or(0).min(DEPTH_TABLE_MAX);
     let depth_table: Vec<(u32, bool)> = (0..=widest).map(depth_of_bullet).collect();
     let mut stack: Vec<Open> = Vec::new();
     let mut next_header = 0;
-    let start = layout.headers[0];
+    let start = layout.authors[0].line();
     let mut line_no;
-    for (i, line) in lines.iter().enumerate().skip(start) {
+    for i in start..lines.len() {
         line_no = (i + 1) as u64;
-        if line.is_blank() {
+        if lines.is_blank(i) {
             if let Some(top) = stack.last_mut() {
                 top.gap = true;
             }
             continue;
         }
-        if layout.headers.get(next_header) == Some(&i) {
+        let line = lines.at(i);
+        if layout.authors.get(next_header).is_some_and(|h| h.line() == i) {
             next_header += 1;
             let (glyph_depth, exact) =
                 depth_table.get(line.indent).copied().unwrap_or_else(|| depth_of_bullet(line.indent));
@@ -925,7 +1170,7 @@ fn read_comment_section(
                                 "reply indented {} levels below its nearest comment above ({}, line {}); attached to it",
                                 glyph_depth - pd,
                                 comments[p].author_or_unknown(),
-                                comments[p].lines.map_or(0, |s| s.start)
+                                comments[p].lines.start
                             ),
                         ));
                     }
@@ -942,28 +1187,35 @@ fn read_comment_section(
                     0
                 }
             };
-            let author = std::mem::replace(&mut layout.authors[next_header - 1].1, Author::Plain("")).into_line();
+            let header = &mut layout.authors[next_header - 1];
+            let body_start = header.body_start();
+            let (name, rare) = match header.split.take() {
+                Some(split) => {
+                    let AuthorLine { name, created_at, score, chrome } = *split;
+                    let mut metadata = BTreeMap::new();
+                    if let Some(ch) = chrome {
+                        metadata.insert("chrome".to_string(), ch);
+                    }
+                    let rare = (created_at.is_some() || score.is_some() || !metadata.is_empty())
+                        .then(|| Box::new(Rare { created_at, score, metadata }));
+                    (name.into_boxed_str(), rare)
+                }
+                // A bare name: the text after the bullet, as the layout pass saw it.
+                None => (Box::from(line.bullet().map_or("", |(_, rest)| rest)), None),
+            };
             let index = comments.len();
-            let mut metadata = std::collections::BTreeMap::new();
-            if let Some(ch) = author.chrome {
-                metadata.insert("chrome".to_string(), ch);
-            }
             // The body lies between this line and the next author line:
             // reserve that many bytes once instead of growing line by line.
-            let body_end = layout.headers.get(next_header).map_or(lines.len(), |&h| h);
-            let capacity = span_bytes(&lines[i + 1..body_end]);
-            comments.push(Comment {
+            let body_end = layout.authors.get(next_header).map_or(lines.len(), |h| h.line());
+            let capacity = lines.body_bytes(i + 1, body_end);
+            comments.push(Draft {
                 text: String::with_capacity(capacity),
-                author: Some(author.name),
-                created_at: author.created_at,
-                score: author.score,
-                lines: Some(LineSpan::line(line_no)),
-                metadata,
-                ..Comment::default()
+                author: Some(name),
+                lines: LineSpan::line(line_no),
+                parent: parent.map_or(usize::NONE, |(p, _)| p),
+                rare,
             });
-            parents.push(parent.map(|(p, _)| p));
-            roles[i] = LineRole::CommentHeader(index);
-            let body_start = layout.authors[next_header - 1].2;
+            roles.set(i, LineRole::CommentHeader(index));
             stack.push(Open {
                 index,
                 depth,
@@ -977,7 +1229,7 @@ fn read_comment_section(
 
         // A body line.
         let Some(top) = stack.last_mut() else {
-            roles[i] = LineRole::Diagnostic;
+            roles.set(i, LineRole::Diagnostic);
             diagnostics.push(
                 Diagnostic::at(
                     line_no,
@@ -991,9 +1243,9 @@ fn read_comment_section(
         if line.indent < layout.base {
             // Shallower than any comment: page chrome after the section.
             if article::is_boilerplate_line(line.content) {
-                roles[i] = LineRole::Boilerplate;
+                roles.set(i, LineRole::Boilerplate);
             } else {
-                roles[i] = LineRole::Diagnostic;
+                roles.set(i, LineRole::Diagnostic);
                 diagnostics.push(
                     Diagnostic::at(
                         line_no,
@@ -1013,22 +1265,25 @@ fn read_comment_section(
         if chrome {
             // "3 hours ago" or "Reply" on its own line under the name.
             let a = split_author_line(&format!("x {}", line.content));
-            if c.created_at.is_none() {
-                c.created_at = a.created_at;
+            if a.created_at.is_some() || a.score.is_some() || a.chrome.is_some() {
+                let r = c.rare();
+                if r.created_at.is_none() {
+                    r.created_at = a.created_at;
+                }
+                if r.score.is_none() {
+                    r.score = a.score;
+                }
+                if let Some(ch) = a.chrome {
+                    r.metadata
+                        .entry("chrome".into())
+                        .and_modify(|v| {
+                            v.push(' ');
+                            v.push_str(&ch)
+                        })
+                        .or_insert(ch);
+                }
             }
-            if c.score.is_none() {
-                c.score = a.score;
-            }
-            if let Some(ch) = a.chrome {
-                c.metadata
-                    .entry("chrome".into())
-                    .and_modify(|v| {
-                        v.push(' ');
-                        v.push_str(&ch)
-                    })
-                    .or_insert(ch);
-            }
-            roles[i] = LineRole::CommentHeader(top.index);
+            roles.set(i, LineRole::CommentHeader(top.index));
             extend_span(c, line_no);
             continue;
         }
@@ -1038,7 +1293,7 @@ fn read_comment_section(
             let levels = ((line.indent - top.body_column) / layout.step) as u32;
             let (pindex, pdepth) = (top.index, top.depth);
             let pauthor = c.author_or_unknown().to_string();
-            let pline = c.lines.map_or(0, |s| s.start);
+            let pline = c.lines.start;
             diagnostics.push(Diagnostic::at(
                 line_no,
                 DiagnosticKind::UnattributedComment,
@@ -1047,13 +1302,14 @@ fn read_comment_section(
                 ),
             ));
             let index = comments.len();
-            comments.push(Comment {
+            comments.push(Draft {
                 text: line.content.to_string(),
-                lines: Some(LineSpan::line(line_no)),
-                ..Comment::default()
+                author: None,
+                lines: LineSpan::line(line_no),
+                parent: pindex,
+                rare: None,
             });
-            parents.push(Some(pindex));
-            roles[i] = LineRole::CommentBody(index);
+            roles.set(i, LineRole::CommentBody(index));
             stack.push(Open {
                 index,
                 depth: pdepth + 1,
@@ -1079,7 +1335,7 @@ fn read_comment_section(
             c.text.push_str(if top.gap { "\n\n" } else { "\n" });
         }
         c.text.push_str(line.content);
-        roles[i] = LineRole::CommentBody(top.index);
+        roles.set(i, LineRole::CommentBody(top.index));
         extend_span(c, line_no);
         top.gap = false;
         top.empty = false;
@@ -1093,8 +1349,8 @@ fn read_comment_section(
             if m.start() > 0 && c.text[..m.start()].trim_end().ends_with(['…', '.']) || m.as_str().contains('»') {
                 let cut = c.text[..m.start()].trim_end().len();
                 c.text.truncate(cut);
-                c.metadata.insert("truncated".into(), "true".into());
-                let line = c.lines.map_or(0, |s| s.end);
+                c.rare().metadata.insert("truncated".into(), "true".into());
+                let line = c.lines.end;
                 let _ = index;
                 diagnostics.push(Diagnostic::at(
                     line,
@@ -1133,10 +1389,8 @@ fn ends_with_read_more_word(text: &str) -> bool {
     m != 0 && m & (is(b'o') >> 8) & (is(b'r') >> 16) & (is(b'e') >> 24) != 0
 }
 
-fn extend_span(c: &mut Comment, line: u64) {
-    if let Some(span) = &mut c.lines {
-        span.end = span.end.max(line);
-    }
+fn extend_span(c: &mut Draft, line: u64) {
+    c.lines.end = c.lines.end.max(line);
 }
 
 #[cfg(test)]
@@ -1146,6 +1400,46 @@ mod tests {
 
     fn read(text: &str) -> Thread {
         read_text(text, Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text })
+    }
+
+    /// The same page through `usize` offsets (the path of inputs of 4 GiB
+    /// or more) reads exactly as through `u32` ones.
+    #[test]
+    fn wide_offsets_read_the_same_thread() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds");
+        let mut read_any = false;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let source = || Source { path: "t.txt".into(), thread_id: None, format: SourceFormat::Text };
+            let narrow = read_lines(&text, Lines::<u32>::new(&text), source()).build();
+            let wide = read_lines(&text, Lines::<usize>::new(&text), source()).build();
+            let json = |t: &Thread| serde_json::to_string(t).unwrap();
+            assert_eq!(json(&narrow), json(&wide), "{}", path.display());
+            assert_eq!(narrow.line_roles, wide.line_roles, "{}", path.display());
+            read_any |= !narrow.comments.is_empty();
+        }
+        assert!(read_any);
+    }
+
+    /// The stored lines give back what measuring gives: content, column,
+    /// blankness, and a first-byte test that never rules out a bullet line.
+    #[test]
+    fn stored_lines_match_measured_lines() {
+        let text = "a\n    body text  \r\n\n  • ann\n\t* bob\nnext";
+        let lines = Lines::<u32>::new(text);
+        for (i, raw) in split_lines(text).enumerate() {
+            let measured = Line::measure(raw);
+            let stored = lines.at(i);
+            assert_eq!((stored.content, stored.indent), (measured.content, measured.indent));
+            assert_eq!(lines.is_blank(i), measured.content.is_empty());
+            assert!(lines.may_be_bullet(i) || measured.bullet().is_none(), "line {i}");
+        }
+        assert_eq!(lines.len(), 6);
+        assert_eq!((lines.at(1).content, lines.indent(1)), ("body text", 4));
+        assert_eq!((lines.at(4).content, lines.indent(4)), ("* bob", 8));
+        assert!(lines.may_be_bullet(3) && lines.may_be_bullet(4) && !lines.may_be_bullet(1));
+        assert_eq!(lines.body_bytes(1, 4), "body text".len() + 2 + "• ann".len());
     }
 
     #[test]
