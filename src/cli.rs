@@ -464,13 +464,25 @@ fn dispatch(args: Args) -> Result<()> {
         }
         Command::Export { files, to: ExportKind::Csv, output, input, lexicons, .. } => {
             // The lexicon and the pushback rules compile on both cores at once.
-            let (matcher, ()) = rayon::join(|| lexicons.matcher(), crate::analysis::pushback::prepare);
-            let matcher = matcher?;
+            let compile = || rayon::join(|| lexicons.matcher(), crate::analysis::pushback::prepare).0;
+            // The built-in lexicon prints nothing while it compiles, so the
+            // first file is read meanwhile (stderr stays in the same order);
+            // user lexicons print their warnings first, as before.
+            let (matcher, mut first) = match files.first() {
+                Some(f) if lexicons.lexicon.is_empty() => {
+                    let (matcher, first) = rayon::join(compile, || read_all(std::slice::from_ref(f), &input));
+                    (matcher?, Some(first?))
+                }
+                _ => (compile()?, None),
+            };
             // One file at a time: a corpus run holds one file's threads, not the corpus.
             write_output(output.as_deref(), |w| {
                 export::write_comments_csv_header(&mut *w)?;
                 for f in &files {
-                    let threads = read_all(std::slice::from_ref(f), &input)?;
+                    let threads = match first.take() {
+                        Some(threads) => threads,
+                        None => read_all(std::slice::from_ref(f), &input)?,
+                    };
                     export::write_comment_rows(&threads, &matcher, &mut *w)?;
                 }
                 Ok(())

@@ -177,20 +177,27 @@ pub fn read_jsonl(text: &str, path: &str) -> Result<Vec<Thread>> {
     let mut threads = Threads::new(path, SourceFormat::Jsonl);
     let mut lines = text.lines().enumerate().map(|(i, l)| ((i + 1) as u64, l.trim())).filter(|(_, l)| !l.is_empty());
     let mut chunk: Vec<(u64, &str)> = Vec::with_capacity(JSONL_CHUNK);
+    let mut pending: Vec<std::result::Result<Record, Diagnostic>> = Vec::new();
+    // Placing a chunk's records in their threads is sequential; it runs
+    // while the next chunk is parsed (in input order all the same).
     loop {
         chunk.clear();
         chunk.extend(lines.by_ref().take(JSONL_CHUNK));
+        let (parsed, ()) = rayon::join(
+            || chunk.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect::<Vec<_>>(),
+            || {
+                for record in pending.drain(..) {
+                    match record {
+                        Ok(r) => threads.add(r),
+                        Err(d) => threads.orphans.push(d),
+                    }
+                }
+            },
+        );
         if chunk.is_empty() {
             break;
         }
-        let parsed: Vec<std::result::Result<Record, Diagnostic>> =
-            chunk.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect();
-        for record in parsed {
-            match record {
-                Ok(r) => threads.add(r),
-                Err(d) => threads.orphans.push(d),
-            }
-        }
+        pending = parsed;
     }
     threads.finish()
 }
