@@ -541,14 +541,7 @@ mod tests {
             let w = "w".repeat(pad);
             texts.push(format!("{w}you are{w}. {w} you{w}!\n{w}u {w}yu.{w}\n> {w}you\n{w}Uu? {w}"));
         }
-        let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
-        paths.extend(std::fs::read_dir("fixtures/hostility/cmv").unwrap().map(|e| e.unwrap().path()));
-        paths.sort();
-        for p in &paths {
-            for t in crate::read::read_path(p, crate::read::Format::Auto).unwrap() {
-                texts.extend(t.comments.into_iter().map(|c| c.text));
-            }
-        }
+        texts.extend(crate::analysis::fixture_comment_texts());
         for line in std::fs::read_to_string("fixtures/hostility/model_parity.jsonl").unwrap().lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             texts.push(v["text"].as_str().unwrap().to_string());

@@ -739,14 +739,7 @@ mod tests {
         let ac = aho_corasick::AhoCorasick::new(&pats).unwrap();
         let m = Matcher::builtin();
         let mut texts = Vec::new();
-        let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
-        paths.extend(std::fs::read_dir("fixtures/hostility/cmv").unwrap().map(|e| e.unwrap().path()));
-        paths.sort();
-        for p in &paths {
-            for t in crate::read::read_path(p, crate::read::Format::Auto).unwrap() {
-                texts.extend(t.comments.into_iter().map(|c| c.text));
-            }
-        }
+        texts.extend(crate::analysis::fixture_comment_texts());
         for f in ["fixtures/lexicon/positive.txt", "fixtures/lexicon/negative.txt"] {
             texts.extend(std::fs::read_to_string(f).unwrap().lines().map(String::from));
         }

@@ -146,3 +146,19 @@ pub fn analyze_with(thread: &Thread, matcher: &lexicon::Matcher) -> ThreadAnalys
     let pushback = pushback::analyze(thread, &hostility);
     ThreadAnalysis { hostility, pushback }
 }
+
+/// Every comment body of the seeds and the cmv hostility fixtures, in path
+/// order: the real texts the detectors' equivalence tests run over.
+#[cfg(test)]
+pub(crate) fn fixture_comment_texts() -> Vec<String> {
+    let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();
+    paths.extend(std::fs::read_dir("fixtures/hostility/cmv").unwrap().map(|e| e.unwrap().path()));
+    paths.sort();
+    let mut texts = Vec::new();
+    for p in &paths {
+        for t in crate::read::read_path(p, crate::read::Format::Auto).unwrap() {
+            texts.extend(t.comments.into_iter().map(|c| c.text));
+        }
+    }
+    texts
+}
