@@ -8,6 +8,11 @@
 //! cannot look fast.
 //! Run once, short: `cargo bench --bench hostility -- --warm-up-time 1 --measurement-time 3`.
 
+// The binary's allocator (src/main.rs): the detectors allocate per comment,
+// so the allocator is part of what the user gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::Path;
 

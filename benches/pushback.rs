@@ -5,6 +5,11 @@
 //! parent links renamed per copy) so the whole run is a few MB.
 //! Run: `cargo bench -j1 --bench pushback -- --measurement-time 3 --warm-up-time 1`.
 
+// The binary's allocator (src/main.rs): the detectors allocate per comment,
+// so the allocator is part of what the user gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use threadlens::analysis::pushback;
 use threadlens::builder::{RawComment, ThreadBuilder};

@@ -2,6 +2,11 @@
 //! a JSON Lines file) N times, for callgrind.
 //!
 //! `hostility_profile N [FILE.jsonl]`
+// The binary's allocator (src/main.rs): the detectors allocate per comment,
+// so the allocator is part of what the user gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use threadlens::analysis::hostility::{analyze_text, Context};
 use threadlens::analysis::lexicon::Matcher;

@@ -1,6 +1,11 @@
 //! Profile helper for callgrind: run `pushback::analyze` N times over the
 //! bench's input (seed 001 and the RumourEval fixture threads, copied 10
 //! times into one thread). Cost per pass = difference of two N.
+// The binary's allocator (src/main.rs): the detectors allocate per comment,
+// so the allocator is part of what the user gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use threadlens::analysis::pushback;
 use threadlens::builder::{RawComment, ThreadBuilder};
 use threadlens::model::{Source, SourceFormat, Thread};
