@@ -48,6 +48,22 @@ fn bench_read(c: &mut Criterion) {
         })
     });
 
+    // The same reader on real dump lines: the four recorded Reddit API
+    // threads with every API field (fixtures/bench/README.md), about 1.1 KB
+    // a line where the generated lines above are about 300 bytes.
+    let real = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/bench/reddit_api_dump.ndjson.zst"))
+        .expect("bench fixture");
+    let real = threadlens::read::compress::decompress(&real, "reddit_api_dump.ndjson.zst")
+        .expect("bench fixture decompresses")
+        .into_owned();
+    g.throughput(Throughput::Bytes(real.len() as u64));
+    g.bench_function("pushshift_real_lines", |b| {
+        b.iter(|| {
+            let t = read_bytes(&real, "bench.ndjson", Format::Pushshift).expect("real dump lines read");
+            assert_eq!(t.iter().map(|t| t.comments.len()).sum::<usize>(), 1_313);
+        })
+    });
+
     // `stream --shape-only` on the JSONL edge list (the ConvoKit comparison's
     // run, without process start).
     g.throughput(Throughput::Bytes(jsonl.len() as u64));
