@@ -5,7 +5,7 @@
 //! missing parents, duplicate ids and cycles are handled once, the same way
 //! for every format.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::graph::ReplyGraph;
 use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRoles, Post, Source, Thread};

@@ -13,8 +13,8 @@
 //! result for that key, and the summary counts them, so nothing is lost
 //! silently.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde::de::IgnoredAny;
-use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use serde::Serialize;

@@ -7,7 +7,9 @@
 //! kept as metadata. Rows of many threads become separate trees, in order
 //! of each thread's first row.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! key, threads in order of first appearance, and the diagnostics of
 //! records that belong to no thread.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::builder::ThreadBuilder;
 use crate::error::{Error, Result};
