@@ -489,9 +489,11 @@ impl Thread {
 
     /// Number of distinct named authors among the comments.
     pub fn participant_count(&self) -> usize {
-        let mut names: Vec<&str> = self.comments.iter().filter_map(|c| c.author.as_deref()).collect();
-        names.sort_unstable();
-        names.dedup();
+        // A set, not sort + dedup: comparing names costs more than hashing
+        // them (7 % of `stream --shape-only`'s instructions went to the sort).
+        let mut names: foldhash::HashSet<&str> =
+            foldhash::HashSet::with_capacity_and_hasher(self.comments.len(), Default::default());
+        names.extend(self.comments.iter().filter_map(|c| c.author.as_deref()));
         names.len()
     }
 
