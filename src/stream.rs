@@ -106,42 +106,64 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
         }
         Ok(())
     };
-    // A batch's lines back to back in one buffer, reused batch after batch.
-    let mut data: Vec<u8> = Vec::new();
-    let mut lines: Vec<(usize, usize)> = Vec::new();
+    // Batch k + 1 is parsed (records in parallel) while batch k's records
+    // join their threads and the finished threads are built, summarized
+    // and written: two line buffers, used in turn. Reading stays on this
+    // thread (the input need not be `Send`), as do placing and writing.
+    let mut bufs = [Batch::default(), Batch::default()];
     let mut first_line = 0u64;
+    let mut parsed = {
+        let [b, _] = &mut bufs;
+        read_batch(&mut input, &mut b.data, &mut b.lines, first_line, name)?;
+        parse_batch(b, first_line, analyses)
+    };
+    let mut turn = 0;
     loop {
-        read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
-        let filled = lines.len();
-        let line = |k: usize| &data[lines[k].0..lines[k].1];
-        // Records parse in parallel; they join their threads in input order.
-        let parsed: Vec<Option<(String, RawComment)>> = (0..filled)
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
-            .collect();
-        for (k, parsed) in parsed.into_iter().enumerate() {
-            let n = first_line + k as u64 + 1;
-            stats.lines += 1;
-            let Some((key, raw)) = parsed else {
-                if !line(k).iter().all(u8::is_ascii_whitespace) {
-                    stats.skipped += 1;
-                    if let Some((_, b)) = current.as_mut() {
-                        b.diagnostic(not_a_record(n));
-                    }
-                }
-                continue;
-            };
-            if current.as_ref().is_some_and(|(k, _)| *k != key) {
-                ready.push(current.take().expect("checked above"));
-            }
-            let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
-            b.push(raw);
-            stats.records += 1;
+        let filled = parsed.len();
+        let more = filled == STREAM_BATCH;
+        let next_first = first_line + filled as u64;
+        let [b0, b1] = &mut bufs;
+        let (cur, next) = if turn == 0 { (&*b0, b1) } else { (&*b1, b0) };
+        // A read error is returned after this batch's threads are written,
+        // as when batches were read one after the other.
+        let read =
+            if more { read_batch(&mut input, &mut next.data, &mut next.lines, next_first, name) } else { Ok(()) };
+        if !more || read.is_err() {
+            next.data.clear();
+            next.lines.clear();
         }
-        first_line += filled as u64;
-        flush(&mut ready, &mut stats, &mut out)?;
-        if filled < STREAM_BATCH {
+        let next = &*next;
+        let mut next_parsed = Vec::new();
+        let placed = rayon::in_place_scope(|s| {
+            s.spawn(|_| next_parsed = parse_batch(next, next_first, analyses));
+            let line = |k: usize| &cur.data[cur.lines[k].0..cur.lines[k].1];
+            for (k, parsed) in std::mem::take(&mut parsed).into_iter().enumerate() {
+                let n = first_line + k as u64 + 1;
+                stats.lines += 1;
+                let Some((key, raw)) = parsed else {
+                    if !line(k).iter().all(u8::is_ascii_whitespace) {
+                        stats.skipped += 1;
+                        if let Some((_, b)) = current.as_mut() {
+                            b.diagnostic(not_a_record(n));
+                        }
+                    }
+                    continue;
+                };
+                if current.as_ref().is_some_and(|(k, _)| *k != key) {
+                    ready.push(current.take().expect("checked above"));
+                }
+                let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
+                b.push(raw);
+                stats.records += 1;
+            }
+            flush(&mut ready, &mut stats, &mut out)
+        });
+        placed?;
+        read?;
+        parsed = next_parsed;
+        first_line = next_first;
+        turn = 1 - turn;
+        if !more {
             break;
         }
     }
@@ -149,6 +171,26 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
     flush(&mut ready, &mut stats, &mut out)?;
     out.flush()?;
     Ok(stats)
+}
+
+/// One batch of input lines: the bytes back to back and each line's range.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    lines: Vec<(usize, usize)>,
+}
+
+/// A line's record (thread key and comment), `None` when it is not one.
+type Parsed = Option<(String, RawComment)>;
+
+/// Parse a batch's records in parallel, in line order.
+fn parse_batch(b: &Batch, first_line: u64, analyses: bool) -> Vec<Parsed> {
+    use rayon::prelude::*;
+    (0..b.lines.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|k| record(&b.data[b.lines[k].0..b.lines[k].1], first_line + k as u64 + 1, analyses))
+        .collect()
 }
 
 /// Lines read per batch in [`run`]: enough to keep every core busy, few
@@ -603,6 +645,36 @@ mod tests {
         assert_eq!(lines[1]["comments"], 3, "a placeholder stands in for the absent parent");
         assert_eq!(lines[2]["thread_id"], "a");
         assert_eq!(stats, StreamStats { lines: 6, records: 5, skipped: 1, threads: 3, regrouped: 1 });
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_threads_read_before_it() {
+        // Thread "a" ends inside the first batch; the input then fails
+        // while the second batch is being read (the read of batch k + 1
+        // overlaps batch k's writing): "a" is still written, and the error
+        // names the line the failure interrupted.
+        struct FailsAfter(std::io::Cursor<Vec<u8>>);
+        impl std::io::Read for FailsAfter {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(std::io::Error::other("device gone")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let mut input = String::new();
+        for i in 0..STREAM_BATCH + 3 {
+            let key = if i < 10 { "a" } else { "b" };
+            input.push_str(&format!("{{\"thread_id\":\"{key}\",\"id\":\"{i}\",\"text\":\"t\"}}\n"));
+        }
+        let reader = std::io::BufReader::new(FailsAfter(std::io::Cursor::new(input.into_bytes())));
+        let mut out = Vec::new();
+        let err = run(reader, &mut out, "in.jsonl", false).expect_err("the read fails");
+        let out = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("\"thread_id\":\"a\""), "{out}");
+        let msg = err.to_string();
+        assert!(msg.contains("in.jsonl") && msg.contains(&format!("{}", STREAM_BATCH + 4)), "{msg}");
     }
 
     #[test]
