@@ -265,9 +265,10 @@ impl Builder {
 
     /// Append the first `p` bytes of a folded block that starts at
     /// original offset `i`, one to one.
-    fn copy_block(&mut self, low: &[u8; 16], p: usize, i: usize) {
+    fn copy_block(&mut self, low: &[u8; 16], p: usize, i: usize, follows_block: bool) {
         let (n, i) = (self.text.len() as u32, i as u32);
-        let extends = self.segs.last().is_some_and(|s| s.identity && s.orig + (n - s.norm) == i);
+        // After a whole block the last segment is the identity one it extended.
+        let extends = follows_block || self.segs.last().is_some_and(|s| s.identity && s.orig + (n - s.norm) == i);
         if !extends {
             self.segs.push(Seg { norm: n, orig: i, orig_end: i + 1, identity: true });
         }
@@ -346,25 +347,16 @@ fn cut_for_offsets(src: &str) -> &str {
     &src[..cut]
 }
 
-/// `bytes[i - 2 .. i + 16]`; bytes before the start read as 0 and bytes
-/// past the end as 0x80 (which the block step never copies).
+/// `bytes[i - 2 .. i + 16]`; bytes outside `bytes` read as 0x80 (which
+/// the block step never copies; the two bytes before the block only
+/// matter after a whole block, so never at the start).
 fn window(bytes: &[u8], i: usize) -> [u8; 18] {
-    if i >= 2 {
-        if let Some(w) = bytes.get(i - 2..i + 16) {
-            let mut win = [0u8; 18];
-            win.copy_from_slice(w);
-            return win;
-        }
-    }
     let mut win = [0x80u8; 18];
-    for (k, slot) in win.iter_mut().enumerate() {
-        if let Some(j) = (i + k).checked_sub(2) {
-            if let Some(&b) = bytes.get(j) {
-                *slot = b;
-            }
-        } else {
-            *slot = 0;
-        }
+    if let Some(w) = bytes.get(i.wrapping_sub(2)..i + 16) {
+        win.copy_from_slice(w);
+    } else {
+        let (lo, hi) = (i.saturating_sub(2), (i + 16).min(bytes.len()));
+        win[2 - (i - lo)..2 + (hi - i)].copy_from_slice(&bytes[lo..hi]);
     }
     win
 }
@@ -455,7 +447,7 @@ impl Normalized {
             let p = if bad == 0 { 16 } else { bad.trailing_zeros() as usize / 8 };
             if p > 0 {
                 let n0 = b.text.len();
-                b.copy_block(&low, p, i);
+                b.copy_block(&low, p, i, follows_block);
                 if !spaced {
                     if p < 16 {
                         seps &= (1u128 << (8 * p)) - 1;
