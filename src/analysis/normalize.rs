@@ -242,7 +242,7 @@ impl Builder {
     /// The block mask bits of the block's first two bytes, which depend on
     /// the bytes written before it (two spaces, three identical letters, a
     /// squeezed run going on) rather than on the source bytes before it.
-    fn fix_block_start(&self, win: &[u8; 18], low: &[u8; 16]) -> u128 {
+    fn fix_block_start(&self, cur: &[u8; 16], low: &[u8; 16]) -> u128 {
         let n = self.text.len();
         let l1 = if n >= 1 { self.text[n - 1] } else { 0 };
         // An open squeezed run absorbs one more identical letter, as a
@@ -254,12 +254,12 @@ impl Builder {
         } else {
             0
         };
-        let (c0, c1) = (win[2], win[3]);
+        let (c0, c1) = (cur[0], cur[1]);
         let (lc0, lc1) = (low[0], low[1]);
         let letter = |c: u8| c.wrapping_sub(b'a') < 26;
         let first = (c0 == b' ' && l1 == b' ') || (letter(lc0) && lc0 == l1 && lc0 == l2);
         let second = (c1 == b' ' && c0 == b' ') || (letter(lc1) && lc1 == lc0 && lc0 == l1);
-        let special = |k: usize| (u128::from(special_byte(win[k + 2])) * 0xFF) << (8 * k);
+        let special = |k: usize| (u128::from(special_byte(cur[k])) * 0xFF) << (8 * k);
         (u128::from(first) * 0xFF) | (u128::from(second) * 0xFF00) | special(0) | special(1)
     }
 
@@ -347,17 +347,18 @@ fn cut_for_offsets(src: &str) -> &str {
     &src[..cut]
 }
 
+/// The sixteen bytes at the start of `s` (at least sixteen long).
+fn block16(s: &[u8]) -> &[u8; 16] {
+    s.first_chunk().expect("a block has sixteen bytes")
+}
+
 /// `bytes[i - 2 .. i + 16]`; bytes outside `bytes` read as 0x80 (which
 /// the block step never copies; the two bytes before the block only
 /// matter after a whole block, so never at the start).
 fn window(bytes: &[u8], i: usize) -> [u8; 18] {
     let mut win = [0x80u8; 18];
-    if let Some(w) = bytes.get(i.wrapping_sub(2)..i + 16) {
-        win.copy_from_slice(w);
-    } else {
-        let (lo, hi) = (i.saturating_sub(2), (i + 16).min(bytes.len()));
-        win[2 - (i - lo)..2 + (hi - i)].copy_from_slice(&bytes[lo..hi]);
-    }
+    let (lo, hi) = (i.saturating_sub(2), (i + 16).min(bytes.len()));
+    win[2 - (i - lo)..2 + (hi - i)].copy_from_slice(&bytes[lo..hi]);
     win
 }
 
@@ -369,23 +370,23 @@ fn special_byte(c: u8) -> bool {
     ((c as i8) < 0x20) | (c == b'!') | (c == b'$') | (c == b'@') | (c.wrapping_sub(b'0') < 10)
 }
 
-/// Fold sixteen bytes one to one: `win` holds them (from index 2) and the
-/// two source bytes before them. Returns the bytes lowercased; a mask
+/// Fold sixteen bytes one to one: `cur` holds them, `prev` and `prev2`
+/// the sixteen bytes starting one and two bytes before them. Returns the bytes lowercased; a mask
 /// with 0xFF at every byte the slow step must take: a [`special_byte`], a
 /// space after a space, a third identical letter; and the high bit at
 /// every separator of spaced letters equal to the byte two before it (see
 /// [`starts_spaced_run`]). Each byte's bits assume that every byte
-/// before it in `win` was copied one to one (for the first two bytes
+/// before it in the block was copied one to one (for the first two bytes
 /// [`Builder::fix_block_start`] gives the bits when that is not so).
 /// Written without branches so that the compiler makes it sixteen-lane
 /// vector code.
 #[inline(always)]
-fn fold_block(win: &[u8; 18]) -> ([u8; 16], u128, u128) {
+fn fold_block(cur: &[u8; 16], prev: &[u8; 16], prev2: &[u8; 16]) -> ([u8; 16], u128, u128) {
     let mut low = [0u8; 16];
     let mut bad = [0u8; 16];
     let mut seps = [0u8; 16];
     for k in 0..16 {
-        let (c, c1, c2) = (win[k + 2], win[k + 1], win[k]);
+        let (c, c1, c2) = (cur[k], prev[k], prev2[k]);
         let folded = c | 0x20;
         let letter = folded.wrapping_sub(b'a') < 26;
         // Same letter in either case: `c | 0x20` is a lowercase letter
@@ -438,10 +439,23 @@ impl Normalized {
             // Fast path: sixteen bytes at a time, copied one to one after
             // lowercasing up to the first byte the block step may not copy
             // (see `fold_block`); that byte takes the slow step below.
-            let win = window(bytes, i);
-            let (low, mut bad, mut seps) = fold_block(&win);
+            // Read straight from the text (three overlapping loads) when the
+            // window lies inside it; a padded copy at its ends.
+            let (low, mut bad, mut seps, cur) = match bytes.get(i.wrapping_sub(2)..i + 16) {
+                Some(w) => {
+                    let (cur, prev, prev2) = (block16(&w[2..]), block16(&w[1..17]), block16(&w[..16]));
+                    let (low, bad, seps) = fold_block(cur, prev, prev2);
+                    (low, bad, seps, *cur)
+                }
+                None => {
+                    let win = window(bytes, i);
+                    let (cur, prev, prev2) = (block16(&win[2..]), block16(&win[1..17]), block16(&win[..16]));
+                    let (low, bad, seps) = fold_block(cur, prev, prev2);
+                    (low, bad, seps, *cur)
+                }
+            };
             if !follows_block {
-                bad = (bad & !0xFFFF) | b.fix_block_start(&win, &low);
+                bad = (bad & !0xFFFF) | b.fix_block_start(&cur, &low);
                 seps &= !0xFFFF;
             }
             let p = if bad == 0 { 16 } else { bad.trailing_zeros() as usize / 8 };
