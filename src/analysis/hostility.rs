@@ -176,7 +176,10 @@ fn analyze_lazily<'s>(
     if !hits.iter().any(|h| entries[h.entry].category.is_some()) {
         return CommentHostility::default();
     }
-    let words = Words::new(&norm.text);
+    // Words before the sentence of the first hit and after the sentence of
+    // the last hit are never looked at.
+    let (begin, stop) = words_needed(&norm.text, &hits);
+    let words = Words::new(&norm.text, begin, stop);
     // Group words with their word ranges, in text order.
     let groups: Vec<(usize, usize, &Hit)> = hits
         .iter()
@@ -227,7 +230,9 @@ fn analyze_lazily<'s>(
     if scoped.is_empty() {
         return CommentHostility::default();
     }
-    let quotes = quote::find_quotes_in(text, &sources());
+    // Only spans starting at or before a finding can hold it.
+    let last_start = scoped.iter().map(|s| s.3).max().unwrap_or(0);
+    let quotes = quote::find_quotes_until(text, &sources(), last_start);
     let attributed = quote::SpanIndex::from_ranges(
         quotes.iter().filter(|q| q.is_attributed()).map(|q| (q.start, q.end)).chain(ctx.quoted.iter().copied()),
     );
@@ -333,15 +338,37 @@ const YOU: &[&str] = &[
 const PEOPLE: &[&str] =
     &["they", "them", "these", "those", "he", "she", "him", "her", "people", "guys", "folks", "their", "its", "such"];
 
+/// Where [`Words::new`] may start and stop for the queries about `hits`:
+/// after the last sentence end (`.`, `!`, `?`, `;`) before the first hit
+/// (or at 0), and at the first sentence end at or after the end of the
+/// last hit (or at the end of the text). The queries look a few words
+/// around a hit, only within its sentence, and compare word indices and
+/// sentence numbers only with each other, so every word they read lies in
+/// between and the answers are the same; `Words::new` also keeps the
+/// first word after the stop, so that word indices clamp as they do over
+/// the whole text.
+fn words_needed(text: &str, hits: &[Hit]) -> (usize, usize) {
+    let b = text.as_bytes();
+    let sentence_end = |c: &u8| matches!(c, b'.' | b'!' | b'?' | b';');
+    let first_start = hits.iter().map(|h| h.start).min().unwrap_or(0).min(b.len());
+    let last_end = hits.iter().map(|h| h.end).max().unwrap_or(0).min(b.len()).max(first_start);
+    let begin = b[..first_start].iter().rposition(sentence_end).map_or(0, |p| p + 1);
+    let stop = b[last_end..].iter().position(sentence_end).map_or(b.len(), |p| last_end + p);
+    (begin, stop)
+}
+
 impl<'a> Words<'a> {
-    fn new(text: &'a str) -> Words<'a> {
+    /// The words of `text` that start at or after byte `begin` (a word
+    /// start or a non-word byte) and before byte `stop`, and the first word
+    /// after it (see [`words_needed`]); `0, text.len()` for all.
+    fn new(text: &'a str, begin: usize, stop: usize) -> Words<'a> {
         let b = text.as_bytes();
         let n = b.len();
         // About one word per five bytes: reserve once instead of growing.
         let mut spans = Vec::with_capacity(n / 4 + 1);
         let mut sentence = Vec::with_capacity(n / 4 + 1);
         let mut sent = 0u32;
-        let mut i = 0;
+        let mut i = begin.min(n);
         while i < n {
             if is_word_byte(b[i]) {
                 let s = i;
@@ -359,6 +386,9 @@ impl<'a> Words<'a> {
                 }
                 spans.push((s, i));
                 sentence.push(sent);
+                if s >= stop {
+                    break;
+                }
             } else {
                 if matches!(b[i], b'.' | b'!' | b'?' | b';') {
                     sent += 1;
@@ -415,5 +445,45 @@ impl<'a> Words<'a> {
     /// A pronoun or noun for people within two words before the match.
     fn person_near(&self, w0: usize) -> bool {
         (w0.saturating_sub(2)..w0).any(|i| self.same_sentence(i, w0) && PEOPLE.contains(&self.text(i)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words cut to the sentences from the first hit to the last answer every query
+    /// `analyze_text` asks about the hits exactly as the words of the
+    /// whole text do, on every seed and cmv comment.
+    #[test]
+    fn words_cut_after_the_last_hit_answer_the_same() {
+        let m = Matcher::builtin();
+        let mut compared = 0;
+        for text in crate::analysis::fixture_comment_texts() {
+            let norm = m.normalize(&text);
+            let hits = m.scan(&norm.text);
+            let (begin, stop) = words_needed(&norm.text, &hits);
+            let (full, cut) = (Words::new(&norm.text, 0, norm.text.len()), Words::new(&norm.text, begin, stop));
+            // Words before the cut start shift every index by the same amount.
+            let skip = full.spans.iter().take_while(|w| w.0 < begin).count();
+            assert_eq!(cut.spans[..], full.spans[skip..skip + cut.spans.len()]);
+            for h in &hits {
+                let (w0, w1) = full.range(h.start, h.end);
+                assert_eq!(cut.range(h.start, h.end), (w0 - skip, w1 - skip), "{text:?} {h:?}");
+                let (c0, c1) = (w0 - skip, w1 - skip);
+                assert_eq!(cut.addressed(c0, c1), full.addressed(w0, w1));
+                assert_eq!(cut.mention_cue(c0), full.mention_cue(w0));
+                assert_eq!(cut.person_near(c0), full.person_near(w0));
+                let name = full.spans.get(w0.saturating_sub(2)).map(|&(s, e)| &norm.text[s..e]);
+                assert_eq!(cut.names_in_sentence(c0, name), full.names_in_sentence(w0, name));
+                for g in &hits {
+                    let (g0, g1) = full.range(g.start, g.end);
+                    let (a, b) = (g0.min(w0), g1.max(w1));
+                    assert_eq!(cut.same_sentence(a - skip, b - skip), full.same_sentence(a, b));
+                }
+                compared += 1;
+            }
+        }
+        assert!(compared > 250, "{compared}");
     }
 }

@@ -238,6 +238,185 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// The block mask bits of the block's first two bytes, which depend on
+    /// the bytes written before it (two spaces, three identical letters, a
+    /// squeezed run going on) rather than on the source bytes before it.
+    fn fix_block_start(&self, cur: &[u8; 16], low: &[u8; 16]) -> u128 {
+        let n = self.text.len();
+        let l1 = if n >= 1 { self.text[n - 1] } else { 0 };
+        // An open squeezed run absorbs one more identical letter, as a
+        // third identical letter would be.
+        let l2 = if self.run_squeezed {
+            l1
+        } else if n >= 2 {
+            self.text[n - 2]
+        } else {
+            0
+        };
+        let (c0, c1) = (cur[0], cur[1]);
+        let (lc0, lc1) = (low[0], low[1]);
+        let letter = |c: u8| c.wrapping_sub(b'a') < 26;
+        let first = (c0 == b' ' && l1 == b' ') || (letter(lc0) && lc0 == l1 && lc0 == l2);
+        let second = (c1 == b' ' && c0 == b' ') || (letter(lc1) && lc1 == lc0 && lc0 == l1);
+        let special = |k: usize| (u128::from(special_byte(cur[k])) * 0xFF) << (8 * k);
+        (u128::from(first) * 0xFF) | (u128::from(second) * 0xFF00) | special(0) | special(1)
+    }
+
+    /// Append the first `p` bytes of a folded block that starts at
+    /// original offset `i`, one to one.
+    fn copy_block(&mut self, low: &[u8; 16], p: usize, i: usize, follows_block: bool) {
+        let (n, i) = (self.text.len() as u32, i as u32);
+        // After a whole block the last segment is the identity one it extended.
+        let extends = follows_block || self.segs.last().is_some_and(|s| s.identity && s.orig + (n - s.norm) == i);
+        if !extends {
+            self.segs.push(Seg { norm: n, orig: i, orig_end: i + 1, identity: true });
+        }
+        if p == 16 {
+            self.text.extend_from_slice(low);
+        } else {
+            self.text.extend_from_slice(&low[..p]);
+        }
+        self.run_squeezed = false;
+    }
+
+    /// Fold the character at `i` (any character, any context): returns
+    /// the offset after it.
+    fn slow_step(&mut self, src: &str, i: usize) -> usize {
+        let bytes = src.as_bytes();
+        let byte = bytes[i];
+        if byte < 0x80 {
+            let end = i + 1;
+            if byte.is_ascii_alphabetic() {
+                self.push_letter(byte.to_ascii_lowercase(), i, end);
+            } else if byte.is_ascii_whitespace() {
+                if self.text.last() != Some(&b' ') {
+                    self.push(b' ', i, end);
+                }
+                self.run_squeezed = false;
+            } else if let Some(l) = leet(byte).filter(|_| leet_here(&self.text, bytes, i, byte)) {
+                self.push_letter(l, i, end);
+            } else {
+                self.run_squeezed = false;
+                self.push(byte, i, end);
+            }
+            return end;
+        }
+        let Some(c) = src[i..].chars().next() else { return bytes.len() };
+        let end = i + c.len_utf8();
+        self.run_squeezed = false;
+        if c.is_whitespace() {
+            if self.text.last() != Some(&b' ') {
+                self.push(b' ', i, end);
+            }
+            return end;
+        }
+        if let Some(s) = fold_special(c) {
+            if s.len() == 1 && s.as_bytes()[0].is_ascii_alphabetic() {
+                self.push_letter(s.as_bytes()[0], i, end);
+            } else {
+                self.push_str(s, i, end);
+            }
+            return end;
+        }
+        let mut buf = [0u8; 4];
+        for lc in c.to_lowercase() {
+            decompose_compatible(lc, |d| {
+                if is_combining_mark(d) {
+                    return;
+                }
+                if let Some(s) = fold_special(d) {
+                    self.push_str(s, i, end);
+                } else if d.is_ascii_alphabetic() {
+                    self.push_letter(d.to_ascii_lowercase() as u8, i, end);
+                } else {
+                    self.push_str(d.encode_utf8(&mut buf), i, end);
+                }
+            });
+        }
+        end
+    }
+}
+
+/// Offsets are u32: a comment over 4 GiB is cut at a char boundary.
+fn cut_for_offsets(src: &str) -> &str {
+    let mut cut = src.len().min(u32::MAX as usize - 1);
+    while !src.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &src[..cut]
+}
+
+/// The sixteen bytes at the start of `s` (at least sixteen long).
+fn block16(s: &[u8]) -> &[u8; 16] {
+    s.first_chunk().expect("a block has sixteen bytes")
+}
+
+/// `bytes[i - 2 .. i + 16]`; bytes outside `bytes` read as 0x80 (which
+/// the block step never copies; the two bytes before the block only
+/// matter after a whole block, so never at the start).
+fn window(bytes: &[u8], i: usize) -> [u8; 18] {
+    let mut win = [0x80u8; 18];
+    let (lo, hi) = (i.saturating_sub(2), (i + 16).min(bytes.len()));
+    win[2 - (i - lo)..2 + (hi - i)].copy_from_slice(&bytes[lo..hi]);
+    win
+}
+
+/// Bytes the block step never copies: non-ASCII, control characters
+/// (newlines and tabs among them), digits and `!`, `$`, `@` (leet or not
+/// depends on the bytes around them).
+fn special_byte(c: u8) -> bool {
+    // Below 0x20 or from 0x80 on: one signed comparison.
+    ((c as i8) < 0x20) | (c == b'!') | (c == b'$') | (c == b'@') | (c.wrapping_sub(b'0') < 10)
+}
+
+/// Fold sixteen bytes one to one: `cur` holds them, `prev` and `prev2`
+/// the sixteen bytes starting one and two bytes before them. Returns the bytes lowercased; a mask
+/// with 0xFF at every byte the slow step must take: a [`special_byte`], a
+/// space after a space, a third identical letter; and the high bit at
+/// every separator of spaced letters equal to the byte two before it (see
+/// [`starts_spaced_run`]). Each byte's bits assume that every byte
+/// before it in the block was copied one to one (for the first two bytes
+/// [`Builder::fix_block_start`] gives the bits when that is not so).
+/// Written without branches so that the compiler makes it sixteen-lane
+/// vector code.
+#[inline(always)]
+fn fold_block(cur: &[u8; 16], prev: &[u8; 16], prev2: &[u8; 16]) -> ([u8; 16], u128, u128) {
+    let mut low = [0u8; 16];
+    let mut bad = [0u8; 16];
+    let mut seps = [0u8; 16];
+    for k in 0..16 {
+        let (c, c1, c2) = (cur[k], prev[k], prev2[k]);
+        let folded = c | 0x20;
+        let letter = folded.wrapping_sub(b'a') < 26;
+        // Same letter in either case: `c | 0x20` is a lowercase letter
+        // only for ASCII letters.
+        let triple = letter & (folded == (c1 | 0x20)) & (folded == (c2 | 0x20));
+        let double_space = (c == b' ') & (c1 == b' ');
+        let special = special_byte(c);
+        low[k] = c | (u8::from(letter) << 5);
+        bad[k] = u8::from(special | double_space | triple).wrapping_neg();
+        let sep = (c == b' ') | (c == b'.') | (c == b'-') | (c == b'_') | (c == b'*');
+        seps[k] = u8::from(sep & (c == c2)).wrapping_neg();
+    }
+    (low, u128::from_le_bytes(bad), u128::from_le_bytes(seps) & HIGH_128)
+}
+
+/// True when a run of spaced letters for [`Normalized::join_spaced_letters`]
+/// may start three bytes before `m` in folded text `t`: every run starts
+/// with a one-letter word, a separator, a letter and the same separator
+/// again (`a b c d`, `i.d.i`), the second separator at `m`. When this holds
+/// nowhere, joining changes nothing.
+fn starts_spaced_run(t: &[u8], m: usize) -> bool {
+    m >= 3
+        && m < t.len()
+        && BYTE_CLASS[t[m] as usize] & SPACED_SEP != 0
+        && t[m - 2] == t[m]
+        && t[m - 1].is_ascii_lowercase()
+        && t[m - 3].is_ascii_lowercase()
+        && (m == 3 || !is_word_byte(t[m - 4]))
+}
+
 impl Normalized {
     /// Fold `src` without unmasking.
     pub fn new(src: &str) -> Normalized {
@@ -247,16 +426,90 @@ impl Normalized {
     /// Fold `src`, unmasking `*` words against `vocab` when given.
     pub fn with_vocabulary(src: &str, vocab: Option<&MaskVocabulary>) -> Normalized {
         let mut b = Builder { text: Vec::with_capacity(src.len()), segs: Vec::new(), run_squeezed: false };
-        // Offsets are u32: a comment over 4 GiB is cut at a char boundary.
-        let mut cut = src.len().min(u32::MAX as usize - 1);
-        while !src.is_char_boundary(cut) {
-            cut -= 1;
+        let src = cut_for_offsets(src);
+        let bytes = src.as_bytes();
+        let mut i = 0;
+        // True when the last two bytes written are `bytes[i - 2]` and
+        // `bytes[i - 1]` folded one to one (a whole block was just copied).
+        let mut follows_block = false;
+        // A run of spaced letters may start somewhere (see `starts_spaced_run`):
+        // checked at every separator written two bytes after the same one.
+        let mut spaced = false;
+        while i < bytes.len() {
+            // Fast path: sixteen bytes at a time, copied one to one after
+            // lowercasing up to the first byte the block step may not copy
+            // (see `fold_block`); that byte takes the slow step below.
+            // Read straight from the text (three overlapping loads) when the
+            // window lies inside it; a padded copy at its ends.
+            let (low, mut bad, mut seps, cur) = match bytes.get(i.wrapping_sub(2)..i + 16) {
+                Some(w) => {
+                    let (cur, prev, prev2) = (block16(&w[2..]), block16(&w[1..17]), block16(&w[..16]));
+                    let (low, bad, seps) = fold_block(cur, prev, prev2);
+                    (low, bad, seps, *cur)
+                }
+                None => {
+                    let win = window(bytes, i);
+                    let (cur, prev, prev2) = (block16(&win[2..]), block16(&win[1..17]), block16(&win[..16]));
+                    let (low, bad, seps) = fold_block(cur, prev, prev2);
+                    (low, bad, seps, *cur)
+                }
+            };
+            if !follows_block {
+                bad = (bad & !0xFFFF) | b.fix_block_start(&cur, &low);
+                seps &= !0xFFFF;
+            }
+            let p = if bad == 0 { 16 } else { bad.trailing_zeros() as usize / 8 };
+            if p > 0 {
+                let n0 = b.text.len();
+                b.copy_block(&low, p, i, follows_block);
+                if !spaced {
+                    if p < 16 {
+                        seps &= (1u128 << (8 * p)) - 1;
+                    }
+                    if !follows_block {
+                        spaced = (n0..n0 + p.min(2)).any(|m| starts_spaced_run(&b.text, m));
+                    }
+                    while seps != 0 && !spaced {
+                        spaced = starts_spaced_run(&b.text, n0 + seps.trailing_zeros() as usize / 8);
+                        seps &= seps - 1;
+                    }
+                }
+                i += p;
+                if p == 16 {
+                    follows_block = true;
+                    continue;
+                }
+            }
+            follows_block = false;
+            if i < bytes.len() {
+                let n0 = b.text.len();
+                i = b.slow_step(src, i);
+                spaced = spaced || (n0..b.text.len()).any(|m| starts_spaced_run(&b.text, m));
+            }
         }
-        let src = &src[..cut];
+        let mut n = Normalized {
+            // Every byte pushed is ASCII or a whole char's UTF-8 encoding.
+            text: String::from_utf8(b.text).unwrap_or_default(),
+            segs: b.segs,
+        };
+        if spaced {
+            n.join_spaced_letters();
+        }
+        if let Some(v) = vocab {
+            n.unmask(v);
+        }
+        n
+    }
+
+    /// The folding as it was before the sixteen-byte step: the reference
+    /// the tests hold [`Normalized::with_vocabulary`] to.
+    #[cfg(test)]
+    fn with_vocabulary_reference(src: &str, vocab: Option<&MaskVocabulary>) -> Normalized {
+        let mut b = Builder { text: Vec::with_capacity(src.len()), segs: Vec::new(), run_squeezed: false };
+        let src = cut_for_offsets(src);
         let bytes = src.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let byte = bytes[i];
             if !b.text.last().is_some_and(u8::is_ascii_alphabetic) {
                 // Fast path: a run of ASCII letters, single spaces and
                 // punctuation that folding leaves alone (not leet, not
@@ -274,59 +527,8 @@ impl Normalized {
                     continue;
                 }
             }
-            if byte < 0x80 {
-                let end = i + 1;
-                if byte.is_ascii_alphabetic() {
-                    b.push_letter(byte.to_ascii_lowercase(), i, end);
-                } else if byte.is_ascii_whitespace() {
-                    if b.text.last() != Some(&b' ') {
-                        b.push(b' ', i, end);
-                    }
-                    b.run_squeezed = false;
-                } else if let Some(l) = leet(byte).filter(|_| leet_here(&b.text, bytes, i, byte)) {
-                    b.push_letter(l, i, end);
-                } else {
-                    b.run_squeezed = false;
-                    b.push(byte, i, end);
-                }
-                i = end;
-                continue;
-            }
-            let Some(c) = src[i..].chars().next() else { break };
-            let end = i + c.len_utf8();
-            let at = i;
-            i = end;
-            let i = at;
-            b.run_squeezed = false;
-            if c.is_whitespace() {
-                if b.text.last() != Some(&b' ') {
-                    b.push(b' ', i, end);
-                }
-                continue;
-            }
-            if let Some(s) = fold_special(c) {
-                if s.len() == 1 && s.as_bytes()[0].is_ascii_alphabetic() {
-                    b.push_letter(s.as_bytes()[0], i, end);
-                } else {
-                    b.push_str(s, i, end);
-                }
-                continue;
-            }
-            let mut buf = [0u8; 4];
-            for lc in c.to_lowercase() {
-                decompose_compatible(lc, |d| {
-                    if is_combining_mark(d) {
-                        return;
-                    }
-                    if let Some(s) = fold_special(d) {
-                        b.push_str(s, i, end);
-                    } else if d.is_ascii_alphabetic() {
-                        b.push_letter(d.to_ascii_lowercase() as u8, i, end);
-                    } else {
-                        b.push_str(d.encode_utf8(&mut buf), i, end);
-                    }
-                });
-            }
+            // The character-by-character step, shared with the new loop.
+            i = b.slow_step(src, i);
         }
         let mut n = Normalized {
             // Every byte pushed is ASCII or a whole char's UTF-8 encoding.
@@ -580,6 +782,7 @@ fn nonword_bytes(w: u64) -> u64 {
     !(w | letter | digit) & HIGH
 }
 
+#[cfg(test)]
 /// End of the run of bytes from `i` that fold one to one: ASCII letters,
 /// punctuation without a leet reading, and single spaces (`prev` is the
 /// last byte already written). The run ends before a byte outside that
@@ -610,6 +813,7 @@ fn plain_run(bytes: &[u8], i: usize, prev: Option<u8>) -> usize {
     j
 }
 
+#[cfg(test)]
 /// [`plain_run`]'s step over byte `c` (`last` is the byte before it,
 /// `prev_letter` the last letter folded or 0, `same` the identical letters
 /// ending there): the new (`prev_letter`, `same`), or `Err(k)` when the
@@ -629,6 +833,9 @@ fn plain_byte(c: u8, last: u8, prev_letter: u8, same: u32) -> Result<(u8, u32), 
     Ok((0, 0))
 }
 
+/// High bit of every byte of a 16-byte block.
+const HIGH_128: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
+
 /// High bit of every byte of a word.
 const HIGH: u64 = 0x8080_8080_8080_8080;
 /// Every byte of a word set to `b`.
@@ -636,11 +843,13 @@ const fn splat(b: u8) -> u64 {
     (b as u64) * 0x0101_0101_0101_0101
 }
 
+#[cfg(test)]
 /// High bit set in the bytes of `x` that are not zero (bytes below 0x80).
 fn nonzero_bytes(x: u64) -> u64 {
     (((x & !HIGH) + !HIGH) | x) & HIGH
 }
 
+#[cfg(test)]
 /// [`plain_run`]'s step over eight bytes, all ASCII letters or spaces,
 /// with no two spaces in a row and no three identical letters (counting
 /// the run state before them). Returns the state after them: (last byte,
@@ -837,6 +1046,164 @@ mod tests {
                 .sum();
             assert_eq!(nonword_bytes(w), expect, "byte {b:#x}");
         }
+    }
+
+    /// Pieces that put every kind of byte the folding treats specially
+    /// next to each other: capitals, triples, squeezed runs, spaces and
+    /// other whitespace, leet, digits, masks, spaced letters, multi-byte
+    /// characters (curly quotes, dashes, ellipsis, look-alikes, zero width,
+    /// no-break space, characters that fold to several bytes).
+    const PIECES: &[&str] = &[
+        "a",
+        "b",
+        "I",
+        "AaA",
+        "aaa",
+        "ooo",
+        "Ll",
+        "zz",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\r\n",
+        "x",
+        "word",
+        "sh1t",
+        "$hit",
+        "b!tch",
+        "!",
+        "!!",
+        "@",
+        "0",
+        "1",
+        "7",
+        "2",
+        "1000",
+        "a55",
+        "e.g.",
+        ",",
+        ".",
+        "'",
+        "\"",
+        "*",
+        "cr*p",
+        "f**k",
+        "-",
+        "_",
+        "f u c k",
+        "i.d.i.o.t",
+        "s-h-i-t",
+        "\u{e9}",
+        "\u{2019}",
+        "\u{201c}",
+        "\u{2014}",
+        "\u{2026}",
+        "\u{430}",
+        "\u{200b}",
+        "\u{a0}",
+        "\u{df}",
+        "\u{bd}",
+        "\u{ff29}",
+        "\u{1f600}",
+        "\u{7f}",
+        "\u{1}",
+        "Y",
+        "You",
+        "MORON",
+    ];
+
+    fn vocabulary() -> MaskVocabulary {
+        MaskVocabulary::new(["crap", "fuck", "shit", "idiot", "dumb"])
+    }
+
+    fn check_same(text: &str, v: &MaskVocabulary, failures: &mut Vec<String>) {
+        for vocab in [None, Some(v)] {
+            let fast = Normalized::with_vocabulary(text, vocab);
+            let slow = Normalized::with_vocabulary_reference(text, vocab);
+            if fast != slow && failures.len() < 20 {
+                failures.push(format!("{text:?}: {:?} vs reference {:?}", fast.text, slow.text));
+            }
+        }
+    }
+
+    /// The sixteen-byte step gives exactly the text and offset map of the
+    /// folding before it, on the seed and cmv comments, the reddit bodies,
+    /// and all of them joined.
+    #[test]
+    fn block_step_matches_the_reference_on_real_text() {
+        let mut texts = crate::analysis::fixture_comment_texts();
+        let reddit = std::fs::read_to_string("fixtures/hostility/civil/reddit_bodies.jsonl").unwrap();
+        for line in reddit.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            texts.push(v["text"].as_str().unwrap().to_string());
+        }
+        assert!(texts.len() > 1_300, "{}", texts.len());
+        let v = vocabulary();
+        let mut failures = Vec::new();
+        for t in &texts {
+            check_same(t, &v, &mut failures);
+        }
+        check_same(&texts.join("\n"), &v, &mut failures);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The same on built texts: every pair of pieces at every offset of a
+    /// block, and random sequences of pieces; plus empty and 1 MB texts.
+    #[test]
+    fn block_step_matches_the_reference_on_edges() {
+        let v = vocabulary();
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for a in PIECES {
+            for b in PIECES {
+                for pad in 0..17 {
+                    let lead = if pad % 2 == 0 { "x" } else { "Ab " };
+                    let text = format!("{}{a}{b}{a}{}", lead.repeat(pad / 2 + pad % 2), "q".repeat(pad));
+                    check_same(&text, &v, &mut failures);
+                    checked += 1;
+                }
+            }
+        }
+        // A fixed linear congruential sequence: random-looking, repeatable.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..20_000 {
+            let len = next(40);
+            let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
+            check_same(&text, &v, &mut failures);
+            checked += 1;
+        }
+        check_same("", &v, &mut failures);
+        let big: String = (0..40_000).map(|_| PIECES[next(PIECES.len())]).collect::<String>().repeat(12);
+        assert!(big.len() > 1_000_000, "{}", big.len());
+        check_same(&big, &v, &mut failures);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(checked > 50_000, "{checked}");
+    }
+
+    /// Every byte value at every lane of a block, after a block copied
+    /// whole and after a slow step.
+    #[test]
+    fn block_step_matches_the_reference_byte_by_byte() {
+        let v = vocabulary();
+        let mut failures = Vec::new();
+        for c in (0u8..0x80).map(char::from).chain(['\u{e9}', '\u{2019}', 'Z']) {
+            for at in 0..34 {
+                for base in ["abcdefghijklmnopqrstuvwxyzABCDEFGHIJ kl mn op", "aab bba cc  dd\nee ff"] {
+                    let mut text: String = base.chars().take(at).collect();
+                    text.push(c);
+                    text.push_str(&base[at.min(base.len())..]);
+                    check_same(&text, &v, &mut failures);
+                    check_same(&format!("\u{e9}{text}"), &v, &mut failures);
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
     #[test]

@@ -77,7 +77,16 @@ pub fn find_quotes(text: &str, sources: &[&str]) -> Vec<QuoteSpan> {
 /// [`find_quotes`] with sources already normalized (callers that quote
 /// the same parent many times normalize it once).
 pub fn find_quotes_in(text: &str, sources: &[&Normalized]) -> Vec<QuoteSpan> {
-    let markers = marker_lines(text);
+    find_quotes_until(text, sources, usize::MAX)
+}
+
+/// The spans of [`find_quotes_in`] that start at or before byte `limit`,
+/// found without reading further than the last of them needs: enough to
+/// answer whether a span at or before `limit` holds some range (a span
+/// starting after a range's start cannot hold it), for callers that ask
+/// only about ranges starting at or before `limit`.
+pub fn find_quotes_until(text: &str, sources: &[&Normalized], limit: usize) -> Vec<QuoteSpan> {
+    let markers = marker_lines(text, limit);
     let in_marker = |i: usize| {
         let k = markers.partition_point(|m| m.start <= i);
         k > 0 && markers[k - 1].end > i
@@ -91,7 +100,10 @@ pub fn find_quotes_in(text: &str, sources: &[&Normalized]) -> Vec<QuoteSpan> {
     let mut sourced_checks = 0;
     while i < text.len() {
         // Skip bytes that cannot start an opening mark (see `OPENING_LEAD`).
-        i += bytes[i..].iter().position(|&b| OPENING_LEAD[b as usize]).unwrap_or(bytes.len() - i);
+        i = skip_to_lead(bytes, i, false);
+        if i > limit {
+            break;
+        }
         let Some(c) = text[i..].chars().next() else { break };
         let len = c.len_utf8();
         let single = matches!(c, '\'' | '‘');
@@ -176,10 +188,14 @@ impl SpanIndex {
     }
 }
 
-fn marker_lines(text: &str) -> Vec<QuoteSpan> {
+/// The `>` lines of `text` that start at or before byte `limit`.
+fn marker_lines(text: &str, limit: usize) -> Vec<QuoteSpan> {
     let mut out = Vec::new();
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
+        if pos > limit {
+            break;
+        }
         let trimmed = line.trim_start();
         if trimmed.starts_with('>') || trimmed.starts_with("&gt;") {
             let end = pos + line.trim_end().len();
@@ -215,6 +231,27 @@ static CLOSING_LEAD: [bool; 256] = {
     t
 };
 
+/// The first offset from `from` holding a byte of `OPENING_LEAD` (or of
+/// `CLOSING_LEAD` when `closing`), or `bytes.len()`. Sixteen bytes at a
+/// time, in branch-free code the compiler turns into vector instructions.
+fn skip_to_lead(bytes: &[u8], from: usize, closing: bool) -> usize {
+    let mut k = from;
+    while let Some(block) = bytes.get(k..k + 16) {
+        let mut hit = [0u8; 16];
+        for (h, &c) in hit.iter_mut().zip(block) {
+            let lead = (c == b'"') | (c == b'\'') | (c == 0xC2) | (c == 0xE2) | (closing & (c == b'\n'));
+            *h = u8::from(lead).wrapping_neg();
+        }
+        let mask = u128::from_le_bytes(hit);
+        if mask != 0 {
+            return k + mask.trailing_zeros() as usize / 8;
+        }
+        k += 16;
+    }
+    let table = if closing { &CLOSING_LEAD } else { &OPENING_LEAD };
+    k + bytes[k..].iter().position(|&b| table[b as usize]).unwrap_or(bytes.len() - k)
+}
+
 fn is_opening(c: char) -> bool {
     matches!(c, '"' | '“' | '„' | '«' | '‘' | '\'' | '‟')
 }
@@ -239,7 +276,7 @@ fn closing(text: &str, from: usize, open: char) -> Option<(usize, usize)> {
     let mut j = from;
     while j < text.len() {
         // Skip to the next byte that can matter (see `CLOSING_LEAD`).
-        j += bytes[j..].iter().position(|&b| CLOSING_LEAD[b as usize]).unwrap_or(bytes.len() - j);
+        j = skip_to_lead(bytes, j, true);
         let Some(c) = text[j..].chars().next() else { break };
         let len = c.len_utf8();
         if text[j..].starts_with("\n\n") {
@@ -297,6 +334,40 @@ mod tests {
             .filter(|c| !CLOSING_LEAD[c.encode_utf8(&mut buf).as_bytes()[0] as usize])
             .collect();
         assert!(missed.is_empty(), "{missed:?}");
+    }
+
+    /// The sixteen-byte search stops where the table search stops, from
+    /// every offset of texts with every lead byte at every lane.
+    #[test]
+    fn lead_search_matches_the_tables() {
+        let marks = ["\"", "'", "\u{ab}", "\u{201c}", "\u{2019}", "\n", "\u{e9}", "\u{a0}", "x"];
+        for m in marks {
+            for at in 0..40 {
+                let text = format!("{}{m}{}{m}", "ab cd".repeat(8).get(..at).unwrap_or(""), "y".repeat(at % 17));
+                let bytes = text.as_bytes();
+                for from in 0..bytes.len() {
+                    for (closing, table) in [(false, &OPENING_LEAD), (true, &CLOSING_LEAD)] {
+                        let slow = (from..bytes.len()).find(|&k| table[bytes[k] as usize]).unwrap_or(bytes.len());
+                        assert_eq!(skip_to_lead(bytes, from, closing), slow, "{text:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Spans up to a limit are exactly the full result's spans up to it.
+    #[test]
+    fn quotes_until_a_limit_are_a_prefix() {
+        let parent = "he said the thing. They are \"rats\" and 'worse'";
+        let text = "> quoted line\nHe said \u{201c}the thing\u{201d} and \"rats\"\n> more\n'worse' \u{ab}x\u{bb} it's";
+        let full = find_quotes(text, &[parent]);
+        let norm = Normalized::new(parent);
+        for limit in 0..=text.len() + 1 {
+            let part = find_quotes_until(text, &[&norm], limit);
+            let expect: Vec<QuoteSpan> = full.iter().filter(|q| q.start <= limit).cloned().collect();
+            assert_eq!(part, expect, "limit {limit}");
+        }
+        assert!(full.len() >= 5, "{full:?}");
     }
 
     #[test]
