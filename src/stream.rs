@@ -106,64 +106,42 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
         }
         Ok(())
     };
-    // Batch k + 1 is parsed (records in parallel) while batch k's records
-    // join their threads and the finished threads are built, summarized
-    // and written: two line buffers, used in turn. Reading stays on this
-    // thread (the input need not be `Send`), as do placing and writing.
-    let mut bufs = [Batch::default(), Batch::default()];
+    // A batch's lines back to back in one buffer, reused batch after batch.
+    let mut data: Vec<u8> = Vec::new();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut first_line = 0u64;
-    let mut parsed = {
-        let [b, _] = &mut bufs;
-        read_batch(&mut input, &mut b.data, &mut b.lines, first_line, name)?;
-        parse_batch(b, first_line, analyses)
-    };
-    let mut turn = 0;
     loop {
-        let filled = parsed.len();
-        let more = filled == STREAM_BATCH;
-        let next_first = first_line + filled as u64;
-        let [b0, b1] = &mut bufs;
-        let (cur, next) = if turn == 0 { (&*b0, b1) } else { (&*b1, b0) };
-        // A read error is returned after this batch's threads are written,
-        // as when batches were read one after the other.
-        let read =
-            if more { read_batch(&mut input, &mut next.data, &mut next.lines, next_first, name) } else { Ok(()) };
-        if !more || read.is_err() {
-            next.data.clear();
-            next.lines.clear();
-        }
-        let next = &*next;
-        let mut next_parsed = Vec::new();
-        let placed = rayon::in_place_scope(|s| {
-            s.spawn(|_| next_parsed = parse_batch(next, next_first, analyses));
-            let line = |k: usize| &cur.data[cur.lines[k].0..cur.lines[k].1];
-            for (k, parsed) in std::mem::take(&mut parsed).into_iter().enumerate() {
-                let n = first_line + k as u64 + 1;
-                stats.lines += 1;
-                let Some((key, raw)) = parsed else {
-                    if !line(k).iter().all(u8::is_ascii_whitespace) {
-                        stats.skipped += 1;
-                        if let Some((_, b)) = current.as_mut() {
-                            b.diagnostic(not_a_record(n));
-                        }
+        read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
+        let filled = lines.len();
+        let line = |k: usize| &data[lines[k].0..lines[k].1];
+        // Records parse in parallel; they join their threads in input order.
+        let parsed: Vec<Option<(String, RawComment)>> = (0..filled)
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
+            .collect();
+        for (k, parsed) in parsed.into_iter().enumerate() {
+            let n = first_line + k as u64 + 1;
+            stats.lines += 1;
+            let Some((key, raw)) = parsed else {
+                if !line(k).iter().all(u8::is_ascii_whitespace) {
+                    stats.skipped += 1;
+                    if let Some((_, b)) = current.as_mut() {
+                        b.diagnostic(not_a_record(n));
                     }
-                    continue;
-                };
-                if current.as_ref().is_some_and(|(k, _)| *k != key) {
-                    ready.push(current.take().expect("checked above"));
                 }
-                let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
-                b.push(raw);
-                stats.records += 1;
+                continue;
+            };
+            if current.as_ref().is_some_and(|(k, _)| *k != key) {
+                ready.push(current.take().expect("checked above"));
             }
-            flush(&mut ready, &mut stats, &mut out)
-        });
-        placed?;
-        read?;
-        parsed = next_parsed;
-        first_line = next_first;
-        turn = 1 - turn;
-        if !more {
+            let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
+            b.push(raw);
+            stats.records += 1;
+        }
+        first_line += filled as u64;
+        flush(&mut ready, &mut stats, &mut out)?;
+        if filled < STREAM_BATCH {
             break;
         }
     }
@@ -171,26 +149,6 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
     flush(&mut ready, &mut stats, &mut out)?;
     out.flush()?;
     Ok(stats)
-}
-
-/// One batch of input lines: the bytes back to back and each line's range.
-#[derive(Default)]
-struct Batch {
-    data: Vec<u8>,
-    lines: Vec<(usize, usize)>,
-}
-
-/// A line's record (thread key and comment), `None` when it is not one.
-type Parsed = Option<(String, RawComment)>;
-
-/// Parse a batch's records in parallel, in line order.
-fn parse_batch(b: &Batch, first_line: u64, analyses: bool) -> Vec<Parsed> {
-    use rayon::prelude::*;
-    (0..b.lines.len())
-        .into_par_iter()
-        .with_min_len(256)
-        .map(|k| record(&b.data[b.lines[k].0..b.lines[k].1], first_line + k as u64 + 1, analyses))
-        .collect()
 }
 
 /// Lines read per batch in [`run`]: enough to keep every core busy, few
