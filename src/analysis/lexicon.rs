@@ -14,9 +14,10 @@
 //! the same [`Lexicon::parse`] that reads user files, so both get the same
 //! line-numbered errors and the same tests.
 //!
-//! All terms go into one Aho-Corasick automaton and all patterns into one
-//! `RegexSet`, so a comment is scanned once per matcher whatever the size
-//! of the lexicon.
+//! All terms go into one Aho-Corasick automaton (walked through a table of
+//! our own) and all patterns into one lazy DFA that reports which patterns
+//! match (a `RegexSet` only if it cannot be built), so a comment is scanned once per matcher whatever the size of
+//! the lexicon; only the patterns that match re-run, to find their spans.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
