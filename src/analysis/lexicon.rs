@@ -1028,11 +1028,7 @@ impl LazyTable {
         let k = self.lazy.len();
         let s = u32::try_from(k << self.stride2).ok()? | u32::from(lazy.is_tagged());
         u32::try_from((k + 2) << self.stride2).ok()?;
-        // A power of two of entries, so the walk can mask its index.
-        let len = (k + 1) << self.stride2;
-        if len > self.trans.len() {
-            self.trans.resize(len.next_power_of_two(), LazyTable::UNKNOWN);
-        }
+        self.trans.resize((k + 1) << self.stride2, LazyTable::UNKNOWN);
         self.lazy.push(lazy);
         let from = self.pats.len() as u32;
         if lazy.is_match() {
@@ -1067,13 +1063,9 @@ impl LazyTable {
     /// before that byte). Four at a time, then one at a time.
     #[inline(never)]
     fn run(&self, hay: &[u8], mut i: usize, s: &mut u32) -> usize {
-        // Every index is in bounds (ids and classes stay inside the table),
-        // and the table has a power of two of entries: masking the index
-        // changes nothing and lets the compiler drop the bounds check.
-        let mask = self.trans.len() - 1;
-        let trans = &self.trans[..=mask];
+        let trans = &self.trans[..];
         let classes = &self.classes;
-        let step = |s: u32, b: u8| trans[(s as usize + usize::from(classes[usize::from(b)])) & mask];
+        let step = |s: u32, b: u8| trans[s as usize + usize::from(classes[usize::from(b)])];
         let mut cur;
         (i, cur) = skip_unflagged(hay, i, *s, step);
         while let Some(&b) = hay.get(i) {
