@@ -28,7 +28,7 @@
 use std::sync::LazyLock;
 
 use crate::error::{Error, Result};
-use crate::fnv::{self, IdMap};
+use crate::fnv;
 
 /// Second-person words: a sentence with one of them is read by the model.
 const YOU: &[&str] = &[
@@ -62,7 +62,15 @@ pub struct Model {
     pub bias: f64,
     /// A comment is flagged at or above this probability.
     pub threshold: f64,
-    features: IdMap<Feature>,
+    /// The features, sorted by id (so a feature's index orders features as
+    /// its id does: the order the scores are summed in).
+    features: Vec<Feature>,
+    /// Open-addressing index of the ids: `(id, index + 1)` per slot, `0`
+    /// for an empty slot; a power of two of slots, at most 3/4 full, probed
+    /// linearly from the id's top bits.
+    slots: Vec<(u64, u32)>,
+    /// 64 minus log2 of the number of slots.
+    shift: u32,
 }
 
 /// The model's reading of one comment.
@@ -88,11 +96,14 @@ impl Verdict {
     }
 }
 
-/// A token of the text: byte span and the sentence it is in.
+/// A token of the text: byte span, the sentence it is in and its hash.
 struct Token {
     start: usize,
     end: usize,
     sentence: usize,
+    /// Read by the tests, which hold [`for_tokens`]'s hashes (the ones
+    /// [`Model::score`] counts) to a scan that hashes every token itself.
+    #[cfg_attr(not(test), allow(dead_code))]
     hash: u64,
 }
 
@@ -100,7 +111,8 @@ impl Model {
     /// Parse a model file (`bias`, `threshold`, `documents` lines, then
     /// `feature<TAB>idf<TAB>weight`; `#` comments).
     pub fn parse(text: &str, name: &str) -> Result<Model> {
-        let mut m = Model { bias: 0.0, threshold: 0.5, features: IdMap::default() };
+        let (mut bias, mut threshold) = (0.0, 0.5);
+        let mut features: Vec<(u64, Feature)> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -109,17 +121,54 @@ impl Model {
             let cols: Vec<&str> = line.split('\t').collect();
             let num = |s: &str| s.parse::<f64>().map_err(|_| bad("not a number"));
             match cols.as_slice() {
-                ["bias", v] => m.bias = num(v)?,
-                ["threshold", v] => m.threshold = num(v)?,
+                ["bias", v] => bias = num(v)?,
+                ["threshold", v] => threshold = num(v)?,
                 ["documents", _] => {}
                 [feature, idf, weight] => {
                     let f = Feature { name: (*feature).into(), idf: num(idf)?, weight: num(weight)? };
-                    m.features.insert(feature_id(feature), f);
+                    features.push((feature_id(feature), f));
                 }
                 _ => return Err(bad("expected `feature<TAB>idf<TAB>weight`")),
             }
         }
-        Ok(m)
+        // By id; of features with the same id the last line wins.
+        features.reverse();
+        features.sort_by_key(|f| f.0);
+        features.dedup_by_key(|f| f.0);
+        Ok(Model::with_features(bias, threshold, features))
+    }
+
+    /// The model of `features` (sorted by id, ids distinct).
+    fn with_features(bias: f64, threshold: f64, features: Vec<(u64, Feature)>) -> Model {
+        let size = (features.len() * 4 / 3 + 1).next_power_of_two().max(2);
+        let shift = 64 - size.trailing_zeros();
+        let mut slots = vec![(0u64, 0u32); size];
+        for (k, &(id, _)) in features.iter().enumerate() {
+            let mut i = slot_of(id, shift);
+            while slots[i].1 != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            slots[i] = (id, k as u32 + 1);
+        }
+        let features = features.into_iter().map(|f| f.1).collect();
+        Model { bias, threshold, features, slots, shift }
+    }
+
+    /// The index of the feature with id `id`, if the model has one.
+    #[inline]
+    fn find(&self, id: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = slot_of(id, self.shift);
+        loop {
+            let (key, value) = self.slots[i & mask];
+            if value == 0 {
+                return None;
+            }
+            if key == id {
+                return Some(value - 1);
+            }
+            i += 1;
+        }
     }
 
     /// Number of features.
@@ -136,62 +185,97 @@ impl Model {
     /// `None` when the text has no second-person sentence (the model then
     /// has nothing to read).
     pub fn score(&self, text: &str) -> Option<Verdict> {
-        let tokens = you_tokens(text);
-        if tokens.is_empty() {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.score_with(text, &mut scratch),
+            Err(_) => self.score_with(text, &mut Scratch::default()),
+        })
+    }
+
+    /// [`Model::score`] with `scratch` for the counts.
+    fn score_with(&self, text: &str, scratch: &mut Scratch) -> Option<Verdict> {
+        // Every unigram and bigram of the second-person sentences that the
+        // model knows is counted by feature index as the sentences are
+        // tokenized, with the sentence of its first token; the bigram of a
+        // sentence's last token joins the next kept sentence's first token.
+        scratch.fit(self.features.len());
+        let mut prev: Option<(u64, u32)> = None;
+        let sentences = you_sentences(text, |from, to, sentence| {
+            let sentence = u32::try_from(sentence).unwrap_or(u32::MAX);
+            for_tokens(text.as_bytes(), from, to, |_, _, hash| {
+                if let Some((left, left_sentence)) = prev {
+                    if let Some(f) = self.find(fnv::bigram(left, hash)) {
+                        scratch.count(f, left_sentence);
+                    }
+                }
+                if let Some(f) = self.find(hash) {
+                    scratch.count(f, sentence);
+                }
+                prev = Some((hash, sentence));
+            });
+        });
+        if sentences == 0 {
             return None;
         }
-        // Unigram and bigram ids with the sentence of their first token.
-        // Unigram and bigram ids the model knows, with the sentence of
-        // their first token; unknown ids are dropped before sorting.
-        let mut ids: Vec<(u64, usize, &Feature)> = Vec::with_capacity(tokens.len() * 2);
-        let mut push = |id: u64, sentence: usize| {
-            if let Some(f) = self.features.get(&id) {
-                ids.push((id, sentence, f));
-            }
-        };
-        for (k, t) in tokens.iter().enumerate() {
-            push(t.hash, t.sentence);
-            if let Some(next) = tokens.get(k + 1) {
-                push(fnv::bigram(t.hash, next.hash), t.sentence);
-            }
-        }
-        ids.sort_unstable_by_key(|x| (x.0, x.1));
         // Term frequency per feature, in id order (the order of the sums
-        // below), with the sentence of its first occurrence (the first of
-        // its run: runs are sorted by sentence).
-        let mut terms: Vec<(&Feature, f64, usize)> = Vec::new();
-        let mut k = 0;
-        while k < ids.len() {
-            let (id, first, f) = ids[k];
-            let run = ids[k..].iter().take_while(|x| x.0 == id).count();
-            let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
-            terms.push((f, tf * f.idf, first));
-            k += run;
-        }
-        let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
-        let contributions: Vec<(&Feature, f64, usize)> =
-            if norm > 0.0 { terms.iter().map(|&(f, x, s)| (f, f.weight * x / norm, s)).collect() } else { Vec::new() };
-        let z = self.bias + contributions.iter().map(|c| c.1).sum::<f64>();
-        let probability = 1.0 / (1.0 + (-z).exp());
+        // below), with the sentence of its first occurrence.
+        let counted = scratch.drain();
+        let terms: Vec<(&Feature, f64, usize)> = counted
+            .iter()
+            .map(|&(feature, run, first)| {
+                let f = &self.features[feature as usize];
+                let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+                (f, tf * f.idf, first as usize)
+            })
+            .collect();
+        let (contributions, probability) = weigh(self.bias, &terms);
         if probability < self.threshold {
             // No finding will be made: skip the explanation.
             return Some(Verdict { probability, start: 0, end: 0, top: Vec::new() });
         }
-        // The sentence with the largest positive contribution.
-        let sentences = tokens.last().map_or(0, |t| t.sentence + 1);
-        let mut per_sentence = vec![0.0f64; sentences];
-        for c in contributions.iter().filter(|c| c.1 > 0.0) {
-            per_sentence[c.2] += c.1;
-        }
-        let best = (0..sentences).fold(0, |b, s| if per_sentence[s] > per_sentence[b] { s } else { b });
-        let in_best: Vec<&Token> = tokens.iter().filter(|t| t.sentence == best).collect();
-        let (start, end) = sentence_span(text, in_best[0].start, in_best[in_best.len() - 1].end);
-        let mut top: Vec<(String, f64)> =
-            contributions.iter().filter(|c| c.1 > 0.0).map(|c| (c.0.name.to_string(), c.1)).collect();
-        top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        top.truncate(4);
-        Some(Verdict { probability, start, end, top })
+        Some(explained(text, &you_tokens(text), sentences, &contributions, probability))
     }
+}
+
+/// Each term's contribution (its tf-idf, L2-normalized over `terms`, times
+/// its weight; summed in the order of `terms`, which is id order) and the
+/// probability of the logistic regression with intercept `bias`.
+fn weigh<'f>(bias: f64, terms: &[(&'f Feature, f64, usize)]) -> (Vec<(&'f Feature, f64, usize)>, f64) {
+    let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
+    let contributions: Vec<(&Feature, f64, usize)> =
+        if norm > 0.0 { terms.iter().map(|&(f, x, s)| (f, f.weight * x / norm, s)).collect() } else { Vec::new() };
+    let z = bias + contributions.iter().map(|c| c.1).sum::<f64>();
+    (contributions, 1.0 / (1.0 + (-z).exp()))
+}
+
+/// The verdict at or above the threshold: the span of the sentence with
+/// the largest positive contribution (of `sentences` kept ones, whose
+/// tokens are `tokens`) and the top four features.
+fn explained(
+    text: &str,
+    tokens: &[Token],
+    sentences: usize,
+    contributions: &[(&Feature, f64, usize)],
+    probability: f64,
+) -> Verdict {
+    let mut per_sentence = vec![0.0f64; sentences];
+    for c in contributions.iter().filter(|c| c.1 > 0.0) {
+        per_sentence[c.2] += c.1;
+    }
+    let best = (0..sentences).fold(0, |b, s| if per_sentence[s] > per_sentence[b] { s } else { b });
+    let in_best: Vec<&Token> = tokens.iter().filter(|t| t.sentence == best).collect();
+    let (start, end) = sentence_span(text, in_best[0].start, in_best[in_best.len() - 1].end);
+    let mut top: Vec<(String, f64)> =
+        contributions.iter().filter(|c| c.1 > 0.0).map(|c| (c.0.name.to_string(), c.1)).collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(4);
+    Verdict { probability, start, end, top }
+}
+
+/// The first slot to probe for id `id` in a table of `1 << (64 - shift)`
+/// slots (ids are hashes; the multiply spreads their bits once more).
+#[inline]
+fn slot_of(id: u64, shift: u32) -> usize {
+    (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
 /// A feature's id: FNV-1a of a unigram's text; a bigram (`left right`)
@@ -240,17 +324,24 @@ fn space_at(b: &[u8], i: usize) -> bool {
 }
 
 /// Tokens of the second-person sentences of `text`, outside `>` quote
-/// lines, numbered by kept sentence. A sentence ends after `.`, `!` or `?`
-/// followed by white space, and at a line break.
+/// lines, numbered by kept sentence (see [`you_sentences`]).
+fn you_tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    you_sentences(text, |from, to, sentence| push_tokens(text.as_bytes(), from, to, sentence, &mut out));
+    out
+}
+
+/// Call `kept(from, to, k)` for the byte range of every second-person
+/// sentence of `text` outside `>` quote lines, in order, `k` counting them
+/// from 0; returns how many there were. A sentence ends after `.`, `!` or
+/// `?` followed by white space, and at a line break.
 ///
 /// One pass that looks only at the bytes that matter: sentence ends and
 /// the first byte of a token that may be a second-person word (`y`, `u`);
-/// once a sentence has one, nothing but its end. Only a kept sentence is
-/// tokenized and hashed, on its own bytes, when it ends.
-fn you_tokens(text: &str) -> Vec<Token> {
+/// once a sentence has one, nothing but its end.
+fn you_sentences(text: &str, mut kept_sentence: impl FnMut(usize, usize, usize)) -> usize {
     let b = text.as_bytes();
     let n = b.len();
-    let mut out = Vec::new();
     let mut kept = 0;
     // First byte of the current sentence.
     let mut from = 0;
@@ -276,15 +367,18 @@ fn you_tokens(text: &str) -> Vec<Token> {
         }
         if i >= bytewise_until {
             // Eight bytes at a time while none can end a sentence or, in a
-            // sentence without a second-person word yet, be a `y` or `u`.
+            // sentence without a second-person word yet, be a `y` or `u`
+            // that follows no letter (one after a letter is inside a token).
             // A token may then be entered in the middle: a `y`/`u` there
             // is not a token start (checked below).
+            let mut after_letter = i > 0 && b[i - 1].is_ascii_alphabetic();
             while let Some(block) = b.get(i..i + 8) {
                 let mut word = [0u8; 8];
                 word.copy_from_slice(block);
-                if block_stops(u64::from_le_bytes(word), you) {
+                if block_stops(u64::from_le_bytes(word), you, after_letter) {
                     break;
                 }
+                after_letter = block[7].is_ascii_alphabetic();
                 i += 8;
             }
             bytewise_until = i + 8;
@@ -311,7 +405,7 @@ fn you_tokens(text: &str) -> Vec<Token> {
         let newline = b[i] == b'\n';
         if newline || space_at(b, i + 1) {
             if you {
-                push_tokens(b, from, i, kept, &mut out);
+                kept_sentence(from, i, kept);
                 kept += 1;
                 you = false;
             }
@@ -321,9 +415,10 @@ fn you_tokens(text: &str) -> Vec<Token> {
         i += 1;
     }
     if you {
-        push_tokens(b, from, n, kept, &mut out);
+        kept_sentence(from, n, kept);
+        kept += 1;
     }
-    out
+    kept
 }
 
 /// Every byte of a word set to `b`.
@@ -336,24 +431,45 @@ fn zero_byte(x: u64) -> u64 {
     x.wrapping_sub(splat(1)) & !x & splat(0x80)
 }
 
-/// Does the block `w` (eight bytes) hold a byte [`you_tokens`] must look
-/// at: `\n`, `.`, `!`, `?`, and unless `you`, `y` or `u` in either case?
-/// A few control bytes also stop it (`\x01`, `\x0e`, `\x1f` share the
-/// low bits of `!`, `.`, `?`), which only sends them through the byte
-/// loop.
-fn block_stops(w: u64, you: bool) -> bool {
+/// Does the block `w` (eight bytes) hold a byte [`you_sentences`] must
+/// look at: `\n`, `.`, `!`, `?`, and unless `you`, a `y` or `u` in either
+/// case that does not follow an ASCII letter (`after_letter`: the byte
+/// before the block is one)? A few control bytes also stop it (`\x01`,
+/// `\x0e`, `\x1f` share the low bits of `!`, `.`, `?`), and a byte that
+/// follows a `y`/`u` may too (the zero-byte test can flag the byte above a
+/// true match), which only sends them through the byte loop.
+fn block_stops(w: u64, you: bool, after_letter: bool) -> bool {
     let l = w | splat(0x20);
     let end = zero_byte(w ^ splat(b'\n'))
         | zero_byte(l ^ splat(b'.'))
         | zero_byte(l ^ splat(b'!'))
         | zero_byte(l ^ splat(b'?'));
-    end != 0 || (!you && zero_byte(l ^ splat(b'y')) | zero_byte(l ^ splat(b'u')) != 0)
+    if end != 0 || you {
+        return end != 0;
+    }
+    let yu = zero_byte(l ^ splat(b'y')) | zero_byte(l ^ splat(b'u'));
+    if yu == 0 {
+        return false;
+    }
+    // The high bit of each byte: an ASCII letter (`a` ≤ byte | 0x20 ≤ `z`,
+    // computed on seven bits so no sum carries into the next byte).
+    let x = l & splat(0x7f);
+    let letter = x.wrapping_add(splat(0x80 - b'a')) & !x.wrapping_add(splat(0x80 - b'{')) & !w & splat(0x80);
+    let before_letter = letter << 8 | u64::from(after_letter) << 7;
+    yu & !before_letter != 0
 }
 
 /// Push the tokens of `b[from..to]` (one sentence) with their hashes.
 fn push_tokens(b: &[u8], from: usize, to: usize, sentence: usize, out: &mut Vec<Token>) {
     // About one token per five bytes: grow once per sentence.
     out.reserve((to - from) / 4 + 1);
+    for_tokens(b, from, to, |start, end, hash| out.push(Token { start, end, sentence, hash }));
+}
+
+/// Call `token(start, end, hash)` for every token of `b[from..to]`, in
+/// order; `hash` is FNV-1a of the token in lower case.
+#[inline(always)]
+fn for_tokens(b: &[u8], from: usize, to: usize, mut token: impl FnMut(usize, usize, u64)) {
     let mut i = from;
     while i < to {
         if !is_token_byte(b[i]) {
@@ -364,8 +480,51 @@ fn push_tokens(b: &[u8], from: usize, to: usize, sentence: usize, out: &mut Vec<
         while i < to && is_token_byte(b[i]) {
             i += 1;
         }
-        out.push(Token { start: s, end: i, sentence, hash: fnv::lower(fnv::OFFSET, &b[s..i]) });
+        token(s, i, fnv::lower(fnv::OFFSET, &b[s..i]));
     }
+}
+
+/// Per-thread scratch of [`Model::score`]: the features counted, each as
+/// its index and the sentence it occurred in, packed in one `u64` so that
+/// sorting orders them by feature (as ids are ordered), then sentence.
+#[derive(Debug, Default)]
+struct Scratch {
+    keys: Vec<u64>,
+    /// The drained (feature, count, first sentence) of the last call.
+    out: Vec<(u32, u32, u32)>,
+}
+
+impl Scratch {
+    /// Start counting (nothing to size: kept for the callers' shape).
+    fn fit(&mut self, _features: usize) {
+        self.keys.clear();
+    }
+
+    /// One occurrence of feature `f` in sentence `sentence`.
+    #[inline]
+    fn count(&mut self, f: u32, sentence: u32) {
+        self.keys.push(u64::from(f) << 32 | u64::from(sentence));
+    }
+
+    /// The counted features in index order, as (feature, count, first
+    /// sentence).
+    fn drain(&mut self) -> &[(u32, u32, u32)] {
+        self.out.clear();
+        self.keys.sort_unstable();
+        let mut k = 0;
+        while k < self.keys.len() {
+            let feature = self.keys[k] >> 32;
+            let run = self.keys[k..].iter().take_while(|&&x| x >> 32 == feature).count();
+            self.out.push((feature as u32, run as u32, self.keys[k] as u32));
+            k += run;
+        }
+        &self.out
+    }
+}
+
+thread_local! {
+    /// Each thread's [`Scratch`] for [`Model::score`].
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// [`BYTE_CLASS`] bit: a token byte.
@@ -540,6 +699,11 @@ mod tests {
         for pad in 0..17 {
             let w = "w".repeat(pad);
             texts.push(format!("{w}you are{w}. {w} you{w}!\n{w}u {w}yu.{w}\n> {w}you\n{w}Uu? {w}"));
+            // `y`/`u` after bytes that are and are not letters (digits,
+            // `'`, `_`, the bytes around `A`–`Z` and `a`–`z`, non-ASCII).
+            for before in ["3", "'", "_", "@", "[", "`", "{", "Z", "é", "\u{7f}", "\u{80}", "\t"] {
+                texts.push(format!("{w}{before}you are{w}{before}u {w}x. {before}Ur{w}"));
+            }
         }
         texts.extend(crate::analysis::fixture_comment_texts());
         for line in std::fs::read_to_string("fixtures/hostility/model_parity.jsonl").unwrap().lines() {
@@ -567,5 +731,85 @@ mod tests {
     fn malformed_model_line_is_named() {
         let e = Model::parse("bias\t0.1\nword\tx\t1\n", "m.tsv").unwrap_err();
         assert!(e.to_string().contains("m.tsv:2"), "{e}");
+    }
+
+    /// [`Model::score`] as it was with a hash map of features and 24-byte
+    /// sort keys: the reference for the table and packed keys.
+    fn reference_score(m: &Model, map: &std::collections::HashMap<u64, &Feature>, text: &str) -> Option<Verdict> {
+        let tokens = you_tokens(text);
+        if tokens.is_empty() {
+            return None;
+        }
+        let mut ids: Vec<(u64, usize, &Feature)> = Vec::new();
+        let mut push = |id: u64, sentence: usize| {
+            if let Some(f) = map.get(&id) {
+                ids.push((id, sentence, f));
+            }
+        };
+        for (k, t) in tokens.iter().enumerate() {
+            push(t.hash, t.sentence);
+            if let Some(next) = tokens.get(k + 1) {
+                push(fnv::bigram(t.hash, next.hash), t.sentence);
+            }
+        }
+        ids.sort_unstable_by_key(|x| (x.0, x.1));
+        let mut terms: Vec<(&Feature, f64, usize)> = Vec::new();
+        let mut k = 0;
+        while k < ids.len() {
+            let (id, first, f) = ids[k];
+            let run = ids[k..].iter().take_while(|x| x.0 == id).count();
+            let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+            terms.push((f, tf * f.idf, first));
+            k += run;
+        }
+        let (contributions, probability) = weigh(m.bias, &terms);
+        if probability < m.threshold {
+            return Some(Verdict { probability, start: 0, end: 0, top: Vec::new() });
+        }
+        let sentences = tokens.last().map_or(0, |t| t.sentence + 1);
+        Some(explained(text, &tokens, sentences, &contributions, probability))
+    }
+
+    /// The feature table and packed sort keys give bit for bit the
+    /// probabilities, spans and explanations of the hash map they replaced,
+    /// on every seed and cmv fixture comment, the parity texts, the civil
+    /// reddit bodies, edge cases and all of them joined.
+    #[test]
+    fn score_matches_the_hash_map_version() {
+        let m = builtin();
+        let map = m.features.iter().map(|f| (feature_id(&f.name), f)).collect();
+        let mut texts = crate::analysis::fixture_comment_texts();
+        for f in ["fixtures/hostility/model_parity.jsonl", "fixtures/hostility/civil/reddit_bodies.jsonl"] {
+            for line in std::fs::read_to_string(f).unwrap().lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                texts.push(v["text"].as_str().unwrap().to_string());
+            }
+        }
+        for pad in 0..9 {
+            let w = "é".repeat(pad);
+            texts.push(format!("{w}you idiot you idiot. {w}You're a troll{w}! you you you you\n> you\nu r dumb"));
+        }
+        texts.extend(["", "you", "You.", "you you", "u", "ur\nur"].map(String::from));
+        texts.push(texts.join("\n"));
+        let (mut scored, mut flagged) = (0, 0);
+        for text in &texts {
+            let (new, old) = (m.score(text), reference_score(m, &map, text));
+            let bits = |v: &Option<Verdict>| v.as_ref().map(|v| v.probability.to_bits());
+            assert_eq!(bits(&new), bits(&old), "{:?}", &text[..text.floor_char_boundary(200)]);
+            assert_eq!(new, old, "{:?}", &text[..text.floor_char_boundary(200)]);
+            scored += new.is_some() as usize;
+            flagged += new.is_some_and(|v| v.probability >= m.threshold) as usize;
+        }
+        assert!(scored > 300 && flagged > 100, "{scored} scored, {flagged} flagged");
+    }
+
+    /// Features with the same id: the last line wins, as in a hash map.
+    #[test]
+    fn repeated_feature_keeps_the_last_line() {
+        let m = Model::parse("bias\t0\nidiot\t1\t0.5\nidiot\t2\t0.25\nyou\t1\t0.1\n", "m.tsv").unwrap();
+        assert_eq!(m.len(), 2);
+        let f = &m.features[m.find(feature_id("idiot")).unwrap() as usize];
+        assert_eq!((f.idf, f.weight), (2.0, 0.25));
+        assert!(m.find(feature_id("troll")).is_none());
     }
 }

@@ -14,17 +14,23 @@
 //! the same [`Lexicon::parse`] that reads user files, so both get the same
 //! line-numbered errors and the same tests.
 //!
-//! All terms go into one Aho-Corasick automaton and all patterns into one
-//! `RegexSet`, so a comment is scanned once per matcher whatever the size
-//! of the lexicon.
+//! All terms go into one Aho-Corasick automaton (walked through a table of
+//! our own) and all patterns into one lazy DFA that reports which patterns
+//! match (a `RegexSet` only if it cannot be built), so a comment is scanned once per matcher whatever the size of
+//! the lexicon; only the patterns that match re-run, to find their spans.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored as AcAnchored, MatchKind, StartKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::hybrid::{self, LazyStateID};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
+use regex_automata::util::start;
+use regex_automata::{Anchored, MatchKind as PatternMatchKind};
 
 use crate::analysis::hostility_model;
 use crate::analysis::normalize::{is_word_byte, MaskVocabulary, Normalized};
@@ -399,8 +405,15 @@ pub struct Matcher {
     /// Per automaton pattern: every (entry, prefix match) that uses it (the
     /// automaton reports one pattern per distinct string).
     term_info: Vec<Vec<(usize, bool)>>,
-    set: RegexSet,
+    /// The automaton as our own table, when it fits one (see [`TermTable`]).
+    table: Option<Arc<TermTable>>,
     regexes: Vec<(usize, Regex)>,
+    /// The patterns as one lazy DFA walked by our own loop (see
+    /// [`PatternDfa`]); `None` if it could not be built.
+    patterns: Option<Arc<PatternDfa>>,
+    /// The patterns as one regex set, built only when `patterns` could not
+    /// be (it then finds which patterns match each chunk).
+    set: Option<RegexSet>,
     vocab: MaskVocabulary,
     /// The trained ad hominem model read beside the lexicon (on by default).
     model: Option<&'static hostility_model::Model>,
@@ -428,14 +441,32 @@ impl Matcher {
             .build(&pats)
             .map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
         let start = terms.start_state(AcAnchored::No).map_err(|e| Error::invalid(format!("lexicon terms: {e}")))?;
-        let set = RegexSetBuilder::new(regexes.iter().map(|(_, r)| r.as_str()))
-            .size_limit(1 << 24)
-            .dfa_size_limit(1 << 24)
-            .build()
-            .map_err(|e| Error::invalid(format!("lexicon patterns: {e}")))?;
+        let table = TermTable::new(&terms, start).map(Arc::new);
+        let patterns = PatternDfa::new(&regexes).map(Arc::new);
+        let set = match patterns {
+            Some(_) => None,
+            None => Some(
+                RegexSetBuilder::new(regexes.iter().map(|(_, r)| r.as_str()))
+                    .size_limit(1 << 24)
+                    .dfa_size_limit(1 << 24)
+                    .build()
+                    .map_err(|e| Error::invalid(format!("lexicon patterns: {e}")))?,
+            ),
+        };
         let vocab = MaskVocabulary::new(vocab_words.iter().map(String::as_str));
         let model = Some(hostility_model::builtin());
-        Ok(Matcher { entries: lex.entries.clone(), terms, start, term_info, set, regexes, vocab, model })
+        Ok(Matcher {
+            entries: lex.entries.clone(),
+            terms,
+            start,
+            term_info,
+            table,
+            regexes,
+            patterns,
+            set,
+            vocab,
+            model,
+        })
     }
 
     /// Every whole-word term and group word match, in no particular order.
@@ -460,6 +491,28 @@ impl Matcher {
                     hits,
                 );
             }
+        }
+    }
+
+    /// The pattern hits of one chunk (`chunk` starts at byte `from`) when
+    /// the lazy DFA walk ([`PatternDfa::hits`]) cannot give them: with the
+    /// regex set, its "any match?" search, then its overlapping "which
+    /// patterns?" pass, then each matching pattern over the chunk; without
+    /// one (the walk gave up on this chunk), every pattern over the chunk.
+    /// Either way the hits are every non-empty `find_iter` match of every
+    /// pattern (a pattern the set does not report has none).
+    fn fallback_hits(&self, chunk: &str, from: usize, hits: &mut Vec<Hit>) {
+        let mut push = |(entry, re): &(usize, Regex)| {
+            hits.extend(re.find_iter(chunk).filter(|m| m.end() > m.start()).map(|m| Hit {
+                start: from + m.start(),
+                end: from + m.end(),
+                entry: *entry,
+            }))
+        };
+        match &self.set {
+            Some(set) if set.is_match(chunk) => set.matches(chunk).iter().for_each(|i| push(&self.regexes[i])),
+            Some(_) => {}
+            None => self.regexes.iter().for_each(push),
         }
     }
 
@@ -493,35 +546,45 @@ impl Matcher {
     /// text, sorted by position. Overlapping term matches of the same kind
     /// keep the longest.
     pub fn scan(&self, norm: &str) -> Vec<Hit> {
-        let bytes = norm.as_bytes();
         let mut hits = Vec::new();
-        self.term_hits(bytes, &mut hits);
+        self.raw_hits(norm, &mut hits);
+        self.keep_longest(hits)
+    }
+
+    /// Every term, group word and pattern match of `norm`, unsorted, with
+    /// overlaps (what [`Matcher::scan`] sorts and thins).
+    fn raw_hits(&self, norm: &str, hits: &mut Vec<Hit>) {
+        let bytes = norm.as_bytes();
+        match &self.table {
+            Some(table) => table.hits(bytes, &self.term_info, hits),
+            None => self.term_hits(bytes, hits),
+        }
         if !self.regexes.is_empty() {
-            // One regex-set pass per chunk of whole sentences, then only the
-            // patterns that matched re-run, only on that chunk: a long text
-            // costs about one pass, not one pass per matching pattern. The
-            // set's plain "any match?" search costs about a quarter of the
-            // overlapping "which patterns?" pass per byte, and most chunks
-            // have no match, so it goes first.
+            // Patterns run per chunk of whole sentences (each chunk its own
+            // haystack, as before): one walk of the patterns' lazy DFA
+            // tells which patterns match the chunk and where their
+            // matches end, then only those patterns re-run, only on the
+            // stretch of the chunk where their matches lie.
+            let mut scratch = self.patterns.as_ref().map(|p| (p, p.scratch.get()));
             let mut from = 0;
             while from < norm.len() {
                 let to = chunk_end(norm, from);
                 let chunk = &norm[from..to];
-                if !self.set.is_match(chunk) {
-                    from = to;
-                    continue;
-                }
-                for idx in self.set.matches(chunk).iter() {
-                    let (entry, re) = &self.regexes[idx];
-                    hits.extend(re.find_iter(chunk).filter(|m| m.end() > m.start()).map(|m| Hit {
-                        start: from + m.start(),
-                        end: from + m.end(),
-                        entry: *entry,
-                    }));
+                let walked = match &mut scratch {
+                    Some((p, scratch)) => p.hits(chunk, from, &self.regexes, scratch, hits),
+                    None => false,
+                };
+                if !walked {
+                    self.fallback_hits(chunk, from, hits);
                 }
                 from = to;
             }
         }
+    }
+
+    /// Sort `hits` and drop each hit inside a longer hit of the same entry
+    /// kind and category.
+    fn keep_longest(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
         hits.sort();
         // Drop a hit inside a longer hit of the same entry kind and category.
         // Hits are sorted by start, so a hit can only contain earlier hits
@@ -547,6 +610,506 @@ impl Matcher {
         }
         out
     }
+}
+
+/// Number of state ids of a [`TermTable`]: they are `u16`.
+const TERM_STATES: usize = 1 << 16;
+
+/// Length of a [`TermTable`]'s transitions: a `u16` id plus a `u8` class
+/// is always in bounds, so the per-byte loop has no bounds check.
+const TERM_TABLE: usize = TERM_STATES + 256;
+
+/// The term automaton copied into a table of our own, for a walk of few
+/// instructions per byte: `u16` state ids premultiplied by the stride,
+/// byte classes computed from the automaton's transitions, and the match
+/// flag in the id's low bit. A match state's row is stored one entry
+/// later than its id's base (`base | 1`), so `id + class` indexes every
+/// row and the loop never masks the flag off; the stride has room for
+/// that extra entry. Four transitions in a row, then one test of the four
+/// ids or'ed together for a match.
+///
+/// Built when the automaton fits (the built-in lexicon: 1,495 states, 29
+/// classes); otherwise the matcher walks the `aho-corasick` DFA itself
+/// ([`Matcher::term_hits`]), which finds the same hits (tested).
+#[derive(Clone, Debug)]
+struct TermTable {
+    /// Byte class of every byte.
+    classes: [u8; 256],
+    /// `trans[id + class]`: the id of the state after state `id` reads a
+    /// byte of `class`.
+    trans: Box<[u16; TERM_TABLE]>,
+    /// The unanchored start state.
+    start: u16,
+    /// log2 of the stride.
+    stride2: u32,
+    /// Per state (`id >> stride2`): its range in `ends` (empty unless it
+    /// is a match state).
+    match_ranges: Vec<(u32, u32)>,
+    /// Automaton pattern ids of the strings ending at each match state.
+    ends: Vec<u32>,
+    /// Byte length of every automaton pattern.
+    lens: Vec<u32>,
+}
+
+impl TermTable {
+    /// Copy `dfa` (unanchored, started at `start`) into a table, or `None`
+    /// when its states do not fit.
+    fn new(dfa: &DFA, start: StateID) -> Option<TermTable> {
+        // Every state reachable from the start, and the index of each
+        // (by automaton id; `usize::MAX`: not seen yet).
+        let mut states = vec![start];
+        let mut index = vec![usize::MAX; start.as_usize() + 1];
+        index[start.as_usize()] = 0;
+        let mut k = 0;
+        while k < states.len() {
+            for b in 0..=255u8 {
+                let next = dfa.next_state(AcAnchored::No, states[k], b).as_usize();
+                if next >= index.len() {
+                    index.resize(next + 1, usize::MAX);
+                }
+                if index[next] == usize::MAX {
+                    index[next] = states.len();
+                    states.push(StateID::new(next).ok()?);
+                }
+            }
+            k += 1;
+        }
+        // Bytes with the same transition from every state share a class.
+        let mut classes = [0u8; 256];
+        let mut columns: BTreeMap<Vec<StateID>, u8> = BTreeMap::new();
+        for b in 0..=255u8 {
+            let column: Vec<StateID> = states.iter().map(|&s| dfa.next_state(AcAnchored::No, s, b)).collect();
+            let next = columns.len();
+            let class = *columns.entry(column).or_insert(next as u8);
+            classes[usize::from(b)] = class;
+        }
+        // One more entry than classes: a match state's row starts at its
+        // base + 1.
+        let stride2 = (columns.len() + 1).next_power_of_two().trailing_zeros();
+        if states.len() << stride2 > TERM_STATES {
+            return None;
+        }
+        let id = |i: usize| ((i << stride2) | usize::from(dfa.is_match(states[i]))) as u16;
+        let mut trans = vec![0u16; TERM_TABLE].into_boxed_slice();
+        let mut match_ranges = Vec::with_capacity(states.len());
+        let mut ends = Vec::new();
+        for (i, &s) in states.iter().enumerate() {
+            for b in 0..=255u8 {
+                let next = index[dfa.next_state(AcAnchored::No, s, b).as_usize()];
+                trans[usize::from(id(i)) + usize::from(classes[usize::from(b)])] = id(next);
+            }
+            let from = ends.len() as u32;
+            if dfa.is_match(s) {
+                ends.extend((0..dfa.match_len(s)).map(|m| dfa.match_pattern(s, m).as_u32()));
+            }
+            match_ranges.push((from, ends.len() as u32));
+        }
+        let lens = (0..dfa.patterns_len())
+            .map(|p| dfa.pattern_len(aho_corasick::PatternID::new_unchecked(p)) as u32)
+            .collect();
+        Some(TermTable { classes, trans: trans.try_into().ok()?, start: id(0), stride2, match_ranges, ends, lens })
+    }
+
+    /// The hits of [`Matcher::term_hits`], in the same order: one table
+    /// read per byte, and at a match state every string that ends there.
+    fn hits(&self, bytes: &[u8], term_info: &[Vec<(usize, bool)>], hits: &mut Vec<Hit>) {
+        let mut s = self.start;
+        let mut k = 0;
+        while let Some((end, state)) = self.next_match(bytes, k, s) {
+            let (from, to) = self.match_ranges[usize::from(state) >> self.stride2];
+            for &pid in &self.ends[from as usize..to as usize] {
+                let pid = pid as usize;
+                push_term_hits(bytes, end - self.lens[pid] as usize, end, &term_info[pid], hits);
+            }
+            (k, s) = (end, state);
+        }
+    }
+
+    /// From state `s` before byte `k`, the next match state and the end of
+    /// the byte that led to it. Kept out of line so the loop has its
+    /// values in registers.
+    #[inline(never)]
+    fn next_match(&self, bytes: &[u8], mut k: usize, mut s: u16) -> Option<(usize, u16)> {
+        let trans = &*self.trans;
+        let classes = &self.classes;
+        let step = |s: u16, b: u8| trans[usize::from(s) + usize::from(classes[usize::from(b)])];
+        (k, s) = skip_unflagged(bytes, k, s, step);
+        for &b in bytes.get(k..)? {
+            s = step(s, b);
+            k += 1;
+            if s & 1 != 0 {
+                return Some((k, s));
+            }
+        }
+        None
+    }
+}
+
+/// Type of the function that makes a [`PatternDfa`]'s per-thread scratch.
+type ScratchFn = Box<dyn Fn() -> Scratch + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
+
+/// The lexicon's patterns as one lazy DFA that reports every pattern
+/// matching anywhere (`MatchKind::All`, unanchored, as the regex set's
+/// overlapping pass), walked by our own loop: one pass over a chunk tells
+/// which patterns match it and where the first and last of their matches
+/// end. Only those patterns then re-run, from where their first match can
+/// start (when a match's length is bounded) to their last match.
+///
+/// This replaces a regex set's two passes (its "any match?" search, then
+/// on a yes its overlapping pass, which restarts after every match) and the
+/// full-chunk re-runs; the hits are the same (tested against the set). If
+/// the lazy DFA gives up on a chunk (a user pattern with a Unicode word
+/// boundary makes it quit on non-ASCII bytes; built-in patterns have none:
+/// `\b` is made ASCII), every pattern runs over that chunk
+/// ([`Matcher::fallback_hits`]).
+#[derive(Debug)]
+struct PatternDfa {
+    dfa: hybrid::dfa::DFA,
+    /// Per pattern: the most bytes one match can span (`None`: no bound).
+    max_len: Vec<Option<usize>>,
+    /// Patterns that can match the empty string: they re-run on every
+    /// chunk, over the whole chunk (none of the built-in ones).
+    empty: Vec<usize>,
+    /// Per-thread DFA cache and walk state.
+    scratch: Pool<Scratch, ScratchFn>,
+}
+
+/// A thread's lazy DFA cache, its table, and the ends seen by one walk.
+#[derive(Debug)]
+struct Scratch {
+    cache: hybrid::dfa::Cache,
+    table: LazyTable,
+    /// Per pattern: the first and last end of its matches in the chunk
+    /// (`usize::MAX` first: none; valid for the patterns in `seen`).
+    ends: Vec<(usize, usize)>,
+    /// The patterns that matched, in the order first seen.
+    seen: Vec<usize>,
+}
+
+impl PatternDfa {
+    /// Build the DFA of the compiled `regexes` (the same pattern strings
+    /// as the regex set and its default syntax), or `None` if it cannot be
+    /// built.
+    fn new(regexes: &[(usize, Regex)]) -> Option<PatternDfa> {
+        PatternDfa::with_cache(regexes, hybrid::dfa::DFA::config().cache_capacity(1 << 24))
+    }
+
+    /// [`PatternDfa::new`] with a given lazy DFA cache configuration.
+    fn with_cache(regexes: &[(usize, Regex)], cache: hybrid::dfa::Config) -> Option<PatternDfa> {
+        let pats: Vec<&str> = regexes.iter().map(|(_, r)| r.as_str()).collect();
+        let dfa = hybrid::dfa::DFA::builder()
+            .configure(cache.match_kind(PatternMatchKind::All).unicode_word_boundary(true))
+            .thompson(thompson::Config::new().nfa_size_limit(Some(1 << 24)))
+            .build_many(&pats)
+            .ok()?;
+        let mut max_len = Vec::with_capacity(pats.len());
+        let mut empty = Vec::new();
+        for (p, pat) in pats.iter().enumerate() {
+            let hir = regex_automata::util::syntax::parse(pat).ok()?;
+            max_len.push(hir.properties().maximum_len());
+            if hir.properties().minimum_len() == Some(0) {
+                empty.push(p);
+            }
+        }
+        let make = dfa.clone();
+        let n = pats.len();
+        let create: ScratchFn = Box::new(move || Scratch {
+            cache: make.create_cache(),
+            table: LazyTable::new(&make),
+            ends: vec![(usize::MAX, 0); n],
+            seen: Vec::new(),
+        });
+        Some(PatternDfa { dfa, max_len, empty, scratch: Pool::new(create) })
+    }
+
+    /// Push the pattern hits of `chunk` (which starts at byte `from` of
+    /// the text); false, with nothing pushed, if the lazy DFA gave up.
+    fn hits(
+        &self,
+        chunk: &str,
+        from: usize,
+        regexes: &[(usize, Regex)],
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        if self.walk(chunk.as_bytes(), scratch).is_none() {
+            return false;
+        }
+        let mut push = |entry: usize, m: regex::Match| {
+            hits.push(Hit { start: from + m.start(), end: from + m.end(), entry });
+        };
+        for &p in &self.empty {
+            let (entry, re) = &regexes[p];
+            re.find_iter(chunk).filter(|m| m.end() > m.start()).for_each(|m| push(*entry, m));
+        }
+        for &p in &scratch.seen {
+            if self.empty.contains(&p) {
+                continue;
+            }
+            let (entry, re) = &regexes[p];
+            let (first_end, last_end) = scratch.ends[p];
+            // No match ends before `first_end` and none is longer than
+            // `max_len`, so none starts before `first_end - max_len`: the
+            // leftmost-first matches found from there are those of a
+            // search from 0 (`find_at` looks at the bytes before its start
+            // for `\b`). Matches are not empty, so the next search starts
+            // where a match ends, as in `find_iter`; no match ends after
+            // `last_end`, so a match ending there is the last one.
+            let mut at = self.max_len[p].map_or(0, |n| floor_char_boundary(chunk, first_end.saturating_sub(n)));
+            while let Some(m) = re.find_at(chunk, at) {
+                at = m.end();
+                push(*entry, m);
+                if at >= last_end {
+                    break;
+                }
+            }
+        }
+        true
+    }
+
+    /// Walk `hay` once; afterwards `scratch.seen` lists every pattern that
+    /// matches it and `scratch.ends` where their matches end. `None` if
+    /// the lazy DFA gave up (a quit byte, or its cache kept filling).
+    ///
+    /// The walk reads [`LazyTable`], four transitions at a time while none
+    /// of them is special; a special one (a match, a dead or quit state, a
+    /// transition not in the table yet) is taken again alone.
+    #[inline(never)]
+    fn walk(&self, hay: &[u8], scratch: &mut Scratch) -> Option<()> {
+        let Scratch { cache, table, ends, seen } = scratch;
+        for &p in seen.iter() {
+            ends[p] = (usize::MAX, 0);
+        }
+        seen.clear();
+        let mut record = |pats: &[u32], end: usize| {
+            for &p in pats {
+                let p = p as usize;
+                if ends[p].0 == usize::MAX {
+                    ends[p].0 = end;
+                    seen.push(p);
+                }
+                ends[p].1 = end;
+            }
+        };
+        let dfa = &self.dfa;
+        let mut s = table.start(dfa, cache)?;
+        let mut i = 0;
+        loop {
+            i = table.run(hay, i, &mut s);
+            let Some(&b) = hay.get(i) else { break };
+            s = table.next(dfa, cache, s, b)?;
+            i += 1;
+            if s & 1 != 0 {
+                // A special state after byte `i - 1`: a match ends at
+                // `i - 1` (DFA matches are reported one byte late).
+                let k = table.index(s);
+                let lazy = table.lazy[k];
+                if lazy.is_match() {
+                    let (from, to) = table.matches[k];
+                    record(&table.pats[from as usize..to as usize], i - 1);
+                } else if lazy.is_dead() || lazy.is_quit() {
+                    return None;
+                }
+            }
+        }
+        let lazy = dfa.next_eoi_state(cache, table.lazy[table.index(s)]).ok()?;
+        if lazy.is_match() {
+            let pats: Vec<u32> =
+                (0..dfa.match_len(cache, lazy)).map(|k| dfa.match_pattern(cache, lazy, k).as_u32()).collect();
+            record(&pats, hay.len());
+        }
+        Some(())
+    }
+}
+
+/// Our own transition table over a [`PatternDfa`]'s lazy DFA, filled as
+/// walks meet transitions (the lazy DFA computes each one once): `u32`
+/// state ids premultiplied by the stride, the lazy DFA's byte classes,
+/// and a flag in the id's low bit for special states (match, dead, quit)
+/// and for transitions not known yet. As in [`TermTable`], a flagged id's
+/// row is stored one entry after its base, so `id + class` indexes every
+/// row, and four transitions can be chained before one test of their
+/// flags: an unknown transition leads to state 0, whose row leads back to
+/// itself, flagged.
+///
+/// Lazy DFA state ids become invalid when the lazy DFA clears its cache
+/// (it does when its cache is full); the table is then emptied and refills.
+#[derive(Debug)]
+struct LazyTable {
+    /// Byte class of every byte (the lazy DFA's).
+    classes: [u8; 256],
+    /// log2 of the stride (classes plus one, rounded up to a power of two).
+    stride2: u32,
+    /// `trans[id + class]`: the id after state `id` reads a byte of `class`,
+    /// or [`LazyTable::UNKNOWN`].
+    trans: Vec<u32>,
+    /// Per state (`id >> stride2`): its lazy DFA state.
+    lazy: Vec<LazyStateID>,
+    /// Per state: its range in `pats` (empty unless a match state).
+    matches: Vec<(u32, u32)>,
+    /// The patterns that match at each match state.
+    pats: Vec<u32>,
+    /// Our id of every lazy DFA state in the table.
+    ids: std::collections::HashMap<LazyStateID, u32>,
+    /// Our id of the start state, once known.
+    start: Option<u32>,
+    /// The lazy DFA cache's clear count the table was filled under.
+    clears: usize,
+}
+
+impl LazyTable {
+    /// The id of the transitions not known yet: state 0, flagged.
+    const UNKNOWN: u32 = 1;
+
+    /// An empty table for `dfa`.
+    fn new(dfa: &hybrid::dfa::DFA) -> LazyTable {
+        let mut classes = [0u8; 256];
+        for b in 0..=255u8 {
+            classes[usize::from(b)] = dfa.byte_classes().get(b);
+        }
+        let stride2 = (dfa.byte_classes().alphabet_len() + 1).next_power_of_two().trailing_zeros();
+        let mut table = LazyTable {
+            classes,
+            stride2,
+            trans: Vec::new(),
+            lazy: Vec::new(),
+            matches: Vec::new(),
+            pats: Vec::new(),
+            ids: std::collections::HashMap::new(),
+            start: None,
+            clears: 0,
+        };
+        table.reset(0);
+        table
+    }
+
+    /// Forget every state (their lazy ids are invalid after a clear).
+    fn reset(&mut self, clears: usize) {
+        self.trans.clear();
+        self.trans.resize(2 << self.stride2, LazyTable::UNKNOWN);
+        self.lazy.clear();
+        self.lazy.push(LazyStateID::default());
+        self.matches.clear();
+        self.matches.push((0, 0));
+        self.pats.clear();
+        self.ids.clear();
+        self.start = None;
+        self.clears = clears;
+    }
+
+    /// The state index of id `s`.
+    fn index(&self, s: u32) -> usize {
+        (s >> self.stride2) as usize
+    }
+
+    /// Our id of the unanchored start state.
+    fn start(&mut self, dfa: &hybrid::dfa::DFA, cache: &mut hybrid::dfa::Cache) -> Option<u32> {
+        if cache.clear_count() != self.clears {
+            self.reset(cache.clear_count());
+        }
+        if let Some(s) = self.start {
+            return Some(s);
+        }
+        let lazy = dfa.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
+        if cache.clear_count() != self.clears {
+            self.reset(cache.clear_count());
+        }
+        let s = self.id_of(dfa, cache, lazy)?;
+        self.start = Some(s);
+        Some(s)
+    }
+
+    /// Our id of lazy DFA state `lazy`, added to the table if new (`None`
+    /// if the table would outgrow `u32` ids).
+    fn id_of(&mut self, dfa: &hybrid::dfa::DFA, cache: &hybrid::dfa::Cache, lazy: LazyStateID) -> Option<u32> {
+        if let Some(&s) = self.ids.get(&lazy) {
+            return Some(s);
+        }
+        let k = self.lazy.len();
+        let s = u32::try_from(k << self.stride2).ok()? | u32::from(lazy.is_tagged());
+        u32::try_from((k + 2) << self.stride2).ok()?;
+        self.trans.resize((k + 1) << self.stride2, LazyTable::UNKNOWN);
+        self.lazy.push(lazy);
+        let from = self.pats.len() as u32;
+        if lazy.is_match() {
+            self.pats.extend((0..dfa.match_len(cache, lazy)).map(|m| dfa.match_pattern(cache, lazy, m).as_u32()));
+        }
+        self.matches.push((from, self.pats.len() as u32));
+        self.ids.insert(lazy, s);
+        Some(s)
+    }
+
+    /// The state after state `s` (not [`LazyTable::UNKNOWN`]) reads `b`,
+    /// computed by the lazy DFA if the table does not know it yet.
+    fn next(&mut self, dfa: &hybrid::dfa::DFA, cache: &mut hybrid::dfa::Cache, s: u32, b: u8) -> Option<u32> {
+        let at = s as usize + usize::from(self.classes[usize::from(b)]);
+        let known = self.trans[at];
+        if known != LazyTable::UNKNOWN {
+            return Some(known);
+        }
+        let lazy = dfa.next_state(cache, self.lazy[self.index(s)], b).ok()?;
+        if cache.clear_count() != self.clears {
+            // Every lazy id but `lazy` is invalid now, `s` with them.
+            self.reset(cache.clear_count());
+            return self.id_of(dfa, cache, lazy);
+        }
+        let next = self.id_of(dfa, cache, lazy)?;
+        self.trans[at] = next;
+        Some(next)
+    }
+
+    /// From state `s` before byte `i`, take transitions while none is
+    /// special or unknown; returns where it stopped (`s` is the state
+    /// before that byte). Four at a time, then one at a time.
+    #[inline(never)]
+    fn run(&self, hay: &[u8], mut i: usize, s: &mut u32) -> usize {
+        let trans = &self.trans[..];
+        let classes = &self.classes;
+        let step = |s: u32, b: u8| trans[s as usize + usize::from(classes[usize::from(b)])];
+        let mut cur;
+        (i, cur) = skip_unflagged(hay, i, *s, step);
+        while let Some(&b) = hay.get(i) {
+            let next = step(cur, b);
+            if next & 1 != 0 {
+                break;
+            }
+            cur = next;
+            i += 1;
+        }
+        *s = cur;
+        i
+    }
+}
+
+/// From state `s` before byte `k`, take transitions (`step`) four bytes at
+/// a time while none of the four states reached is flagged (the id's low
+/// bit, in [`TermTable`] and [`LazyTable`]); returns the byte and state
+/// where it stopped: one of the next four transitions is flagged, or
+/// fewer than four bytes are left.
+#[inline(always)]
+fn skip_unflagged<S: Copy + Into<u32>>(bytes: &[u8], mut k: usize, mut s: S, step: impl Fn(S, u8) -> S) -> (usize, S) {
+    if let Some(rest) = bytes.get(k..) {
+        for block in rest.chunks_exact(4) {
+            let s1 = step(s, block[0]);
+            let s2 = step(s1, block[1]);
+            let s3 = step(s2, block[2]);
+            let s4 = step(s3, block[3]);
+            if (s1.into() | s2.into() | s3.into() | s4.into()) & 1 != 0 {
+                break;
+            }
+            s = s4;
+            k += 4;
+        }
+    }
+    (k, s)
+}
+
+/// The largest character boundary of `text` at or before `i`.
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// The distinct term and group strings of `lex` (normalized, trailing `*`
@@ -763,5 +1326,210 @@ mod tests {
         }
         assert!(total > 500, "only {total} term hits");
         assert!(failures.is_empty(), "{} texts differ: {}", failures.len(), failures.join("\n"));
+    }
+
+    /// The pattern hits of a chunk as the matcher found them before the
+    /// lazy DFA walk: the regex set's "any match?", its overlapping pass,
+    /// then every matching pattern over the chunk.
+    fn set_hits(m: &Matcher, set: &RegexSet, chunk: &str, from: usize, hits: &mut Vec<Hit>) {
+        if !set.is_match(chunk) {
+            return;
+        }
+        for idx in set.matches(chunk).iter() {
+            let (entry, re) = &m.regexes[idx];
+            hits.extend(re.find_iter(chunk).filter(|m| m.end() > m.start()).map(|m| Hit {
+                start: from + m.start(),
+                end: from + m.end(),
+                entry: *entry,
+            }));
+        }
+    }
+
+    /// The regex set of a matcher's patterns, as the matcher built it.
+    fn regex_set(m: &Matcher) -> RegexSet {
+        RegexSetBuilder::new(m.regexes.iter().map(|(_, r)| r.as_str()))
+            .size_limit(1 << 24)
+            .dfa_size_limit(1 << 24)
+            .build()
+            .unwrap()
+    }
+
+    /// Texts for the fast-path tests: every seed and cmv fixture comment,
+    /// the curated lists, the civil reddit bodies and the model parity
+    /// texts, each normalized, plus all of them joined (chunks of 2 KB).
+    fn scan_texts(m: &Matcher) -> Vec<String> {
+        let mut texts = crate::analysis::fixture_comment_texts();
+        for f in ["fixtures/lexicon/positive.txt", "fixtures/lexicon/negative.txt"] {
+            texts.extend(std::fs::read_to_string(f).unwrap().lines().map(String::from));
+        }
+        for f in ["fixtures/hostility/civil/reddit_bodies.jsonl", "fixtures/hostility/model_parity.jsonl"] {
+            for line in std::fs::read_to_string(f).unwrap().lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                texts.push(v["text"].as_str().unwrap().to_string());
+            }
+        }
+        let mut texts: Vec<String> = texts.iter().map(|t| m.normalize(t).text).collect();
+        texts.push(texts.join(" "));
+        texts
+    }
+
+    /// Adversarial texts: insult, identity, violence and term phrases at
+    /// every alignment after word bytes, spaces and multi-byte characters,
+    /// next to chunk boundaries, raw (not normalized) and empty.
+    fn adversarial_texts() -> Vec<String> {
+        let phrases = [
+            "you are an idiot",
+            "you stupid cunt",
+            "fuck you",
+            "fuck    off",
+            "dirty jews",
+            "kill them all",
+            "grow up, kid",
+            "are you 14?",
+            "bullshit",
+            "idiots",
+            "a-holes",
+            "Boy, you",
+            "you're a troll",
+            "rats",
+        ];
+        let fills = ["", "x", "é", "€", "😀", " ", ". ", "\n", "ab cd "];
+        let mut texts = vec![String::new(), " ".into(), "é".into(), "y".into()];
+        for p in phrases {
+            for fill in fills {
+                for pad in 0..9 {
+                    let f = fill.repeat(pad);
+                    texts.push(format!("{f}{p}{f}"));
+                    texts.push(format!("{f}{p}. {p}{f}{p}"));
+                }
+            }
+            // A match right before, across and right after a chunk end.
+            for shift in 0..8 {
+                let head = "w ".repeat(1020 + shift);
+                texts.push(format!("{head}{p}. {p} {head}{p}"));
+                texts.push(format!("{head}. {p}"));
+            }
+        }
+        texts
+    }
+
+    /// The fast scan (own term table, lazy DFA walk of the patterns) finds
+    /// exactly the hits of the automaton walk plus the regex set's passes
+    /// it replaced, raw (before thinning) and after.
+    #[test]
+    fn fast_scan_matches_the_reference() {
+        let m = Matcher::builtin();
+        assert!(m.table.is_some() && m.patterns.is_some(), "the fast paths are built for the built-in lexicon");
+        let set = regex_set(m);
+        let reference = |norm: &str| {
+            let mut hits = Vec::new();
+            m.term_hits(norm.as_bytes(), &mut hits);
+            let mut from = 0;
+            while from < norm.len() {
+                let to = chunk_end(norm, from);
+                set_hits(m, &set, &norm[from..to], from, &mut hits);
+                from = to;
+            }
+            hits.sort();
+            hits
+        };
+        let mut texts = scan_texts(m);
+        texts.extend(adversarial_texts());
+        let (mut total, mut failures) = (0, Vec::new());
+        for text in &texts {
+            let old = reference(text);
+            let mut new = Vec::new();
+            m.raw_hits(text, &mut new);
+            new.sort();
+            total += old.len();
+            if new != old || m.scan(text) != m.keep_longest(old) {
+                failures.push(format!("{:?}", &text[..text.floor_char_boundary(100)]));
+            }
+        }
+        assert!(total > 5_000, "only {total} hits");
+        assert!(failures.is_empty(), "{} texts differ:\n{}", failures.len(), failures.join("\n"));
+    }
+
+    /// A 1 MB text (the seed comments repeated): same hits, many chunks.
+    #[test]
+    fn fast_scan_matches_the_reference_on_1_mb() {
+        let m = Matcher::builtin();
+        let set = regex_set(m);
+        let one: String = crate::analysis::fixture_comment_texts().join("\n");
+        let big = m.normalize(&one.repeat(1_000_000 / one.len() + 1)).text;
+        let mut old = Vec::new();
+        m.term_hits(big.as_bytes(), &mut old);
+        let mut from = 0;
+        while from < big.len() {
+            let to = chunk_end(&big, from);
+            set_hits(m, &set, &big[from..to], from, &mut old);
+            from = to;
+        }
+        let mut new = Vec::new();
+        m.raw_hits(&big, &mut new);
+        old.sort();
+        new.sort();
+        assert!(old.len() > 5_000, "{}", old.len());
+        assert!(new == old, "{} hits, {} before", new.len(), old.len());
+    }
+
+    /// A user lexicon whose pattern can match the empty string, and one
+    /// with a Unicode word boundary (`\B`), which the lazy DFA runs on
+    /// ASCII only: the same hits as the regex set.
+    #[test]
+    fn fast_scan_handles_empty_and_unicode_patterns() {
+        let text = "id,kind,category,severity,scope,pattern,note\n\
+                    e.opt,regex,insult,0.5,any,(?:idiot)?,\n\
+                    u.word,regex,insult,0.5,any,dumm\\B,\n\
+                    t.rat,term,dehumanizing,0.5,any,rat,\n";
+        let m = Matcher::new(&Lexicon::parse(text, "t.csv").unwrap()).unwrap();
+        let set = regex_set(&m);
+        let p = m.patterns.as_ref().unwrap();
+        assert_eq!(p.empty, [0]);
+        let mut scratch = p.scratch.get();
+        assert!(p.walk(b"dumm idiot", &mut scratch).is_some());
+        assert!(p.walk("dumm é".as_bytes(), &mut scratch).is_none(), "quits on non-ASCII");
+        for t in ["", "idiot", "you idiot, dumm idiot", "é dumm é idiotidiot rat", "dummé rats", "dummx", "dumm"] {
+            let mut hits = Vec::new();
+            m.term_hits(t.as_bytes(), &mut hits);
+            set_hits(&m, &set, t, 0, &mut hits);
+            hits.sort();
+            let mut new = Vec::new();
+            m.raw_hits(t, &mut new);
+            new.sort();
+            assert_eq!(new, hits, "{t:?}");
+        }
+    }
+
+    /// With a lazy DFA cache so small that it is cleared again and again
+    /// (which empties the walk's table), the walk still finds exactly the
+    /// regex set's hits.
+    #[test]
+    fn pattern_walk_survives_cache_clears() {
+        let m = Matcher::builtin();
+        let small = hybrid::dfa::DFA::config().cache_capacity(1).skip_cache_capacity_check(true);
+        let p = PatternDfa::with_cache(&m.regexes, small).unwrap();
+        let mut scratch = p.scratch.get();
+        let set = regex_set(m);
+        let mut texts = scan_texts(m);
+        texts.truncate(300);
+        texts.extend(adversarial_texts().into_iter().step_by(7));
+        let mut hits_seen = 0;
+        for text in &texts {
+            let mut from = 0;
+            while from < text.len() {
+                let to = chunk_end(text, from);
+                let (mut old, mut new) = (Vec::new(), Vec::new());
+                set_hits(m, &set, &text[from..to], from, &mut old);
+                assert!(p.hits(&text[from..to], from, &m.regexes, &mut scratch, &mut new), "{text:?}");
+                old.sort();
+                new.sort();
+                assert_eq!(new, old, "{:?}", &text[from..to]);
+                hits_seen += old.len();
+                from = to;
+            }
+        }
+        assert!(scratch.cache.clear_count() > 10, "{} clears", scratch.cache.clear_count());
+        assert!(hits_seen > 100, "{hits_seen}");
     }
 }
