@@ -24,8 +24,10 @@
 //!
 //! # Complexity
 //!
-//! Linear in the comment text (normalization, one automaton pass, one
-//! regex-set pass) plus, per match, a look at a few words around it.
+//! Linear in the comment text (normalization, one walk of the term
+//! automaton, one walk of the patterns' lazy DFA, and re-runs of only the
+//! patterns that matched, over the stretch where they did) plus, per match,
+//! a look at a few words around it.
 
 use std::cell::OnceCell;
 

@@ -396,7 +396,7 @@ pub struct Hit {
 }
 
 /// A lexicon compiled for matching: one automaton for every term and group
-/// word, one regex set for every pattern.
+/// word, one lazy DFA for every pattern (a regex set when it cannot be built).
 #[derive(Clone, Debug)]
 pub struct Matcher {
     entries: Vec<Entry>,
