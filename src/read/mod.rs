@@ -162,12 +162,37 @@ fn read_owned(bytes: Vec<u8>, name: &str, opts: &ReadOptions) -> Result<Vec<Thre
             };
             if let Some(Format::Text | Format::Auto) = format {
                 let sections = text::read_sections(text, text_source(name));
+                let large = bytes.len() >= LARGE_INPUT;
                 drop(bytes);
+                if large {
+                    if let Some(release) = INPUT_FREED.get() {
+                        release();
+                    }
+                }
                 return Ok(vec![sections.build()]);
             }
         }
     }
     read_bytes_with(&bytes, name, opts)
+}
+
+/// Inputs at least this large call the [`on_large_input_freed`] hook.
+const LARGE_INPUT: usize = 16 << 20;
+
+static INPUT_FREED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Register `release`, called right after a large indented page's input
+/// (16 MiB or more) is freed and before its comments and tree are built.
+///
+/// An allocator that keeps freed memory resident for a while (mimalloc
+/// purges after about a second) would otherwise hold the input's pages
+/// while the thread is built: the binary registers mimalloc's
+/// `mi_collect(true)` here, which returns them at once (peak RSS of one
+/// 195 MB page 3.02–3.10× its size → see docs/performance.md, "Memory of
+/// one thread"). The library itself stays allocator-agnostic. The first
+/// registration wins.
+pub fn on_large_input_freed(release: fn()) {
+    let _ = INPUT_FREED.set(release);
 }
 
 /// The source of a text page named `name`.
@@ -390,6 +415,32 @@ fn looks_like_csv_header(line: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_large_page_calls_the_input_freed_hook_once_and_a_small_one_does_not() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        fn count() {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+        }
+        on_large_input_freed(count);
+        let dir = std::env::temp_dir().join(format!("threadlens-freed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (big, small) = (dir.join("big.txt"), dir.join("small.txt"));
+        let opts = crate::gen::GenOptions { threads: 1, comments_per_thread: 90_000, ..Default::default() };
+        crate::gen::write_corpus(&opts, crate::gen::GenFormat::Text, std::fs::File::create(&big).unwrap()).unwrap();
+        assert!(std::fs::metadata(&big).unwrap().len() as usize >= LARGE_INPUT);
+        std::fs::write(&small, "Title\n\nBody.\n\n  • alice\n\n    Hello.\n").unwrap();
+        let before = CALLS.load(Ordering::SeqCst);
+        let threads = read_path(&small, Format::Auto).unwrap();
+        assert_eq!(threads[0].comments.len(), 1);
+        assert_eq!(CALLS.load(Ordering::SeqCst), before, "a small page does not call the hook");
+        let threads = read_path(&big, Format::Auto).unwrap();
+        assert_eq!(threads[0].comments.len(), 90_000);
+        assert_eq!(CALLS.load(Ordering::SeqCst), before + 1, "a large page calls it once");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     use super::*;
 
     #[test]
