@@ -165,9 +165,7 @@ fn read_owned(bytes: Vec<u8>, name: &str, opts: &ReadOptions) -> Result<Vec<Thre
                 let large = bytes.len() >= LARGE_INPUT;
                 drop(bytes);
                 if large {
-                    if let Some(release) = INPUT_FREED.get() {
-                        release();
-                    }
+                    large_free_done();
                 }
                 return Ok(vec![sections.build()]);
             }
@@ -176,23 +174,31 @@ fn read_owned(bytes: Vec<u8>, name: &str, opts: &ReadOptions) -> Result<Vec<Thre
     read_bytes_with(&bytes, name, opts)
 }
 
-/// Inputs at least this large call the [`on_large_input_freed`] hook.
+/// Inputs at least this large call the [`on_large_free`] hook.
 const LARGE_INPUT: usize = 16 << 20;
 
-static INPUT_FREED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+static LARGE_FREE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 
-/// Register `release`, called right after a large indented page's input
-/// (16 MiB or more) is freed and before its comments and tree are built.
+/// Register `release`, called right after the reader frees a large buffer
+/// while reading an indented page: the page's input (16 MiB or more) once
+/// its comments are read, and the comments' drafts as they shrink while
+/// the comments are made.
 ///
 /// An allocator that keeps freed memory resident for a while (mimalloc
-/// purges after about a second) would otherwise hold the input's pages
-/// while the thread is built: the binary registers mimalloc's
-/// `mi_collect(true)` here, which returns them at once (peak RSS of one
-/// 195 MB page 3.02–3.10× its size → see docs/performance.md, "Memory of
-/// one thread"). The library itself stays allocator-agnostic. The first
+/// purges after about a second) would otherwise hold those pages while the
+/// thread is built: the binary registers mimalloc's `mi_collect(true)`
+/// here, which returns them at once (docs/performance.md, "Memory of one
+/// thread"). The library itself stays allocator-agnostic. The first
 /// registration wins.
-pub fn on_large_input_freed(release: fn()) {
-    let _ = INPUT_FREED.set(release);
+pub fn on_large_free(release: fn()) {
+    let _ = LARGE_FREE.set(release);
+}
+
+/// Call the [`on_large_free`] hook, if one is registered.
+pub(crate) fn large_free_done() {
+    if let Some(release) = LARGE_FREE.get() {
+        release();
+    }
 }
 
 /// The source of a text page named `name`.
@@ -417,13 +423,13 @@ fn looks_like_csv_header(line: &str) -> bool {
 mod tests {
 
     #[test]
-    fn a_large_page_calls_the_input_freed_hook_once_and_a_small_one_does_not() {
+    fn a_large_page_calls_the_free_hook_and_a_small_one_does_not() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static CALLS: AtomicUsize = AtomicUsize::new(0);
         fn count() {
             CALLS.fetch_add(1, Ordering::SeqCst);
         }
-        on_large_input_freed(count);
+        on_large_free(count);
         let dir = std::env::temp_dir().join(format!("threadlens-freed-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (big, small) = (dir.join("big.txt"), dir.join("small.txt"));
@@ -437,7 +443,8 @@ mod tests {
         assert_eq!(CALLS.load(Ordering::SeqCst), before, "a small page does not call the hook");
         let threads = read_path(&big, Format::Auto).unwrap();
         assert_eq!(threads[0].comments.len(), 90_000);
-        assert_eq!(CALLS.load(Ordering::SeqCst), before + 1, "a large page calls it once");
+        // Once for the input, once when the 90,000 drafts have shrunk to a quarter.
+        assert_eq!(CALLS.load(Ordering::SeqCst), before + 2, "a large page calls it twice");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

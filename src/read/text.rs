@@ -926,11 +926,30 @@ impl Sections {
     /// Make the comments (ids `c1`, `c2`, … in document order) and build
     /// the tree.
     pub fn build(self) -> Thread {
-        let Sections { builder, comments: drafts } = self;
-        let mut comments = Vec::with_capacity(drafts.len());
+        self.build_shrinking_from(SHRINK_DRAFTS_FROM)
+    }
+
+    /// [`Sections::build`], the drafts vector shrinking while it empties
+    /// once its capacity is at least `shrink_from` (tests use small ones).
+    fn build_shrinking_from(self, shrink_from: usize) -> Thread {
+        let Sections { builder, comments: mut drafts } = self;
         let mut parents = Vec::with_capacity(drafts.len());
         parents.extend(drafts.iter().map(Draft::parent));
-        comments.extend(drafts.into_iter().map(Draft::into_comment));
+        // The drafts become comments half of the rest at a time, and their
+        // vector shrinks once a quarter is left, so the drafts (72 bytes
+        // each) are not all still allocated when the last comment (224) is
+        // made: that moment was the peak of reading a large page
+        // (docs/performance.md, "Memory of one thread").
+        let mut comments = Vec::with_capacity(drafts.len());
+        while !drafts.is_empty() {
+            let large = drafts.capacity() >= shrink_from;
+            let take = if large { drafts.len().div_ceil(2) } else { drafts.len() };
+            comments.extend(drafts.drain(..take).map(Draft::into_comment));
+            if large && drafts.len() <= drafts.capacity() / 4 {
+                drafts.shrink_to_fit();
+                crate::read::large_free_done();
+            }
+        }
         // Text inputs carry their parents as indices, each before its
         // child; ids are c1, c2, … in document order.
         order_by_first_line(&mut comments, &mut parents);
@@ -941,6 +960,10 @@ impl Sections {
         builder.build_ordered(comments, parents)
     }
 }
+
+/// Draft vectors at least this long (4.7 MB) shrink while they empty in
+/// [`Sections::build`].
+const SHRINK_DRAFTS_FROM: usize = 1 << 16;
 
 /// Ids `c1`, `c2`, … without the formatting machinery or a division per
 /// id (this runs once per comment): the number is kept as decimal text
@@ -1395,6 +1418,33 @@ fn extend_span(c: &mut Draft, line: u64) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn shrinking_drafts_build_the_same_thread() {
+        // Every page of the seeds and a generated page, built with the
+        // drafts shrinking from the first (halves and quarters of a few
+        // comments, odd lengths) and never: the same comments, parents,
+        // line roles and diagnostics, as JSON.
+        let mut pages: Vec<String> = Vec::new();
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds")).unwrap() {
+            pages.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        let mut generated = Vec::new();
+        let opts = crate::gen::GenOptions { threads: 1, comments_per_thread: 777, ..Default::default() };
+        crate::gen::write_corpus(&opts, crate::gen::GenFormat::Text, &mut generated).unwrap();
+        pages.push(String::from_utf8(generated).unwrap());
+        for page in &pages {
+            let source = || Source { path: "p.txt".into(), thread_id: None, format: SourceFormat::Text };
+            let whole = read_sections(page, source()).build_shrinking_from(usize::MAX);
+            let shrunk = read_sections(page, source()).build_shrinking_from(1);
+            assert!(!whole.comments.is_empty() || page.len() < 20_000);
+            let json = |t: &Thread| serde_json::to_string(t).unwrap();
+            assert_eq!(json(&whole), json(&shrunk));
+            let parents: Vec<_> = whole.comments.iter().map(|c| c.parent).collect();
+            assert_eq!(parents, shrunk.comments.iter().map(|c| c.parent).collect::<Vec<_>>());
+        }
+    }
+
     use super::*;
     use crate::model::SourceFormat;
 
