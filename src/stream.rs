@@ -608,9 +608,9 @@ mod tests {
     #[test]
     fn a_read_error_comes_after_the_threads_read_before_it() {
         // Thread "a" ends inside the first batch; the input then fails
-        // while the second batch is being read (the read of batch k + 1
-        // overlaps batch k's writing): "a" is still written, and the error
-        // names the line the failure interrupted.
+        // while the second batch is being read: "a" is still written (a
+        // batch's finished threads go out before the next batch is read),
+        // and the error names the line the failure interrupted.
         struct FailsAfter(std::io::Cursor<Vec<u8>>);
         impl std::io::Read for FailsAfter {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
