@@ -847,22 +847,7 @@ impl PatternDfa {
                 continue;
             }
             let (entry, re) = &regexes[p];
-            let (first_end, last_end) = scratch.ends[p];
-            // No match ends before `first_end` and none is longer than
-            // `max_len`, so none starts before `first_end - max_len`: the
-            // leftmost-first matches found from there are those of a
-            // search from 0 (`find_at` looks at the bytes before its start
-            // for `\b`). Matches are not empty, so the next search starts
-            // where a match ends, as in `find_iter`; no match ends after
-            // `last_end`, so a match ending there is the last one.
-            let mut at = self.max_len[p].map_or(0, |n| floor_char_boundary(chunk, first_end.saturating_sub(n)));
-            while let Some(m) = re.find_at(chunk, at) {
-                at = m.end();
-                push(*entry, m);
-                if at >= last_end {
-                    break;
-                }
-            }
+            super::matches_between(re, chunk, scratch.ends[p], self.max_len[p], |m| push(*entry, m));
         }
         true
     }
@@ -1102,14 +1087,6 @@ fn skip_unflagged<S: Copy + Into<u32>>(bytes: &[u8], mut k: usize, mut s: S, ste
         }
     }
     (k, s)
-}
-
-/// The largest character boundary of `text` at or before `i`.
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// The distinct term and group strings of `lex` (normalized, trailing `*`

@@ -149,6 +149,44 @@ pub fn analyze_with(thread: &Thread, matcher: &lexicon::Matcher) -> ThreadAnalys
 
 /// Every comment body of the seeds and the cmv hostility fixtures, in path
 /// order: the real texts the detectors' equivalence tests run over.
+/// The largest character boundary of `text` at or before `i` (the crate
+/// supports Rust 1.85; `str::floor_char_boundary` is from 1.91).
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Every match of `re` in `text`, as `re.find_iter(text)` gives them, when
+/// a one-pass scan (a lazy DFA over all the rules) has already found that
+/// its matches end between `first_end` and `last_end` and that none spans
+/// more than `max_len` bytes; `re` must not match the empty string.
+///
+/// No match ends before `first_end` and none is longer than `max_len`, so
+/// none starts before `first_end - max_len`: the leftmost-first matches
+/// found from there are those of a search from 0 (`find_at` looks at the
+/// bytes before its start for `\b` and `^`). Matches are not empty, so the
+/// next search starts where a match ends, as in `find_iter`; and no match
+/// ends after `last_end`, so a match ending there is the last one. Used by
+/// the hostility patterns and the pushback rules alike.
+pub(crate) fn matches_between(
+    re: &regex::Regex,
+    text: &str,
+    (first_end, last_end): (usize, usize),
+    max_len: Option<usize>,
+    mut push: impl FnMut(regex::Match<'_>),
+) {
+    let mut at = max_len.map_or(0, |n| floor_char_boundary(text, first_end.saturating_sub(n)));
+    while let Some(m) = re.find_at(text, at) {
+        at = m.end();
+        push(m);
+        if at >= last_end {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn fixture_comment_texts() -> Vec<String> {
     let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();

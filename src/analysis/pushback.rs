@@ -151,7 +151,7 @@ impl RuleSet {
         let mut out = Vec::new();
         for (i, seen) in fired {
             let rule = &self.rules[i];
-            let mut push = |m: regex::Match| {
+            let push = |m: regex::Match| {
                 out.push(RuleHit {
                     start: m.start(),
                     end: m.end(),
@@ -164,22 +164,7 @@ impl RuleSet {
                 rule.regex.find_iter(text).for_each(push);
                 continue;
             }
-            // No match of the rule ends before `seen.first_end` and none is
-            // longer than `max_len` bytes, so none starts before `first_end
-            // - max_len`: the leftmost-first matches found from there are
-            // those of a search from 0 (`find_at` looks at the bytes before
-            // its start for `\b` and `^`). Matches are not empty, so the
-            // next search starts where a match ends, as in `find_iter`; and
-            // no match ends after `seen.last_end`, so a match ending there
-            // is the last one.
-            let mut at = rule.max_len.map_or(0, |n| floor_char_boundary(text, seen.first_end.saturating_sub(n)));
-            while let Some(m) = rule.regex.find_at(text, at) {
-                at = m.end();
-                push(m);
-                if at >= seen.last_end {
-                    break;
-                }
-            }
+            super::matches_between(&rule.regex, text, (seen.first_end, seen.last_end), rule.max_len, push);
         }
         out.sort();
         out
@@ -208,14 +193,6 @@ struct Seen {
 impl Seen {
     /// Nothing known.
     const ANYWHERE: Seen = Seen { first_end: 0, last_end: usize::MAX };
-}
-
-/// The largest character boundary of `text` at or before `i`.
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// Build the built-in rules, rule sets and model now instead of at the
