@@ -70,6 +70,14 @@ impl ThreadBuilder {
         self.raws.is_empty()
     }
 
+    /// Make room for `additional` more comments, so that a reader that
+    /// knows how many follow moves each one once instead of growing the
+    /// list by doubling (a comment is a few hundred bytes).
+    pub fn reserve(&mut self, additional: usize) -> &mut Self {
+        self.raws.reserve(additional);
+        self
+    }
+
     /// Add a diagnostic.
     pub fn diagnostic(&mut self, d: Diagnostic) -> &mut Self {
         self.diagnostics.push(d);
@@ -110,89 +118,22 @@ impl ThreadBuilder {
     pub fn build(self) -> Thread {
         let ThreadBuilder { source, post, raws, mut diagnostics, line_roles } = self;
 
-        // First occurrence of each id wins; later ones are renamed.
-        let mut first_index: HashMap<String, usize> = HashMap::with_capacity(raws.len());
-        let mut dup_count: HashMap<String, usize> = HashMap::new();
-        let mut ids: Vec<String> = Vec::with_capacity(raws.len());
-        for (i, raw) in raws.iter().enumerate() {
-            let id = raw.comment.id.clone();
-            if first_index.contains_key(&id) {
-                let n = dup_count.entry(id.clone()).or_insert(1);
-                *n += 1;
-                let mut renamed = format!("{id}#{n}");
-                while first_index.contains_key(&renamed) {
-                    *n += 1;
-                    renamed = format!("{id}#{n}");
-                }
-                diagnostics.push(Diagnostic {
-                    line: raw.record,
-                    kind: DiagnosticKind::DuplicateId,
-                    message: format!(
-                        "id {id:?} appears again; this record is kept as {renamed:?} and replies go to the first"
-                    ),
-                    text: None,
-                    records: 1,
-                });
-                first_index.insert(renamed.clone(), i);
-                ids.push(renamed);
-            } else {
-                first_index.insert(id.clone(), i);
-                ids.push(id);
+        // Where every comment goes, worked out on borrowed ids (no id is
+        // copied unless it must be renamed); the comments move after.
+        let (renamed, placeholders, mut parents) = place(&raws, post.id.as_deref(), &mut diagnostics);
+        let mut comments: Vec<Comment> = Vec::with_capacity(raws.len() + placeholders.len());
+        let mut renamed = renamed.into_iter().peekable();
+        let mut placeholders = placeholders.into_iter().peekable();
+        for (i, raw) in raws.into_iter().enumerate() {
+            if let Some((_, id)) = placeholders.next_if(|(before, _)| *before == i) {
+                comments.push(Comment { id, status: CommentStatus::Missing, ..Comment::default() });
             }
-        }
-
-        // Final order: input order, with a placeholder before the first
-        // reply to each absent parent.
-        let post_id = post.id.clone();
-        let mut comments: Vec<Comment> = Vec::with_capacity(raws.len());
-        let mut final_index_of_raw: Vec<usize> = Vec::with_capacity(raws.len());
-        let mut placeholder_of: HashMap<String, usize> = HashMap::new();
-        let mut parent_key: Vec<Option<ParentRef>> = Vec::with_capacity(raws.len());
-        for (raw, id) in raws.into_iter().zip(ids) {
-            let pref = match raw.parent_id.as_deref() {
-                None | Some("") => None,
-                Some(p) if Some(p) == post_id.as_deref() => None,
-                Some(p) => match first_index.get(p) {
-                    Some(&ri) => Some(ParentRef::Raw(ri)),
-                    None => {
-                        let ph = *placeholder_of.entry(p.to_string()).or_insert_with(|| {
-                            diagnostics.push(Diagnostic {
-                                line: raw.record,
-                                kind: DiagnosticKind::MissingParent,
-                                message: format!(
-                                    "parent {p:?} of {:?} is not in the input; a placeholder stands in",
-                                    raw.comment.id
-                                ),
-                                text: None,
-                                records: 1,
-                            });
-                            comments.push(Comment {
-                                id: p.to_string(),
-                                status: CommentStatus::Missing,
-                                ..Comment::default()
-                            });
-                            parent_key.push(None);
-                            comments.len() - 1
-                        });
-                        Some(ParentRef::Final(ph))
-                    }
-                },
-            };
             let mut c = raw.comment;
-            c.id = id;
-            final_index_of_raw.push(comments.len());
+            if let Some((_, id)) = renamed.next_if(|(at, _)| *at == i) {
+                c.id = id;
+            }
             comments.push(c);
-            parent_key.push(pref);
         }
-        let mut parents: Vec<Option<usize>> = parent_key
-            .into_iter()
-            .map(|p| match p {
-                None => None,
-                Some(ParentRef::Raw(ri)) => Some(final_index_of_raw[ri]),
-                Some(ParentRef::Final(f)) => Some(f),
-            })
-            .collect();
-
         break_cycles(&mut parents, &comments, &mut diagnostics);
         // Reading order; diagnostics without a line (cycles) come last.
         diagnostics.sort_by_key(|d| d.line.unwrap_or(u64::MAX));
@@ -208,6 +149,97 @@ impl ThreadBuilder {
 enum ParentRef {
     Raw(usize),
     Final(usize),
+}
+
+/// Comments renamed (raw index, new id), placeholders (the raw index they
+/// go before, their id) and every final comment's parent, for
+/// [`ThreadBuilder::build`]. The first occurrence of an id wins and later
+/// ones are renamed `id#2`, `id#3`, …; a placeholder stands in for each
+/// absent parent, before its first reply. Diagnostics are pushed in the
+/// order the records are met: duplicates first, then missing parents.
+#[allow(clippy::type_complexity)]
+fn place(
+    raws: &[RawComment],
+    post_id: Option<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<(usize, String)>, Vec<(usize, String)>, Vec<Option<usize>>) {
+    // Original ids borrowed from the records; renamed ones kept apart, so
+    // together they are the one id space the records had before.
+    let mut first_index: HashMap<&str, usize> = HashMap::with_capacity(raws.len());
+    let mut renamed_index: HashMap<String, usize> = HashMap::new();
+    let mut dup_count: HashMap<&str, usize> = HashMap::new();
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    let taken = |k: &str, first: &HashMap<&str, usize>, again: &HashMap<String, usize>| {
+        first.contains_key(k) || again.contains_key(k)
+    };
+    for (i, raw) in raws.iter().enumerate() {
+        let id = raw.comment.id.as_str();
+        if !taken(id, &first_index, &renamed_index) {
+            first_index.insert(id, i);
+            continue;
+        }
+        let n = dup_count.entry(id).or_insert(1);
+        *n += 1;
+        let mut new_id = format!("{id}#{n}");
+        while taken(&new_id, &first_index, &renamed_index) {
+            *n += 1;
+            new_id = format!("{id}#{n}");
+        }
+        diagnostics.push(Diagnostic {
+            line: raw.record,
+            kind: DiagnosticKind::DuplicateId,
+            message: format!("id {id:?} appears again; this record is kept as {new_id:?} and replies go to the first"),
+            text: None,
+            records: 1,
+        });
+        renamed_index.insert(new_id.clone(), i);
+        renamed.push((i, new_id));
+    }
+
+    // Final order: input order, with a placeholder before the first reply
+    // to each absent parent.
+    let mut placeholders: Vec<(usize, String)> = Vec::new();
+    let mut placeholder_of: HashMap<&str, usize> = HashMap::new();
+    let mut final_index_of_raw: Vec<usize> = Vec::with_capacity(raws.len());
+    let mut parent_key: Vec<Option<ParentRef>> = Vec::with_capacity(raws.len());
+    for (i, raw) in raws.iter().enumerate() {
+        let pref = match raw.parent_id.as_deref() {
+            None | Some("") => None,
+            Some(p) if Some(p) == post_id => None,
+            Some(p) => match first_index.get(p).or_else(|| renamed_index.get(p)) {
+                Some(&ri) => Some(ParentRef::Raw(ri)),
+                None => {
+                    let ph = *placeholder_of.entry(p).or_insert_with(|| {
+                        diagnostics.push(Diagnostic {
+                            line: raw.record,
+                            kind: DiagnosticKind::MissingParent,
+                            message: format!(
+                                "parent {p:?} of {:?} is not in the input; a placeholder stands in",
+                                raw.comment.id
+                            ),
+                            text: None,
+                            records: 1,
+                        });
+                        placeholders.push((i, p.to_string()));
+                        parent_key.push(None);
+                        i + placeholders.len() - 1
+                    });
+                    Some(ParentRef::Final(ph))
+                }
+            },
+        };
+        final_index_of_raw.push(i + placeholders.len());
+        parent_key.push(pref);
+    }
+    let parents = parent_key
+        .into_iter()
+        .map(|p| match p {
+            None => None,
+            Some(ParentRef::Raw(ri)) => Some(final_index_of_raw[ri]),
+            Some(ParentRef::Final(f)) => Some(f),
+        })
+        .collect();
+    (renamed, placeholders, parents)
 }
 
 /// Make every comment reach the post: walk each parent chain once
@@ -305,6 +337,30 @@ mod tests {
         assert_eq!(t.comments[1].id, "a#2");
         assert_eq!(t.comments[2].parent, Some(0));
         assert_eq!(t.diagnostics[0].kind, DiagnosticKind::DuplicateId);
+    }
+
+    #[test]
+    fn renamed_ids_and_placeholders_keep_one_id_space() {
+        // "a" twice makes "a#2"; the real "a#2" after it is then a duplicate
+        // too ("a#2#2"); the third "a" skips the taken "a#3"; a reply to
+        // "a#2" goes to the renamed record; two absent parents get a
+        // placeholder each, before their first replies.
+        let mut b = builder();
+        b.push(raw("a", None))
+            .push(raw("a", Some("x")))
+            .push(raw("a#3", None))
+            .push(raw("a#2", None))
+            .push(raw("a", Some("y")))
+            .push(raw("r", Some("a#2")))
+            .push(raw("s", Some("x")));
+        let t = b.build();
+        let ids: Vec<&str> = t.comments.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "x", "a#2", "a#3", "a#2#2", "y", "a#4", "r", "s"]);
+        let parents: Vec<Option<usize>> = t.comments.iter().map(|c| c.parent).collect();
+        assert_eq!(parents, [None, None, Some(1), None, None, None, Some(5), Some(2), Some(1)]);
+        let kinds: Vec<DiagnosticKind> = t.diagnostics.iter().map(|d| d.kind).collect();
+        use DiagnosticKind::{DuplicateId as D, MissingParent as M};
+        assert_eq!(kinds, [D, D, D, M, M]);
     }
 
     #[test]

@@ -120,6 +120,18 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
             .with_min_len(256)
             .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
             .collect();
+        // How many records from each position on belong to the same thread
+        // (counted at the first record of each run), so its builder grows once.
+        let run_lengths: Vec<usize> = {
+            let mut lens = vec![0usize; parsed.len()];
+            let mut run_len = 0;
+            for k in (0..parsed.len()).rev() {
+                let same = matches!((&parsed[k], parsed.get(k + 1)), (Some((a, _)), Some(Some((b, _)))) if a == b);
+                run_len = if same { run_len + 1 } else { 1 };
+                lens[k] = run_len;
+            }
+            lens
+        };
         for (k, parsed) in parsed.into_iter().enumerate() {
             let n = first_line + k as u64 + 1;
             stats.lines += 1;
@@ -136,6 +148,9 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
                 ready.push(current.take().expect("checked above"));
             }
             let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
+            if k == 0 || b.is_empty() {
+                b.reserve(run_lengths[k]);
+            }
             b.push(raw);
             stats.records += 1;
         }
