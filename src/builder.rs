@@ -121,19 +121,28 @@ impl ThreadBuilder {
         // Where every comment goes, worked out on borrowed ids (no id is
         // copied unless it must be renamed); the comments move after.
         let (renamed, placeholders, mut parents) = place(&raws, post.id.as_deref(), &mut diagnostics);
-        let mut comments: Vec<Comment> = Vec::with_capacity(raws.len() + placeholders.len());
         let mut renamed = renamed.into_iter().peekable();
-        let mut placeholders = placeholders.into_iter().peekable();
-        for (i, raw) in raws.into_iter().enumerate() {
-            if let Some((_, id)) = placeholders.next_if(|(before, _)| *before == i) {
-                comments.push(Comment { id, status: CommentStatus::Missing, ..Comment::default() });
-            }
-            let mut c = raw.comment;
+        let mut rename = |i: usize, mut c: Comment| {
             if let Some((_, id)) = renamed.next_if(|(at, _)| *at == i) {
                 c.id = id;
             }
-            comments.push(c);
-        }
+            c
+        };
+        let mut comments: Vec<Comment> = if placeholders.is_empty() {
+            // Collected in the records' own allocation (a comment is
+            // smaller than its record): no second list of comments.
+            raws.into_iter().enumerate().map(|(i, raw)| rename(i, raw.comment)).collect()
+        } else {
+            let mut comments = Vec::with_capacity(raws.len() + placeholders.len());
+            let mut placeholders = placeholders.into_iter().peekable();
+            for (i, raw) in raws.into_iter().enumerate() {
+                if let Some((_, id)) = placeholders.next_if(|(before, _)| *before == i) {
+                    comments.push(Comment { id, status: CommentStatus::Missing, ..Comment::default() });
+                }
+                comments.push(rename(i, raw.comment));
+            }
+            comments
+        };
         break_cycles(&mut parents, &comments, &mut diagnostics);
         // Reading order; diagnostics without a line (cycles) come last.
         diagnostics.sort_by_key(|d| d.line.unwrap_or(u64::MAX));

@@ -110,16 +110,19 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
     let mut data: Vec<u8> = Vec::new();
     let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut first_line = 0u64;
+    let mut parsed: Vec<Option<(String, RawComment)>> = Vec::new();
     loop {
         read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
         let filled = lines.len();
         let line = |k: usize| &data[lines[k].0..lines[k].1];
         // Records parse in parallel; they join their threads in input order.
-        let parsed: Vec<Option<(String, RawComment)>> = (0..filled)
+        // Into the same vector batch after batch: a fresh one per batch
+        // costs page faults for megabytes of records.
+        (0..filled)
             .into_par_iter()
             .with_min_len(256)
             .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
-            .collect();
+            .collect_into_vec(&mut parsed);
         // How many records from each position on belong to the same thread
         // (counted at the first record of each run), so its builder grows once.
         let run_lengths: Vec<usize> = {
@@ -132,7 +135,7 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
             }
             lens
         };
-        for (k, parsed) in parsed.into_iter().enumerate() {
+        for (k, parsed) in parsed.drain(..).enumerate() {
             let n = first_line + k as u64 + 1;
             stats.lines += 1;
             let Some((key, raw)) = parsed else {
