@@ -287,7 +287,7 @@ fn attribute(body: &str, name: &str) -> Option<String> {
 /// Decode HTML character references (`&amp;`, `&#39;`, `&#x2F;`, and the
 /// common named ones). Unknown or malformed references stay as written.
 pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
+    if memchr::memchr(b'&', s.as_bytes()).is_none() {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -353,6 +353,10 @@ fn entity(name: &str) -> Option<char> {
 /// spaces): the plain-text and e-mail way to quote.
 pub fn quoted_lines(text: &str) -> Vec<(usize, usize)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
+    // Most comments quote nothing: one fast search decides.
+    if memchr::memchr(b'>', text.as_bytes()).is_none() {
+        return ranges;
+    }
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);

@@ -88,7 +88,12 @@ pub(crate) fn comment_id(obj: &(impl fields::Record + ?Sized)) -> Option<String>
 pub(crate) fn comment_from(obj: &(impl fields::Record + ?Sized)) -> Option<(Comment, Option<String>)> {
     let id = comment_id(obj)?;
     let raw_author = fields::text(obj, "author");
-    let body = decode_entities(&fields::text(obj, "body").unwrap_or_default());
+    let body = match fields::text_ref(obj, "body") {
+        // Copied once: most bodies have no character reference to decode.
+        Some(b) if memchr::memchr(b'&', b.as_bytes()).is_none() => b.into_owned(),
+        Some(b) => decode_entities(&b),
+        None => String::new(),
+    };
     let status = status_of(raw_author.as_deref(), &body);
     let text = match status {
         CommentStatus::Deleted | CommentStatus::Removed => String::new(),
