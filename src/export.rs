@@ -59,22 +59,56 @@ pub fn write_comments_csv_header<W: Write>(out: W) -> Result<()> {
 
 /// The rows (no header) of every thread. Threads are analyzed in parallel
 /// (rayon, in chunks of `PARALLEL_CHUNK`) and written in input order, so
-/// the output is the same whatever the number of threads.
-pub fn write_comment_rows<W: Write>(threads: &[Thread], matcher: &Matcher, mut out: W) -> Result<()> {
+/// the output is the same whatever the number of threads. A thread of
+/// [`LARGE_THREAD`] comments or more is written straight to `out` instead
+/// of into a buffer of its own: its rows would be as large as its input.
+pub fn write_comment_rows<W: Write>(threads: &[Thread], matcher: &Matcher, out: W) -> Result<()> {
+    write_rows_streaming_from(threads, matcher, out, LARGE_THREAD)
+}
+
+/// [`write_comment_rows`] with threads of `large_from` comments or more
+/// written straight to `out`.
+fn write_rows_streaming_from<W: Write>(
+    threads: &[Thread],
+    matcher: &Matcher,
+    mut out: W,
+    large_from: usize,
+) -> Result<()> {
     use rayon::prelude::*;
-    for chunk in threads.chunks(PARALLEL_CHUNK) {
+    let large = |t: &Thread| t.comments.len() >= large_from;
+    let mut rest = threads;
+    while let Some(first) = rest.first() {
+        if large(first) {
+            write_thread_rows(first, matcher, &mut out)?;
+            rest = &rest[1..];
+            continue;
+        }
+        let n = rest.iter().take(PARALLEL_CHUNK).position(large).unwrap_or(rest.len().min(PARALLEL_CHUNK));
+        let (chunk, after) = rest.split_at(n);
         let rendered: Vec<Result<Vec<u8>>> = chunk.par_iter().map(|t| thread_rows(t, matcher)).collect();
         for rows in rendered {
             out.write_all(&rows?)?;
         }
+        rest = after;
     }
     out.flush()?;
     Ok(())
 }
 
+/// Comments from which [`write_comment_rows`] writes a thread's rows
+/// straight to its output.
+pub const LARGE_THREAD: usize = 10_000;
+
 /// One thread's rows as CSV bytes.
 pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(t.comments.len() * 256));
+    let mut out = Vec::with_capacity(t.comments.len() * 256);
+    write_thread_rows(t, matcher, &mut out)?;
+    Ok(out)
+}
+
+/// Analyze one thread and write its rows to `out`.
+fn write_thread_rows<W: Write>(t: &Thread, matcher: &Matcher, out: W) -> Result<()> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
     let thread_id = t.display_id();
     let analysis = crate::analysis::analyze_with(t, matcher);
     for (i, c) in t.comments.iter().enumerate() {
@@ -105,7 +139,8 @@ pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
         )
         .map_err(csv_err)?;
     }
-    w.into_inner().map_err(|e| crate::Error::from(e.into_error()))
+    w.flush()?;
+    Ok(())
 }
 
 pub(crate) fn csv_err(e: csv::Error) -> crate::Error {
@@ -150,6 +185,28 @@ pub fn write_indented<W: Write>(t: &Thread, mut out: W) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_threads_written_straight_give_the_buffered_rows() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut threads = Vec::new();
+        for f in [
+            "fixtures/seeds/001_1ff2f1cad038d70a.txt",
+            "fixtures/pushback/outcomes.jsonl",
+            "fixtures/seeds/004_68a215685d108f0d.txt",
+        ] {
+            threads.extend(crate::read::read_path(&root.join(f), crate::read::Format::Auto).unwrap());
+        }
+        let matcher = Matcher::builtin();
+        let buffered: Vec<u8> = threads.iter().flat_map(|t| thread_rows(t, matcher).unwrap()).collect();
+        assert!(buffered.len() > 10_000);
+        // From every thread written straight to none of them.
+        for large_from in [0, 2, 60, usize::MAX] {
+            let mut out = Vec::new();
+            write_rows_streaming_from(&threads, matcher, &mut out, large_from).unwrap();
+            assert_eq!(out, buffered, "threads of {large_from}+ comments written straight");
+        }
+    }
 
     #[test]
     fn pushback_columns_follow_the_comment_columns() {
