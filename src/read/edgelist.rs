@@ -16,11 +16,27 @@ use serde_json::Value;
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
+use crate::read::fields::{self, Raw};
 
-/// One record, fields by name, with its line number.
+/// One record with its line number: the fields read by name
+/// ([`JSONL_FIELDS`], by index) apart from the others (metadata).
 struct Record {
     line: u64,
-    fields: BTreeMap<String, String>,
+    known: [Option<String>; JSONL_FIELDS.len()],
+    other: BTreeMap<String, String>,
+}
+
+impl Record {
+    /// A record from all its fields by name.
+    fn new(line: u64, mut fields: BTreeMap<String, String>) -> Record {
+        let known = JSONL_FIELDS.map(|name| fields.remove(name));
+        Record { line, known, other: fields }
+    }
+
+    /// Take the field `name` (one of [`JSONL_FIELDS`]).
+    fn take(&mut self, name: &str) -> Option<String> {
+        JSONL_FIELDS.iter().position(|f| *f == name).and_then(|i| self.known[i].take())
+    }
 }
 
 /// Groups records into threads in order of first appearance.
@@ -48,17 +64,25 @@ impl Threads {
     }
 
     fn add(&mut self, mut rec: Record) {
-        let thread_id = rec.fields.remove("thread_id").filter(|s| !s.is_empty());
+        let thread_id = rec.take("thread_id").filter(|s| !s.is_empty());
         let line = rec.line;
         let b = self.builder(thread_id);
-        // `comment_id` is what `threadlens export --to csv` writes.
-        let id = rec.fields.remove("id").or_else(|| rec.fields.remove("comment_id")).unwrap_or_default();
-        let kind = rec.fields.remove("kind").unwrap_or_default();
-        let text = rec.fields.remove("text").unwrap_or_default();
-        let author = rec.fields.remove("author").filter(|s| !s.is_empty());
-        let created_at = rec.fields.remove("created_at").filter(|s| !s.is_empty());
-        let title = rec.fields.remove("title").filter(|s| !s.is_empty());
-        let parent_id = rec.fields.remove("parent_id").filter(|s| !s.is_empty() && s != "null");
+        // `comment_id` is what `threadlens export --to csv` writes; beside
+        // an `id` it is metadata.
+        let comment_id = rec.take("comment_id");
+        let id = match rec.take("id") {
+            Some(id) => {
+                rec.other.extend(comment_id.map(|c| ("comment_id".to_string(), c)));
+                id
+            }
+            None => comment_id.unwrap_or_default(),
+        };
+        let kind = rec.take("kind").unwrap_or_default();
+        let text = rec.take("text").unwrap_or_default();
+        let author = rec.take("author").filter(|s| !s.is_empty());
+        let created_at = rec.take("created_at").filter(|s| !s.is_empty());
+        let title = rec.take("title").filter(|s| !s.is_empty());
+        let parent_id = rec.take("parent_id").filter(|s| !s.is_empty() && s != "null");
         if kind.eq_ignore_ascii_case("post") {
             let post = b.post_mut();
             if post.id.is_some() || !post.paragraphs.is_empty() {
@@ -74,7 +98,7 @@ impl Threads {
                 post.date = created_at;
                 post.paragraphs =
                     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
-                post.metadata = rec.fields;
+                post.metadata = rec.other;
                 return;
             }
         }
@@ -89,7 +113,7 @@ impl Threads {
         } else {
             id
         };
-        let mut metadata = rec.fields;
+        let mut metadata = rec.other;
         if let Some(t) = title {
             metadata.insert("title".into(), t);
         }
@@ -163,7 +187,7 @@ pub fn read_csv(text: &str, path: &str) -> Result<Vec<Thread>> {
             continue;
         }
         let fields = headers.iter().cloned().zip(row.iter().map(str::to_string)).collect();
-        threads.add(Record { line, fields });
+        threads.add(Record::new(line, fields));
     }
     threads.finish()
 }
@@ -204,8 +228,21 @@ pub fn read_jsonl(text: &str, path: &str) -> Result<Vec<Thread>> {
     threads.finish()
 }
 
+/// The fields [`Threads::add`] reads by name: a line with only these is
+/// read by [`skimmed_record`].
+const JSONL_FIELDS: [&str; 9] =
+    ["author", "comment_id", "created_at", "id", "kind", "parent_id", "text", "thread_id", "title"];
+
 /// One JSON line as a record, or the diagnostic that keeps it.
 fn jsonl_record(n: u64, line: &str) -> std::result::Result<Record, Diagnostic> {
+    match skimmed_record(n, line) {
+        Some(rec) => Ok(rec),
+        None => parsed_record(n, line),
+    }
+}
+
+/// [`jsonl_record`] by `serde_json`'s full parse.
+fn parsed_record(n: u64, line: &str) -> std::result::Result<Record, Diagnostic> {
     let value: Value = serde_json::from_str(line).map_err(|e| {
         Diagnostic::at(n, DiagnosticKind::MalformedRecord, format!("invalid JSON, line skipped: {e}"))
             .with_text(truncate(line, 200))
@@ -215,7 +252,50 @@ fn jsonl_record(n: u64, line: &str) -> std::result::Result<Record, Diagnostic> {
             .with_text(truncate(line, 200)));
     };
     let fields = map.into_iter().filter_map(|(k, v)| scalar(&v).map(|s| (k, s))).collect();
-    Ok(Record { line: n, fields })
+    Ok(Record::new(n, fields))
+}
+
+/// [`jsonl_record`] without building a JSON value: the line skimmed
+/// ([`fields::skim`]) and its fields converted one by one, as [`scalar`]
+/// converts them. `None` (the full parse decides) for anything the skim
+/// leaves to `serde_json`, a field not in [`JSONL_FIELDS`] (it would be
+/// metadata), or a value `serde_json` would refuse.
+fn skimmed_record(n: u64, line: &str) -> Option<Record> {
+    let other_field = std::cell::Cell::new(false);
+    let slot = |key: &str| {
+        let i = jsonl_slot(key);
+        other_field.set(other_field.get() || i.is_none());
+        i
+    };
+    let mut spans = fields::Spans::<'_, { JSONL_FIELDS.len() }>::new(line);
+    if !fields::skim(slot, &mut spans) || other_field.get() {
+        return None;
+    }
+    let mut known: [Option<String>; JSONL_FIELDS.len()] = Default::default();
+    for (i, field) in known.iter_mut().enumerate() {
+        *field = match spans.get(i) {
+            None | Some(Raw::Null) => None,
+            Some(Raw::Str(s) | Raw::Int(s)) => Some(s.to_string()),
+            Some(raw) => scalar(&raw.to_value()?),
+        };
+    }
+    Some(Record { line: n, known, other: BTreeMap::new() })
+}
+
+/// The index of `key` in [`JSONL_FIELDS`] (a `match`: cheaper than a search).
+fn jsonl_slot(key: &str) -> Option<usize> {
+    match key {
+        "author" => Some(0),
+        "comment_id" => Some(1),
+        "created_at" => Some(2),
+        "id" => Some(3),
+        "kind" => Some(4),
+        "parent_id" => Some(5),
+        "text" => Some(6),
+        "thread_id" => Some(7),
+        "title" => Some(8),
+        _ => None,
+    }
 }
 
 /// A JSON value as text: strings as they are, numbers and booleans
@@ -252,6 +332,61 @@ mod tests {
         assert_eq!(ts[0].comments[0].metadata.get("score").map(String::as_str), Some("3"));
         assert_eq!(ts[0].comments[1].text, "multi\nline");
         assert_eq!(ts[1].source.thread_id.as_deref(), Some("t2"));
+    }
+
+    /// The skim and the full parse make the same record of every line the
+    /// skim takes: the JSONL fixtures and lines with escapes, numbers,
+    /// nesting, null, booleans, both `id` and `comment_id`, and the lines
+    /// the skim must leave to the full parse.
+    #[test]
+    fn skimmed_records_equal_parsed_ones() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut lines: Vec<String> = Vec::new();
+        for dir in ["fixtures/formats", "fixtures/pushback", "fixtures/report", "fixtures/hostility"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "jsonl") {
+                    lines.extend(std::fs::read_to_string(&path).unwrap().lines().map(str::to_string));
+                }
+            }
+        }
+        // Generated lines carry only the fields read by name: all skimmed.
+        let opts = crate::gen::GenOptions { threads: 3, comments_per_thread: 60, ..Default::default() };
+        let mut generated = Vec::new();
+        crate::gen::write_corpus(&opts, crate::gen::GenFormat::Jsonl, &mut generated).unwrap();
+        let generated = String::from_utf8(generated).unwrap();
+        assert!(generated.lines().all(|l| skimmed_record(0, l).is_some()));
+        lines.extend(generated.lines().map(str::to_string));
+        let fixture_lines = lines.len();
+        lines.extend(
+            [
+                r#"{"id":"a","text":"tab\tquote\" \u00e9 \ud83d\ude00","author":"x"}"#,
+                r#"{"id":7,"parent_id":6,"thread_id":12345678901234567,"created_at":1.50,"kind":"post","title":"T"}"#,
+                r#" { "id" : "b" , "author" : null , "text" : true , "title" : false , "kind" : [1, {"a": []}] } "#,
+                r#"{"id":"c","comment_id":"d","parent_id":"null","text":-0.0}"#,
+                r#"{"comment_id":"e","created_at":1e400}"#,
+                r#"{"id":"f","score":3}"#,
+                r#"{"id":"g","id":"h"}"#,
+                r#"{"id":"\ud800"}"#,
+                r#"{"id":"i","text":"raw	tab"}"#,
+                r#"{}"#,
+            ]
+            .map(str::to_string),
+        );
+        let mut skimmed = 0;
+        for (i, line) in lines.iter().enumerate() {
+            let line = line.trim();
+            let Some(fast) = skimmed_record(i as u64, line) else { continue };
+            skimmed += 1;
+            let full = parsed_record(i as u64, line).unwrap_or_else(|d| panic!("{line}: {d}"));
+            assert_eq!((fast.known, fast.other), (full.known, full.other), "{line}");
+        }
+        // The fixture lines with extra fields (metadata) and the last four
+        // lines added take the full parse.
+        assert!(skimmed >= 200 && skimmed < fixture_lines, "{skimmed} of {fixture_lines} lines skimmed");
+        for line in &lines[lines.len() - 5..lines.len() - 1] {
+            assert!(skimmed_record(0, line).is_none(), "{line}");
+        }
     }
 
     #[test]
