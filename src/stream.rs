@@ -92,11 +92,16 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
     let mut stats = StreamStats::default();
     let mut current: Option<(String, ThreadBuilder)> = None;
     let mut finished: HashSet<String> = HashSet::new();
-    // Threads complete in this batch, summarized in parallel, written in order.
-    let mut ready: Vec<(String, ThreadBuilder)> = Vec::new();
-    let mut flush = |ready: &mut Vec<(String, ThreadBuilder)>, stats: &mut StreamStats, out: &mut W| -> Result<()> {
-        let results: Vec<(String, ThreadResult)> =
-            ready.par_drain(..).map(|(key, b)| (key, summarize(&b.build(), analyses))).collect();
+    // Threads complete in this batch, made and summarized in parallel,
+    // written in order.
+    let mut flush = |done: Vec<Done<'_>>, stats: &mut StreamStats, out: &mut W| -> Result<()> {
+        let results: Vec<(String, ThreadResult)> = done
+            .into_par_iter()
+            .map(|d| {
+                let (key, b) = d.builder(name);
+                (key, summarize(&b.build(), analyses))
+            })
+            .collect();
         for (key, result) in results {
             write_result(&result, &mut *out)?;
             stats.threads += 1;
@@ -114,59 +119,104 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
     loop {
         read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
         let filled = lines.len();
-        let line = |k: usize| &data[lines[k].0..lines[k].1];
         // Records parse in parallel; they join their threads in input order.
         // Into the same vector batch after batch: a fresh one per batch
         // costs page faults for megabytes of records.
         (0..filled)
             .into_par_iter()
             .with_min_len(256)
-            .map(|k| record(line(k), first_line + k as u64 + 1, analyses))
+            .map(|k| record(&data[lines[k].0..lines[k].1], first_line + k as u64 + 1, analyses))
             .collect_into_vec(&mut parsed);
-        // How many records from each position on belong to the same thread
-        // (counted at the first record of each run), so its builder grows once.
-        let run_lengths: Vec<usize> = {
-            let mut lens = vec![0usize; parsed.len()];
-            let mut run_len = 0;
-            for k in (0..parsed.len()).rev() {
-                let same = matches!((&parsed[k], parsed.get(k + 1)), (Some((a, _)), Some(Some((b, _)))) if a == b);
-                run_len = if same { run_len + 1 } else { 1 };
-                lens[k] = run_len;
-            }
-            lens
-        };
-        for (k, parsed) in parsed.drain(..).enumerate() {
-            let n = first_line + k as u64 + 1;
-            stats.lines += 1;
-            let Some((key, raw)) = parsed else {
-                if !line(k).iter().all(u8::is_ascii_whitespace) {
-                    stats.skipped += 1;
-                    if let Some((_, b)) = current.as_mut() {
-                        b.diagnostic(not_a_record(n));
-                    }
+        // A line that is not a record is reported in the thread of the
+        // record before it (none before the first record).
+        let reported: Vec<Option<u64>> = (0..filled)
+            .map(|k| {
+                let blank = || data[lines[k].0..lines[k].1].iter().all(u8::is_ascii_whitespace);
+                (parsed[k].is_none() && !blank()).then_some(first_line + k as u64 + 1)
+            })
+            .collect();
+        // Where a thread's records start: a run of one key (with the
+        // lines after it that are not records) is a thread. The first run
+        // may go on with the batch before's last thread, the last may go
+        // on in the next batch; the runs between are whole threads.
+        let mut starts: Vec<usize> = Vec::new();
+        let mut key_before = current.as_ref().map(|(key, _)| key.as_str());
+        for (k, p) in parsed.iter().enumerate() {
+            if let Some((key, _)) = p {
+                stats.records += 1;
+                if key_before != Some(key.as_str()) {
+                    starts.push(k);
+                    key_before = Some(key.as_str());
                 }
-                continue;
-            };
-            if current.as_ref().is_some_and(|(k, _)| *k != key) {
-                ready.push(current.take().expect("checked above"));
             }
-            let b = &mut current.get_or_insert_with(|| (key.clone(), new_builder(name, &key))).1;
-            if k == 0 || b.is_empty() {
-                b.reserve(run_lengths[k]);
-            }
-            b.push(raw);
-            stats.records += 1;
         }
+        stats.lines += filled as u64;
+        stats.skipped += reported.iter().flatten().count() as u64;
+        let first_start = starts.first().copied().unwrap_or(filled);
+        if let Some((_, b)) = current.as_mut() {
+            fill(b, &mut parsed[..first_start], &reported[..first_start]);
+        }
+        let mut done: Vec<Done<'_>> = Vec::new();
+        if let Some(&last) = starts.last() {
+            done.extend(current.take().map(|(key, b)| Done::Built(key, Box::new(b))));
+            let (middle, last_run) = parsed[first_start..].split_at_mut(last - first_start);
+            let mut middle = middle;
+            for w in starts.windows(2) {
+                let (run, rest) = std::mem::take(&mut middle).split_at_mut(w[1] - w[0]);
+                done.push(Done::Run(run, &reported[w[0]..w[1]]));
+                middle = rest;
+            }
+            current = Some(Done::Run(last_run, &reported[last..]).builder(name));
+        }
+        flush(done, &mut stats, &mut out)?;
         first_line += filled as u64;
-        flush(&mut ready, &mut stats, &mut out)?;
         if filled < STREAM_BATCH {
             break;
         }
     }
-    ready.extend(current.take());
-    flush(&mut ready, &mut stats, &mut out)?;
+    flush(current.take().map(|(key, b)| Done::Built(key, Box::new(b))).into_iter().collect(), &mut stats, &mut out)?;
     out.flush()?;
     Ok(stats)
+}
+
+/// A thread [`run`] has all the records of: a builder, or a run of a
+/// batch's records (the first one a record) with, for each line, the line
+/// number to report when it is not a record.
+enum Done<'a> {
+    Built(String, Box<ThreadBuilder>),
+    Run(&'a mut [Option<(String, RawComment)>], &'a [Option<u64>]),
+}
+
+impl Done<'_> {
+    /// The thread's key and builder.
+    fn builder(self, name: &str) -> (String, ThreadBuilder) {
+        match self {
+            Done::Built(key, b) => (key, *b),
+            Done::Run(run, reported) => {
+                let key = run.first().and_then(|p| p.as_ref()).map(|(key, _)| key.clone()).unwrap_or_default();
+                let mut b = new_builder(name, &key);
+                fill(&mut b, run, reported);
+                (key, b)
+            }
+        }
+    }
+}
+
+/// Move a run's records into `b` (room made once) and report its lines
+/// that are not records.
+fn fill(b: &mut ThreadBuilder, run: &mut [Option<(String, RawComment)>], reported: &[Option<u64>]) {
+    b.reserve(run.iter().filter(|p| p.is_some()).count());
+    for (p, n) in run.iter_mut().zip(reported) {
+        match (p.take(), n) {
+            (Some((_, raw)), _) => {
+                b.push(raw);
+            }
+            (None, Some(n)) => {
+                b.diagnostic(not_a_record(*n));
+            }
+            (None, None) => {}
+        }
+    }
 }
 
 /// Lines read per batch in [`run`]: enough to keep every core busy, few
@@ -651,6 +701,25 @@ mod tests {
         assert!(out.contains("\"thread_id\":\"a\""), "{out}");
         let msg = err.to_string();
         assert!(msg.contains("in.jsonl") && msg.contains(&format!("{}", STREAM_BATCH + 4)), "{msg}");
+    }
+
+    #[test]
+    fn bad_and_blank_lines_go_with_the_thread_before_them() {
+        let rec = |key: &str, id: &str| format!("{{\"thread_id\":\"{key}\",\"id\":\"{id}\",\"text\":\"t\"}}\n");
+        let mut input = String::from("junk before any record\n\n");
+        input += &(rec("a", "1") + &rec("a", "2") + "junk in a\n" + &rec("b", "1") + "  \n");
+        input += &(rec("c", "1") + "junk in c\n" + &rec("a", "3") + "junk at the end\n");
+        let (lines, stats) = run_json(&input, false);
+        let got: Vec<(String, u64, u64)> = lines
+            .iter()
+            .map(|l| {
+                let (t, c, d) = (&l["thread_id"], &l["comments"], &l["diagnostics"]);
+                (t.as_str().unwrap().to_string(), c.as_u64().unwrap(), d.as_u64().unwrap())
+            })
+            .collect();
+        let want = [("a", 2, 1), ("b", 1, 0), ("c", 1, 1), ("a", 1, 1)].map(|(t, c, d)| (t.to_string(), c, d));
+        assert_eq!(got, want);
+        assert_eq!(stats, StreamStats { lines: 11, records: 5, skipped: 4, threads: 4, regrouped: 1 });
     }
 
     #[test]
