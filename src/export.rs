@@ -107,8 +107,8 @@ pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
 }
 
 /// Analyze one thread and write its rows to `out`.
-fn write_thread_rows<W: Write>(t: &Thread, matcher: &Matcher, out: W) -> Result<()> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+fn write_thread_rows<W: Write>(t: &Thread, matcher: &Matcher, mut out: W) -> Result<()> {
+    let mut row: Vec<u8> = Vec::new();
     let thread_id = t.display_id();
     let analysis = crate::analysis::analyze_with(t, matcher);
     for (i, c) in t.comments.iter().enumerate() {
@@ -119,7 +119,9 @@ fn write_thread_rows<W: Write>(t: &Thread, matcher: &Matcher, out: W) -> Result<
         let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
         let depth = c.depth.to_string();
         let categories = h.categories_joined();
-        w.write_record(
+        row.clear();
+        write_csv_record(
+            &mut row,
             [
                 thread_id.as_str(),
                 c.id.as_str(),
@@ -136,11 +138,53 @@ fn write_thread_rows<W: Write>(t: &Thread, matcher: &Matcher, out: W) -> Result<
             ]
             .into_iter()
             .chain(pushback.iter().map(String::as_str)),
-        )
-        .map_err(csv_err)?;
+        );
+        out.write_all(&row)?;
     }
-    w.flush()?;
+    out.flush()?;
     Ok(())
+}
+
+/// Append one CSV record and its `\n` to `out`, byte for byte as the `csv`
+/// crate's writer (its defaults) writes it: a field is quoted when it holds
+/// `,`, `"`, `\r` or `\n`, with `"` doubled. The crate's writer looks up
+/// every byte of every field in a table; here a long text is searched with
+/// `memchr`, which makes the per-comment CSV several times cheaper to write.
+fn write_csv_record<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>) {
+    let mut fields = fields.into_iter().peekable();
+    let single = |out: &mut Vec<u8>, f: &[u8]| {
+        let special = |b: &u8| matches!(b, b',' | b'"' | b'\r' | b'\n');
+        let plain = if f.len() < 32 {
+            !f.iter().any(special)
+        } else {
+            memchr::memchr3(b',', b'"', b'\n', f).is_none() && memchr::memchr(b'\r', f).is_none()
+        };
+        if plain {
+            out.extend_from_slice(f);
+            return;
+        }
+        out.push(b'"');
+        let mut rest = f;
+        while let Some(i) = memchr::memchr(b'"', rest) {
+            out.extend_from_slice(&rest[..=i]);
+            out.push(b'"');
+            rest = &rest[i + 1..];
+        }
+        out.extend_from_slice(rest);
+        out.push(b'"');
+    };
+    let start = out.len();
+    while let Some(f) = fields.next() {
+        single(out, f.as_bytes());
+        if fields.peek().is_some() {
+            out.push(b',');
+        }
+    }
+    // A record of one empty field would be an empty line: quoted instead.
+    if out.len() == start {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
 }
 
 pub(crate) fn csv_err(e: csv::Error) -> crate::Error {
@@ -185,6 +229,39 @@ pub fn write_indented<W: Write>(t: &Thread, mut out: W) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The record writer gives the `csv` crate's bytes: fields with and
+    /// without every special byte, at every length around the 32-byte
+    /// switch to `memchr`, empty fields, and records of one empty field.
+    #[test]
+    fn records_are_written_as_the_csv_crate_writes_them() {
+        let mut fields: Vec<String> = vec![String::new(), "a".into(), "é “quoted” ☃".into()];
+        for special in [",", "\"", "\r", "\n", "\r\n", "\"\"", " "] {
+            for len in [0, 1, 7, 30, 31, 32, 33, 64, 100] {
+                for at in [0, len / 2, len] {
+                    let mut f = "x".repeat(len);
+                    f.insert_str(at, special);
+                    fields.push(f);
+                }
+            }
+        }
+        let records: Vec<Vec<&str>> = std::iter::once(vec![""])
+            .chain(std::iter::once(vec![]))
+            .chain(fields.iter().map(|f| vec![f.as_str()]))
+            .chain(fields.windows(3).map(|w| w.iter().map(String::as_str).collect()))
+            .collect();
+        for record in records {
+            let mut ours = Vec::new();
+            write_csv_record(&mut ours, record.iter().copied());
+            let mut w = csv::WriterBuilder::new().has_headers(false).flexible(true).from_writer(Vec::new());
+            w.write_record(&record).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(w.into_inner().unwrap()).unwrap(),
+                "{record:?}"
+            );
+        }
+    }
 
     #[test]
     fn large_threads_written_straight_give_the_buffered_rows() {
