@@ -43,24 +43,43 @@ impl Record {
 struct Threads {
     path: String,
     format: SourceFormat,
-    order: Vec<Option<String>>,
-    builders: HashMap<Option<String>, ThreadBuilder>,
+    /// Builders in order of first appearance.
+    builders: Vec<ThreadBuilder>,
+    /// Each thread id's place in `builders`.
+    index: HashMap<Option<String>, usize>,
+    /// The thread of the last record: the next one is most often in it too.
+    last: Option<(Option<String>, usize)>,
     /// Diagnostics for records that belong to no thread (unreadable rows).
     orphans: Vec<Diagnostic>,
 }
 
 impl Threads {
     fn new(path: &str, format: SourceFormat) -> Threads {
-        Threads { path: path.to_string(), format, order: Vec::new(), builders: HashMap::new(), orphans: Vec::new() }
+        Threads {
+            path: path.to_string(),
+            format,
+            builders: Vec::new(),
+            index: HashMap::new(),
+            last: None,
+            orphans: Vec::new(),
+        }
     }
 
     fn builder(&mut self, thread_id: Option<String>) -> &mut ThreadBuilder {
-        if !self.builders.contains_key(&thread_id) {
-            self.order.push(thread_id.clone());
-            let source = Source { path: self.path.clone(), thread_id: thread_id.clone(), format: self.format };
-            self.builders.insert(thread_id.clone(), ThreadBuilder::new(source));
-        }
-        self.builders.get_mut(&thread_id).expect("inserted above")
+        let i = match &self.last {
+            Some((id, i)) if *id == thread_id => *i,
+            _ => {
+                let next = self.builders.len();
+                let i = *self.index.entry(thread_id.clone()).or_insert(next);
+                if i == next {
+                    let source = Source { path: self.path.clone(), thread_id: thread_id.clone(), format: self.format };
+                    self.builders.push(ThreadBuilder::new(source));
+                }
+                self.last = Some((thread_id, i));
+                i
+            }
+        };
+        &mut self.builders[i]
     }
 
     fn add(&mut self, mut rec: Record) {
@@ -128,16 +147,13 @@ impl Threads {
     }
 
     fn finish(mut self) -> Result<Vec<Thread>> {
-        if self.order.is_empty() {
+        if self.builders.is_empty() {
             let first = self.orphans.first().map(|d| d.to_string()).unwrap_or_else(|| "no records".into());
             return Err(Error::format(format!("no record could be read ({first})")).with_path(&self.path));
         }
         // Threads are independent: build them in parallel, keep their order.
         use rayon::prelude::*;
-        let builders: Vec<ThreadBuilder> = std::mem::take(&mut self.order)
-            .into_iter()
-            .map(|key| self.builders.remove(&key).expect("every ordered key has a builder"))
-            .collect();
+        let builders = std::mem::take(&mut self.builders);
         let mut threads: Vec<Thread> = builders.into_par_iter().map(ThreadBuilder::build).collect();
         // Unreadable records belong to no thread; the first thread keeps them.
         threads[0].diagnostics.splice(0..0, self.orphans);
