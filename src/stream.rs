@@ -159,8 +159,7 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
         let mut done: Vec<Done<'_>> = Vec::new();
         if let Some(&last) = starts.last() {
             done.extend(current.take().map(|(key, b)| Done::Built(key, Box::new(b))));
-            let (middle, last_run) = parsed[first_start..].split_at_mut(last - first_start);
-            let mut middle = middle;
+            let (mut middle, last_run) = parsed[first_start..].split_at_mut(last - first_start);
             for w in starts.windows(2) {
                 let (run, rest) = std::mem::take(&mut middle).split_at_mut(w[1] - w[0]);
                 done.push(Done::Run(run, &reported[w[0]..w[1]]));
