@@ -554,6 +554,40 @@ impl Matcher {
     /// Every term, group word and pattern match of `norm`, unsorted, with
     /// overlaps (what [`Matcher::scan`] sorts and thins).
     fn raw_hits(&self, norm: &str, hits: &mut Vec<Hit>) {
+        if let (Some(table), Some(patterns)) = (&self.table, &self.patterns) {
+            if !self.regexes.is_empty() {
+                self.joint_hits(table, patterns, norm, hits);
+                return;
+            }
+        }
+        self.separate_hits(norm, hits);
+    }
+
+    /// [`Matcher::raw_hits`] with the term table and the pattern walk in
+    /// one loop ([`joint_walk`]): each byte is read once and the two chains
+    /// of dependent table reads overlap. The hits are those of
+    /// [`Matcher::separate_hits`] (in another order).
+    fn joint_hits(&self, table: &TermTable, patterns: &PatternDfa, norm: &str, hits: &mut Vec<Hit>) {
+        let bytes = norm.as_bytes();
+        let mut scratch = patterns.scratch.get();
+        let mut t = table.start;
+        let mut from = 0;
+        while from < norm.len() {
+            let to = chunk_end(norm, from);
+            let chunk = &norm[from..to];
+            let walked = joint_walk(table, &self.term_info, patterns, bytes, from, to, &mut t, &mut scratch, hits);
+            if walked {
+                patterns.rerun(chunk, from, &self.regexes, &scratch, hits);
+            } else {
+                self.fallback_hits(chunk, from, hits);
+            }
+            from = to;
+        }
+    }
+
+    /// [`Matcher::raw_hits`] as two passes: the terms over the whole text,
+    /// then the patterns chunk by chunk.
+    fn separate_hits(&self, norm: &str, hits: &mut Vec<Hit>) {
         let bytes = norm.as_bytes();
         match &self.table {
             Some(table) => table.hits(bytes, &self.term_info, hits),
@@ -710,38 +744,176 @@ impl TermTable {
         Some(TermTable { classes, trans: trans.try_into().ok()?, start: id(0), stride2, match_ranges, ends, lens })
     }
 
+    /// The state after state `s` reads `b`.
+    fn step(&self, s: u16, b: u8) -> u16 {
+        self.trans[usize::from(s) + usize::from(self.classes[usize::from(b)])]
+    }
+
     /// The hits of [`Matcher::term_hits`], in the same order: one table
     /// read per byte, and at a match state every string that ends there.
     fn hits(&self, bytes: &[u8], term_info: &[Vec<(usize, bool)>], hits: &mut Vec<Hit>) {
-        let mut s = self.start;
-        let mut k = 0;
-        while let Some((end, state)) = self.next_match(bytes, k, s) {
-            let (from, to) = self.match_ranges[usize::from(state) >> self.stride2];
-            for &pid in &self.ends[from as usize..to as usize] {
-                let pid = pid as usize;
-                push_term_hits(bytes, end - self.lens[pid] as usize, end, &term_info[pid], hits);
-            }
-            (k, s) = (end, state);
+        self.walk(bytes, 0, self.start, term_info, hits);
+    }
+
+    /// Walk `bytes` from byte `k` in state `s` to their end, pushing the
+    /// hits of every match state met; returns the state at the end.
+    fn walk(
+        &self,
+        bytes: &[u8],
+        mut k: usize,
+        mut s: u16,
+        term_info: &[Vec<(usize, bool)>],
+        hits: &mut Vec<Hit>,
+    ) -> u16 {
+        while let Some(end) = self.next_match(bytes, k, &mut s) {
+            self.push_hits(bytes, end, s, term_info, hits);
+            k = end;
+        }
+        s
+    }
+
+    /// Push the hits of every string that ends at byte `end` of `bytes`
+    /// (match state `s` was reached there).
+    fn push_hits(&self, bytes: &[u8], end: usize, s: u16, term_info: &[Vec<(usize, bool)>], hits: &mut Vec<Hit>) {
+        let (from, to) = self.match_ranges[usize::from(s) >> self.stride2];
+        for &pid in &self.ends[from as usize..to as usize] {
+            let pid = pid as usize;
+            push_term_hits(bytes, end - self.lens[pid] as usize, end, &term_info[pid], hits);
         }
     }
 
-    /// From state `s` before byte `k`, the next match state and the end of
-    /// the byte that led to it. Kept out of line so the loop has its
-    /// values in registers.
+    /// From state `*s` before byte `k`, the end of the byte that leads to
+    /// the next match state (`*s` is then that state), or `None` at the
+    /// end of `bytes` (`*s` is then the last state). Kept out of line so
+    /// the loop has its values in registers.
     #[inline(never)]
-    fn next_match(&self, bytes: &[u8], mut k: usize, mut s: u16) -> Option<(usize, u16)> {
+    fn next_match(&self, bytes: &[u8], mut k: usize, s: &mut u16) -> Option<usize> {
         let trans = &*self.trans;
         let classes = &self.classes;
         let step = |s: u16, b: u8| trans[usize::from(s) + usize::from(classes[usize::from(b)])];
-        (k, s) = skip_unflagged(bytes, k, s, step);
-        for &b in bytes.get(k..)? {
-            s = step(s, b);
+        let mut cur;
+        (k, cur) = skip_unflagged(bytes, k, *s, step);
+        for &b in bytes.get(k..).unwrap_or_default() {
+            cur = step(cur, b);
             k += 1;
-            if s & 1 != 0 {
-                return Some((k, s));
+            if cur & 1 != 0 {
+                *s = cur;
+                return Some(k);
             }
         }
+        *s = cur;
         None
+    }
+}
+
+/// Walk one chunk, bytes `from..to` of `bytes`, with the term table and
+/// the patterns' lazy DFA in one loop: the term walk goes on from state
+/// `*t` (carried from chunk to chunk, as [`TermTable::walk`] over the whole
+/// text) and pushes its hits; the pattern walk starts afresh, as
+/// [`PatternDfa::walk`] over the chunk alone, and leaves what it saw in
+/// `scratch`. False if the pattern walk gave up (the term walk still
+/// covers the chunk, `*t` is its state at `to`).
+#[allow(clippy::too_many_arguments)]
+fn joint_walk(
+    terms: &TermTable,
+    term_info: &[Vec<(usize, bool)>],
+    patterns: &PatternDfa,
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    t: &mut u16,
+    scratch: &mut Scratch,
+    hits: &mut Vec<Hit>,
+) -> bool {
+    let Scratch { cache, table, ends, seen } = scratch;
+    clear_ends(ends, seen);
+    let dfa = &patterns.dfa;
+    let hay = &bytes[..to];
+    let mut i = from;
+    let walked = (|| {
+        let mut p = table.start(dfa, cache)?;
+        loop {
+            i = joint_run(terms, table, hay, i, t, &mut p);
+            let Some(&b) = hay.get(i) else { break };
+            let next = terms.step(*t, b);
+            let np = table.next(dfa, cache, p, b);
+            i += 1;
+            *t = next;
+            if next & 1 != 0 {
+                terms.push_hits(bytes, i, next, term_info, hits);
+            }
+            p = np?;
+            if p & 1 != 0 {
+                table.special(p, i - 1 - from, ends, seen)?;
+            }
+        }
+        table.finish(dfa, cache, p, to - from, ends, seen)
+    })()
+    .is_some();
+    if !walked {
+        *t = terms.walk(hay, i, *t, term_info, hits);
+    }
+    walked
+}
+
+/// From states `*t` (terms) and `*p` (patterns) before byte `i`, take the
+/// transitions of both tables while none is flagged; returns where it
+/// stopped (the states are those before that byte). Four bytes at a time,
+/// then one at a time: the two tables are read in one loop, so the two
+/// chains of dependent reads overlap.
+#[inline(never)]
+fn joint_run(terms: &TermTable, pats: &LazyTable, hay: &[u8], mut i: usize, t: &mut u16, p: &mut u32) -> usize {
+    let (tt, tc) = (&*terms.trans, &terms.classes);
+    let (pt, pc) = (&pats.trans[..], &pats.classes);
+    let tstep = |s: u16, b: u8| tt[usize::from(s) + usize::from(tc[usize::from(b)])];
+    let pstep = |s: u32, b: u8| pt[s as usize + usize::from(pc[usize::from(b)])];
+    let (mut ct, mut cp) = (*t, *p);
+    if let Some(rest) = hay.get(i..) {
+        for block in rest.chunks_exact(4) {
+            let t1 = tstep(ct, block[0]);
+            let p1 = pstep(cp, block[0]);
+            let t2 = tstep(t1, block[1]);
+            let p2 = pstep(p1, block[1]);
+            let t3 = tstep(t2, block[2]);
+            let p3 = pstep(p2, block[2]);
+            let t4 = tstep(t3, block[3]);
+            let p4 = pstep(p3, block[3]);
+            if (u32::from(t1 | t2 | t3 | t4) | p1 | p2 | p3 | p4) & 1 != 0 {
+                break;
+            }
+            (ct, cp) = (t4, p4);
+            i += 4;
+        }
+    }
+    while let Some(&b) = hay.get(i) {
+        let (nt, np) = (tstep(ct, b), pstep(cp, b));
+        if (u32::from(nt) | np) & 1 != 0 {
+            break;
+        }
+        (ct, cp) = (nt, np);
+        i += 1;
+    }
+    (*t, *p) = (ct, cp);
+    i
+}
+
+/// Forget the pattern ends of the last walk.
+fn clear_ends(ends: &mut [(usize, usize)], seen: &mut Vec<usize>) {
+    for &p in seen.iter() {
+        ends[p] = (usize::MAX, 0);
+    }
+    seen.clear();
+}
+
+/// Note a match of each of `pats` ending at `end`.
+fn record_ends(ends: &mut [(usize, usize)], seen: &mut Vec<usize>, pats: &[u32], end: usize) {
+    for &p in pats {
+        let p = p as usize;
+        if ends[p].0 == usize::MAX {
+            ends[p].0 = end;
+            seen.push(p);
+        }
+        ends[p].1 = end;
     }
 }
 
@@ -835,6 +1007,14 @@ impl PatternDfa {
         if self.walk(chunk.as_bytes(), scratch).is_none() {
             return false;
         }
+        self.rerun(chunk, from, regexes, scratch, hits);
+        true
+    }
+
+    /// After a walk of `chunk` (which starts at byte `from` of the text),
+    /// push the hits of the patterns it saw (and of those that can match
+    /// the empty string), each re-run only where its matches lie.
+    fn rerun(&self, chunk: &str, from: usize, regexes: &[(usize, Regex)], scratch: &Scratch, hits: &mut Vec<Hit>) {
         let mut push = |entry: usize, m: regex::Match| {
             hits.push(Hit { start: from + m.start(), end: from + m.end(), entry });
         };
@@ -849,7 +1029,6 @@ impl PatternDfa {
             let (entry, re) = &regexes[p];
             super::matches_between(re, chunk, scratch.ends[p], self.max_len[p], |m| push(*entry, m));
         }
-        true
     }
 
     /// Walk `hay` once; afterwards `scratch.seen` lists every pattern that
@@ -862,20 +1041,7 @@ impl PatternDfa {
     #[inline(never)]
     fn walk(&self, hay: &[u8], scratch: &mut Scratch) -> Option<()> {
         let Scratch { cache, table, ends, seen } = scratch;
-        for &p in seen.iter() {
-            ends[p] = (usize::MAX, 0);
-        }
-        seen.clear();
-        let mut record = |pats: &[u32], end: usize| {
-            for &p in pats {
-                let p = p as usize;
-                if ends[p].0 == usize::MAX {
-                    ends[p].0 = end;
-                    seen.push(p);
-                }
-                ends[p].1 = end;
-            }
-        };
+        clear_ends(ends, seen);
         let dfa = &self.dfa;
         let mut s = table.start(dfa, cache)?;
         let mut i = 0;
@@ -885,25 +1051,10 @@ impl PatternDfa {
             s = table.next(dfa, cache, s, b)?;
             i += 1;
             if s & 1 != 0 {
-                // A special state after byte `i - 1`: a match ends at
-                // `i - 1` (DFA matches are reported one byte late).
-                let k = table.index(s);
-                let lazy = table.lazy[k];
-                if lazy.is_match() {
-                    let (from, to) = table.matches[k];
-                    record(&table.pats[from as usize..to as usize], i - 1);
-                } else if lazy.is_dead() || lazy.is_quit() {
-                    return None;
-                }
+                table.special(s, i - 1, ends, seen)?;
             }
         }
-        let lazy = dfa.next_eoi_state(cache, table.lazy[table.index(s)]).ok()?;
-        if lazy.is_match() {
-            let pats: Vec<u32> =
-                (0..dfa.match_len(cache, lazy)).map(|k| dfa.match_pattern(cache, lazy, k).as_u32()).collect();
-            record(&pats, hay.len());
-        }
-        Some(())
+        table.finish(dfa, cache, s, hay.len(), ends, seen)
     }
 }
 
@@ -1041,6 +1192,41 @@ impl LazyTable {
         let next = self.id_of(dfa, cache, lazy)?;
         self.trans[at] = next;
         Some(next)
+    }
+
+    /// A special state `s` reached by the byte before `end`: note the
+    /// matches ending there (DFA matches are reported one byte late);
+    /// `None` at a dead or quit state (the walk gives up).
+    fn special(&self, s: u32, end: usize, ends: &mut [(usize, usize)], seen: &mut Vec<usize>) -> Option<()> {
+        let k = self.index(s);
+        let lazy = self.lazy[k];
+        if lazy.is_match() {
+            let (from, to) = self.matches[k];
+            record_ends(ends, seen, &self.pats[from as usize..to as usize], end);
+        } else if lazy.is_dead() || lazy.is_quit() {
+            return None;
+        }
+        Some(())
+    }
+
+    /// In state `s` at the end of a haystack `len` bytes long: note the
+    /// matches ending there.
+    fn finish(
+        &self,
+        dfa: &hybrid::dfa::DFA,
+        cache: &mut hybrid::dfa::Cache,
+        s: u32,
+        len: usize,
+        ends: &mut [(usize, usize)],
+        seen: &mut Vec<usize>,
+    ) -> Option<()> {
+        let lazy = dfa.next_eoi_state(cache, self.lazy[self.index(s)]).ok()?;
+        if lazy.is_match() {
+            let pats: Vec<u32> =
+                (0..dfa.match_len(cache, lazy)).map(|k| dfa.match_pattern(cache, lazy, k).as_u32()).collect();
+            record_ends(ends, seen, &pats, len);
+        }
+        Some(())
     }
 
     /// From state `s` before byte `i`, take transitions while none is
@@ -1508,5 +1694,45 @@ mod tests {
         }
         assert!(scratch.cache.clear_count() > 10, "{} clears", scratch.cache.clear_count());
         assert!(hits_seen > 100, "{hits_seen}");
+    }
+
+    /// The one-loop walk of both tables finds the hits of the two separate
+    /// walks, also when the lazy DFA clears its cache again and again (the
+    /// pattern table empties mid-walk) and when it gives up on a chunk
+    /// (non-ASCII text with a Unicode `\B` pattern): the term walk then
+    /// finishes the chunk alone and goes on into the next.
+    #[test]
+    fn joint_walk_matches_the_separate_walks() {
+        let builtin = Matcher::builtin();
+        let mut small = builtin.clone();
+        let config = hybrid::dfa::DFA::config().cache_capacity(1).skip_cache_capacity_check(true);
+        small.patterns = Some(Arc::new(PatternDfa::with_cache(&builtin.regexes, config).unwrap()));
+        let lex = "id,kind,category,severity,scope,pattern,note\n\
+                   u.word,regex,insult,0.5,any,dumm\\B,\n\
+                   t.rat,term,dehumanizing,0.5,any,rat,\n\
+                   t.idiot,term,insult,0.5,any,idiot*,\n";
+        let quits = Matcher::new(&Lexicon::parse(lex, "t.csv").unwrap()).unwrap();
+        let mut texts = scan_texts(builtin);
+        texts.extend(adversarial_texts());
+        let pad = "rat idiots dummx ".repeat(130);
+        for fill in ["é", "dumm", "rat", "idiot", " "] {
+            texts.push(format!("{pad}. {fill} rats. {pad}{fill}. {pad}"));
+        }
+        let mut total = 0;
+        for (m, every) in [(builtin, 1), (&small, 5), (&quits, 1)] {
+            assert!(m.table.is_some() && m.patterns.is_some());
+            for text in texts.iter().step_by(every) {
+                let (mut joint, mut separate) = (Vec::new(), Vec::new());
+                m.raw_hits(text, &mut joint);
+                m.separate_hits(text, &mut separate);
+                joint.sort();
+                separate.sort();
+                total += joint.len();
+                assert!(joint == separate, "{:?}", &text[..text.floor_char_boundary(100)]);
+            }
+        }
+        let p = small.patterns.as_ref().unwrap();
+        assert!(p.scratch.get().cache.clear_count() > 10);
+        assert!(total > 10_000, "only {total} hits");
     }
 }
