@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::analysis::claims::{self, ClaimSupport, Support};
 use crate::analysis::hostility::CommentHostility;
-use crate::analysis::pushback_model::{self, Model, Policy};
+use crate::analysis::pushback_model::{self, Model, Policy, Which};
 use crate::analysis::{Category, Finding, Target};
 use crate::error::{Error, Result};
 use crate::graph::Node;
@@ -574,29 +574,34 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> (Comm
     let (mut er_vetoed, mut push_vetoed) = (false, false);
     if mode == Mode::RulesAndModel {
         let depth0 = c.parent.is_none();
-        let (p_push, p_er) = model.scores(&c.text, &hits, depth0);
+        thread_local! {
+            /// The ranks buffer of [`Model::scores_ranked`], reused per comment.
+            static RANKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut ranks = RANKS.take();
+        let (p_push, p_er) = model.scores_ranked(&c.text, &hits, depth0, &mut ranks);
         let platform = c.metadata.get("platform").map(String::as_str);
         let (push_policy, er_policy) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
         er_vetoed = er_policy.policy == Policy::Model && p_er < er_policy.threshold;
         push_vetoed = push_policy.policy == Policy::Model && p_push < push_policy.threshold;
-        // The feature list is built only to explain a flag.
-        let features = || pushback_model::features(&c.text, &hits, depth0);
+        // A flag is explained from the ranks the scoring kept.
         model_scores = (p_push, p_er);
         let counts = |cat: Category| findings.iter().any(|f| f.category == cat && f.counts());
         // A comment that points to evidence ("did you not see the photographs?")
         // asks rhetorically; the model's question features do not make it a request.
         let offers_evidence = hits.iter().any(|h| h.category == "counter_evidence" && h.rule != "ce_link");
         if p_er >= er_policy.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
-            let why = model.evidence_request.explain(&features()).1;
+            let why = model.explain_ranked(Which::EvidenceRequest, p_er, &ranks);
             findings.push(model_finding(i, Category::EvidenceRequest, "model_evidence_request", &why, p_er, &target));
         }
         let any_push = findings
             .iter()
             .any(|f| f.category.is_pushback() && f.counts() && !(er_vetoed && f.category == Category::EvidenceRequest));
         if p_push >= push_policy.threshold && !any_push {
-            let why = model.pushback.explain(&features()).1;
+            let why = model.explain_ranked(Which::Pushback, p_push, &ranks);
             findings.push(model_finding(i, Category::Denial, "model_pushback", &why, p_push, &target));
         }
+        RANKS.set(ranks);
     }
     let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     acts.sort();
@@ -704,7 +709,7 @@ fn content_words(text: &str) -> Vec<u64> {
             continue;
         }
         let c = text[i..].chars().next().unwrap_or(' ');
-        if c.is_alphanumeric() {
+        if pushback_model::is_alphanumeric(c) {
             let mut tmp = [0u8; 4];
             for l in c.to_lowercase() {
                 h = l.encode_utf8(&mut tmp).bytes().fold(h, eat);
