@@ -311,9 +311,9 @@ impl Scan {
                 // table read: run them in a tight loop until a tagged state
                 // (a match, or a transition not computed yet).
                 let mut prev = prev;
-                while i < bytes.len() {
+                for &b in bytes.get(i..).unwrap_or_default() {
                     prev = sid;
-                    sid = dfa.next_state_untagged(cache, sid, bytes[i]);
+                    sid = dfa.next_state_untagged(cache, sid, b);
                     i += 1;
                     if sid.is_tagged() {
                         break;
@@ -695,8 +695,13 @@ fn content_words(text: &str) -> Vec<u64> {
         }
     };
     while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
+        // The run of ASCII bytes from `i`, then one other character.
+        let mut run = bytes.len() - i;
+        for (k, &b) in bytes.get(i..).unwrap_or_default().iter().enumerate() {
+            if !b.is_ascii() {
+                run = k;
+                break;
+            }
             let lower = ASCII_WORD_LOWER[b as usize];
             if lower != 0 {
                 h = eat(h, lower);
@@ -705,8 +710,10 @@ fn content_words(text: &str) -> Vec<u64> {
                 end_word(h, chars);
                 (h, chars) = (OFFSET, 0);
             }
-            i += 1;
-            continue;
+        }
+        i += run;
+        if i >= bytes.len() {
+            break;
         }
         let c = text[i..].chars().next().unwrap_or(' ');
         if pushback_model::is_alphanumeric(c) {
