@@ -783,9 +783,8 @@ impl Vocab {
 /// Scores a comment: the ranks of its known features, each once.
 struct ScoreSink<'a> {
     table: &'a FeatureTable,
-    stamps: &'a mut [u32],
-    generation: u32,
-    ranks: &'a mut Vec<u32>,
+    /// The comment's known features as a set of ranks.
+    set: &'a mut RankSet,
     /// The previous token starts a bigram feature.
     prev_left: bool,
 }
@@ -793,10 +792,55 @@ struct ScoreSink<'a> {
 impl ScoreSink<'_> {
     #[inline(always)]
     fn add(&mut self, rank: u32) {
-        if let Some(stamp) = self.stamps.get_mut(rank as usize) {
-            if *stamp != self.generation {
-                *stamp = self.generation;
-                self.ranks.push(rank);
+        self.set.insert(rank);
+    }
+}
+
+/// A set of ranks, read back in ascending order: one bit per rank, and one
+/// bit per non-zero word of those, so inserting is two `or`s, repeats cost
+/// nothing, and reading back visits only the words that hold a rank (no
+/// sort, no per-comment clearing of the whole set: reading clears what it
+/// visits).
+#[derive(Default)]
+struct RankSet {
+    words: Vec<u64>,
+    summary: Vec<u64>,
+}
+
+impl RankSet {
+    /// Make room for ranks below `n` (an empty set).
+    fn reserve(&mut self, n: usize) {
+        let words = n.div_ceil(64);
+        if self.words.len() != words {
+            self.words.clear();
+            self.words.resize(words, 0);
+            self.summary.clear();
+            self.summary.resize(words.div_ceil(64), 0);
+        }
+    }
+
+    #[inline(always)]
+    fn insert(&mut self, rank: u32) {
+        let w = (rank >> 6) as usize;
+        if let (Some(word), Some(sum)) = (self.words.get_mut(w), self.summary.get_mut(w >> 6)) {
+            *word |= 1 << (rank & 63);
+            *sum |= 1 << (w & 63);
+        }
+    }
+
+    /// Move the set's ranks, ascending, to `out`, leaving the set empty.
+    fn drain_into(&mut self, out: &mut Vec<u32>) {
+        for (s, sum) in self.summary.iter_mut().enumerate() {
+            let mut bits = std::mem::take(sum);
+            while bits != 0 {
+                let w = s * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(word) = self.words.get_mut(w) else { continue };
+                let mut x = std::mem::take(word);
+                while x != 0 {
+                    out.push((w * 64) as u32 + x.trailing_zeros());
+                    x &= x - 1;
+                }
             }
         }
     }
@@ -896,13 +940,11 @@ impl FeatureTable {
     }
 }
 
-/// Per-thread scratch of [`Model::scores`]: a generation stamp per rank
-/// that deduplicates a comment's known features without sorting every
-/// occurrence (no allocation per comment).
+/// Per-thread scratch of [`Model::scores`]: the set of a comment's known
+/// features (no allocation per comment).
 #[derive(Default)]
 struct Scratch {
-    stamps: Vec<u32>,
-    generation: u32,
+    set: RankSet,
 }
 
 const FILTER_BITS: u64 = 1 << 17;
@@ -986,18 +1028,13 @@ impl Model {
         ranks: &mut Vec<u32>,
     ) -> (f32, f32) {
         let table = &self.table;
-        if scratch.stamps.len() != table.weights.len() || scratch.generation == u32::MAX {
-            scratch.stamps.clear();
-            scratch.stamps.resize(table.weights.len(), 0);
-            scratch.generation = 0;
-        }
-        scratch.generation += 1;
-        let generation = scratch.generation;
+        scratch.set.reserve(table.weights.len());
         ranks.clear();
         let prev_left = table.vocab.get(START_HASH).flags & W_LEFT != 0;
-        let mut sink = ScoreSink { table, stamps: &mut scratch.stamps, generation, ranks, prev_left };
+        let mut sink = ScoreSink { table, set: &mut scratch.set, prev_left };
         emit_features(text, hits, top, None, &mut sink);
-        ranks.sort_unstable();
+        // Ascending ranks: ascending ids, the order `probability` sums in.
+        scratch.set.drain_into(ranks);
         let weight = |r: &u32| table.weights.get(*r as usize).copied().unwrap_or_default();
         let push: f32 = ranks.iter().map(|r| weight(r).0).sum();
         let er: f32 = ranks.iter().map(|r| weight(r).1).sum();
@@ -1223,6 +1260,34 @@ mod tests {
             }
         }
         assert!(n > 80, "{n}");
+    }
+
+    /// The rank set reads back what was inserted, ascending and once each,
+    /// and is empty after (the next comment starts from nothing).
+    #[test]
+    fn rank_set_drains_sorted_unique_and_empties() {
+        let mut set = RankSet::default();
+        set.reserve(11_000);
+        let mut state: u64 = 7;
+        for n in [0usize, 1, 5, 60, 400, 3000] {
+            let mut want: Vec<u32> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    // Repeats, both ends of the range and word edges.
+                    [(state >> 33) as u32 % 11_000, 0, 63, 64, 4095, 4096, 10_999][(state >> 60) as usize % 7]
+                })
+                .collect();
+            want.iter().for_each(|&r| set.insert(r));
+            set.insert(11_000 + 64 * 64); // beyond the set: ignored
+            want.sort_unstable();
+            want.dedup();
+            let mut got = Vec::new();
+            set.drain_into(&mut got);
+            assert_eq!(got, want, "{n}");
+            got.clear();
+            set.drain_into(&mut got);
+            assert!(got.is_empty() && set.words.iter().all(|&w| w == 0), "{n}");
+        }
     }
 
     /// The General Punctuation shortcut of [`is_alphanumeric`] is exact.
