@@ -962,8 +962,14 @@ impl Model {
     /// emits it, repeats are dropped by a generation stamp, and the known
     /// features are summed in id order, as `probability` does.
     pub fn scores(&self, text: &str, hits: &[RuleHit], top: bool) -> (f32, f32) {
-        let mut ranks = Vec::new();
-        self.scores_ranked(text, hits, top, &mut ranks)
+        thread_local! {
+            /// The ranks buffer, reused per call.
+            static RANKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut ranks = RANKS.take();
+        let p = self.scores_ranked(text, hits, top, &mut ranks);
+        RANKS.set(ranks);
+        p
     }
 
     /// [`Model::scores`], leaving in `ranks` the ranks of the comment's
