@@ -679,13 +679,22 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
 /// hashes of their lower case, sorted and deduplicated. Hashing instead of
 /// building strings keeps the shared-word tie allocation-free per word.
 fn content_words(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    content_words_into(text, &mut out);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Append the content words of `text` to `out`, in text order, repeats
+/// kept ([`content_words`] sorts and deduplicates them).
+fn content_words_into(text: &str, out: &mut Vec<u64>) {
     // One pass: each word's hash (of its lower case, as `lower_hash`
     // computes it) is built as its characters are read; words are runs of
     // alphanumeric characters, counted in characters. ASCII bytes take one
     // table lookup; other characters are decoded.
     use crate::fnv::{byte as eat, OFFSET};
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
     let (mut h, mut chars, mut i) = (OFFSET, 0usize, 0usize);
     // A word ends: keep it when it is four characters or more and not a
     // stop word (every stop word has four or five letters).
@@ -731,9 +740,6 @@ fn content_words(text: &str) -> Vec<u64> {
     if chars > 0 {
         end_word(h, chars);
     }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// The lower case of each ASCII letter or digit; 0 for other bytes.
@@ -838,13 +844,15 @@ impl TargetView {
             None => Scan::of(&text).support_hits(&text),
         };
         let claims = claims::ClaimView::with_cues(&text, cues);
-        let mut word_index: Vec<(u64, usize)> = Vec::new();
+        // Each sentence's words unsorted, with repeats: one sort and dedup
+        // of the pairs gives what sorting each sentence's words would.
+        let (mut word_index, mut words): (Vec<(u64, usize)>, Vec<u64>) = (Vec::new(), Vec::new());
         for (k, &(s, e)) in claims.sentences.iter().enumerate() {
-            for w in content_words(&text[s..e]) {
-                word_index.push((w, k));
-            }
+            content_words_into(&text[s..e], &mut words);
+            word_index.extend(words.drain(..).map(|w| (w, k)));
         }
         word_index.sort_unstable();
+        word_index.dedup();
         TargetView { text, author, claims, word_index, squashed: std::cell::OnceCell::new() }
     }
 
@@ -1178,6 +1186,28 @@ mod tests {
     }
 
     /// Seed 001, the comments walked by hand in docs/evaluation.md.
+    /// A target's word index (one sort of all pairs) equals the pairs of
+    /// each sentence's sorted, deduplicated content words.
+    #[test]
+    fn target_word_index_equals_per_sentence_words() {
+        let mut threads = read_path(&fixture("rumoureval"), Format::Auto).unwrap();
+        threads.extend(read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap());
+        let mut pairs = 0;
+        for t in &threads {
+            for target in (0..t.comments.len()).map(Some).chain([None]) {
+                let view = TargetView::new(t, target, &[]);
+                let mut want: Vec<(u64, usize)> = Vec::new();
+                for (k, &(s, e)) in view.claims.sentences.iter().enumerate() {
+                    want.extend(content_words(&view.text[s..e]).into_iter().map(|w| (w, k)));
+                }
+                want.sort_unstable();
+                assert_eq!(view.word_index, want, "{}", view.text);
+                pairs += want.len();
+            }
+        }
+        assert!(pairs > 500, "{pairs}");
+    }
+
     #[test]
     fn seed_001_walk() {
         let t = read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap().remove(0);
