@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::analysis::claims::{self, ClaimSupport, Support};
 use crate::analysis::hostility::CommentHostility;
-use crate::analysis::pushback_model::{self, Model, Policy};
+use crate::analysis::pushback_model::{self, Model, Policy, Which};
 use crate::analysis::{Category, Finding, Target};
 use crate::error::{Error, Result};
 use crate::graph::Node;
@@ -311,9 +311,9 @@ impl Scan {
                 // table read: run them in a tight loop until a tagged state
                 // (a match, or a transition not computed yet).
                 let mut prev = prev;
-                while i < bytes.len() {
+                for &b in bytes.get(i..).unwrap_or_default() {
                     prev = sid;
-                    sid = dfa.next_state_untagged(cache, sid, bytes[i]);
+                    sid = dfa.next_state_untagged(cache, sid, b);
                     i += 1;
                     if sid.is_tagged() {
                         break;
@@ -574,29 +574,34 @@ fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> (Comm
     let (mut er_vetoed, mut push_vetoed) = (false, false);
     if mode == Mode::RulesAndModel {
         let depth0 = c.parent.is_none();
-        let (p_push, p_er) = model.scores(&c.text, &hits, depth0);
+        thread_local! {
+            /// The ranks buffer of [`Model::scores_ranked`], reused per comment.
+            static RANKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut ranks = RANKS.take();
+        let (p_push, p_er) = model.scores_ranked(&c.text, &hits, depth0, &mut ranks);
         let platform = c.metadata.get("platform").map(String::as_str);
         let (push_policy, er_policy) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
         er_vetoed = er_policy.policy == Policy::Model && p_er < er_policy.threshold;
         push_vetoed = push_policy.policy == Policy::Model && p_push < push_policy.threshold;
-        // The feature list is built only to explain a flag.
-        let features = || pushback_model::features(&c.text, &hits, depth0);
+        // A flag is explained from the ranks the scoring kept.
         model_scores = (p_push, p_er);
         let counts = |cat: Category| findings.iter().any(|f| f.category == cat && f.counts());
         // A comment that points to evidence ("did you not see the photographs?")
         // asks rhetorically; the model's question features do not make it a request.
         let offers_evidence = hits.iter().any(|h| h.category == "counter_evidence" && h.rule != "ce_link");
         if p_er >= er_policy.threshold && !counts(Category::EvidenceRequest) && !offers_evidence {
-            let why = model.evidence_request.explain(&features()).1;
+            let why = model.explain_ranked(Which::EvidenceRequest, p_er, &ranks);
             findings.push(model_finding(i, Category::EvidenceRequest, "model_evidence_request", &why, p_er, &target));
         }
         let any_push = findings
             .iter()
             .any(|f| f.category.is_pushback() && f.counts() && !(er_vetoed && f.category == Category::EvidenceRequest));
         if p_push >= push_policy.threshold && !any_push {
-            let why = model.pushback.explain(&features()).1;
+            let why = model.explain_ranked(Which::Pushback, p_push, &ranks);
             findings.push(model_finding(i, Category::Denial, "model_pushback", &why, p_push, &target));
         }
+        RANKS.set(ranks);
     }
     let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     acts.sort();
@@ -674,13 +679,22 @@ fn quoted_fragments(c: &crate::model::Comment) -> Vec<String> {
 /// hashes of their lower case, sorted and deduplicated. Hashing instead of
 /// building strings keeps the shared-word tie allocation-free per word.
 fn content_words(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    content_words_into(text, &mut out);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Append the content words of `text` to `out`, in text order, repeats
+/// kept ([`content_words`] sorts and deduplicates them).
+fn content_words_into(text: &str, out: &mut Vec<u64>) {
     // One pass: each word's hash (of its lower case, as `lower_hash`
     // computes it) is built as its characters are read; words are runs of
     // alphanumeric characters, counted in characters. ASCII bytes take one
     // table lookup; other characters are decoded.
     use crate::fnv::{byte as eat, OFFSET};
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
     let (mut h, mut chars, mut i) = (OFFSET, 0usize, 0usize);
     // A word ends: keep it when it is four characters or more and not a
     // stop word (every stop word has four or five letters).
@@ -690,8 +704,13 @@ fn content_words(text: &str) -> Vec<u64> {
         }
     };
     while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
+        // The run of ASCII bytes from `i`, then one other character.
+        let mut run = bytes.len() - i;
+        for (k, &b) in bytes.get(i..).unwrap_or_default().iter().enumerate() {
+            if !b.is_ascii() {
+                run = k;
+                break;
+            }
             let lower = ASCII_WORD_LOWER[b as usize];
             if lower != 0 {
                 h = eat(h, lower);
@@ -700,11 +719,13 @@ fn content_words(text: &str) -> Vec<u64> {
                 end_word(h, chars);
                 (h, chars) = (OFFSET, 0);
             }
-            i += 1;
-            continue;
+        }
+        i += run;
+        if i >= bytes.len() {
+            break;
         }
         let c = text[i..].chars().next().unwrap_or(' ');
-        if c.is_alphanumeric() {
+        if pushback_model::is_alphanumeric(c) {
             let mut tmp = [0u8; 4];
             for l in c.to_lowercase() {
                 h = l.encode_utf8(&mut tmp).bytes().fold(h, eat);
@@ -719,9 +740,6 @@ fn content_words(text: &str) -> Vec<u64> {
     if chars > 0 {
         end_word(h, chars);
     }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// The lower case of each ASCII letter or digit; 0 for other bytes.
@@ -826,13 +844,15 @@ impl TargetView {
             None => Scan::of(&text).support_hits(&text),
         };
         let claims = claims::ClaimView::with_cues(&text, cues);
-        let mut word_index: Vec<(u64, usize)> = Vec::new();
+        // Each sentence's words unsorted, with repeats: one sort and dedup
+        // of the pairs gives what sorting each sentence's words would.
+        let (mut word_index, mut words): (Vec<(u64, usize)>, Vec<u64>) = (Vec::new(), Vec::new());
         for (k, &(s, e)) in claims.sentences.iter().enumerate() {
-            for w in content_words(&text[s..e]) {
-                word_index.push((w, k));
-            }
+            content_words_into(&text[s..e], &mut words);
+            word_index.extend(words.drain(..).map(|w| (w, k)));
         }
         word_index.sort_unstable();
+        word_index.dedup();
         TargetView { text, author, claims, word_index, squashed: std::cell::OnceCell::new() }
     }
 
@@ -1166,6 +1186,28 @@ mod tests {
     }
 
     /// Seed 001, the comments walked by hand in docs/evaluation.md.
+    /// A target's word index (one sort of all pairs) equals the pairs of
+    /// each sentence's sorted, deduplicated content words.
+    #[test]
+    fn target_word_index_equals_per_sentence_words() {
+        let mut threads = read_path(&fixture("rumoureval"), Format::Auto).unwrap();
+        threads.extend(read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap());
+        let mut pairs = 0;
+        for t in &threads {
+            for target in (0..t.comments.len()).map(Some).chain([None]) {
+                let view = TargetView::new(t, target, &[]);
+                let mut want: Vec<(u64, usize)> = Vec::new();
+                for (k, &(s, e)) in view.claims.sentences.iter().enumerate() {
+                    want.extend(content_words(&view.text[s..e]).into_iter().map(|w| (w, k)));
+                }
+                want.sort_unstable();
+                assert_eq!(view.word_index, want, "{}", view.text);
+                pairs += want.len();
+            }
+        }
+        assert!(pairs > 500, "{pairs}");
+    }
+
     #[test]
     fn seed_001_walk() {
         let t = read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap().remove(0);

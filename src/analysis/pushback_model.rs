@@ -60,7 +60,7 @@ const NUM_HASH: u64 = fnv::bytes(FNV_OFFSET, NUM);
 /// and explanations use it).
 pub fn features_named(text: &str, hits: &[RuleHit], top: bool, names: Option<&mut HashMap<u64, String>>) -> Vec<u64> {
     let mut out: Vec<u64> = Vec::with_capacity(text.len() / 3 + 8);
-    emit_features(text, hits, top, names, |id| out.push(id));
+    emit_features(text, hits, top, names, &mut IdSink(&mut out));
     out.sort_unstable();
     out.dedup();
     out
@@ -170,8 +170,9 @@ struct AsciiRun {
 }
 
 /// Read the [`AsciiRun`] at `start`, hashing it lower-cased as it is read.
+/// Without `unigrams`, `unigram` is not computed (left at `W_STATE`).
 #[inline(always)]
-fn ascii_run(bytes: &[u8], start: usize) -> AsciiRun {
+fn ascii_run(bytes: &[u8], start: usize, unigrams: bool) -> AsciiRun {
     let (mut h, mut hw, mut any, mut e) = (FNV_OFFSET, W_STATE, 0u8, start);
     while let Some(&c) = bytes.get(e) {
         let k = CLASS[c as usize];
@@ -180,11 +181,51 @@ fn ascii_run(bytes: &[u8], start: usize) -> AsciiRun {
         }
         let lower = LOWER[c as usize];
         h = fnv::byte(h, lower);
-        hw = fnv::byte(hw, lower);
+        if unigrams {
+            hw = fnv::byte(hw, lower);
+        }
         any |= k;
         e += 1;
     }
     AsciiRun { end: e, hash: h, unigram: hw, classes: any }
+}
+
+/// `c.is_alphanumeric()`, answering for the General Punctuation block
+/// (U+2000–U+206F: curly quotes, dashes, ellipsis, special spaces; none is
+/// a letter or a digit, tested) without Unicode's table search.
+#[inline]
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    !('\u{2000}'..='\u{206f}').contains(&c) && c.is_alphanumeric()
+}
+
+/// Where [`emit_features`] sends a text's features.
+trait Sink {
+    /// Whether `token` needs the unigram id of plain ASCII words (without
+    /// it, their unigram hash is not computed and `unigram` is meaningless
+    /// for them).
+    const UNIGRAMS: bool;
+    /// A token with hash `hash` (FNV-1a of its lower case) and unigram id
+    /// `unigram`, after a token with hash `prev` (or the start symbol): its
+    /// features are `unigram` and `bigram_id(prev, hash)`.
+    fn token(&mut self, prev: u64, hash: u64, unigram: u64);
+    /// Any other feature id (rules, categories, shape).
+    fn id(&mut self, id: u64);
+}
+
+/// Collects every feature id.
+struct IdSink<'a>(&'a mut Vec<u64>);
+
+impl Sink for IdSink<'_> {
+    const UNIGRAMS: bool = true;
+    #[inline]
+    fn token(&mut self, prev: u64, hash: u64, unigram: u64) {
+        self.0.push(unigram);
+        self.0.push(bigram_id(prev, hash));
+    }
+    #[inline]
+    fn id(&mut self, id: u64) {
+        self.0.push(id);
+    }
 }
 
 /// The feature ids of a text, unsorted and with repeats, passed to `sink`
@@ -195,12 +236,12 @@ fn ascii_run(bytes: &[u8], start: usize) -> AsciiRun {
 /// from the text; a token with other characters goes through
 /// [`general_token`], which lower-cases it into a buffer first. Both give
 /// the same tokens (`feature_names` and the fixture tests check it).
-fn emit_features<F: FnMut(u64)>(
+fn emit_features<S: Sink>(
     text: &str,
     hits: &[RuleHit],
     top: bool,
     mut names: Option<&mut HashMap<u64, String>>,
-    mut sink: F,
+    sink: &mut S,
 ) {
     let bytes = text.as_bytes();
     let n = bytes.len();
@@ -226,7 +267,7 @@ fn emit_features<F: FnMut(u64)>(
             // it is a plain word (no apostrophe to trim, not `http:`,
             // `https:` or `www.`, no non-ASCII letter after it) or it goes
             // the general way.
-            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, i);
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, i, S::UNIGRAMS);
             let next = bytes.get(e).copied();
             if any & C_APOS == 0
                 && next.is_none_or(|c| c.is_ascii())
@@ -234,8 +275,7 @@ fn emit_features<F: FnMut(u64)>(
             {
                 words.visible(b);
                 at_start = false;
-                sink(hw);
-                sink(bigram_id(prev_hash, h));
+                sink.token(prev_hash, h, hw);
                 prev_hash = h;
                 i = e;
                 continue;
@@ -265,7 +305,7 @@ fn emit_features<F: FnMut(u64)>(
                 b as char
             } else {
                 let c = text[i..].chars().next().unwrap_or(' ');
-                if !(c.is_alphanumeric() || c == '’') {
+                if !(c == '’' || is_alphanumeric(c)) {
                     words.char(b, c);
                     i += c.len_utf8();
                     continue;
@@ -276,11 +316,11 @@ fn emit_features<F: FnMut(u64)>(
             // The ASCII run of the token (after a leading `@` or `#`),
             // hashed lower-cased as it is read.
             let body = if b == b'@' || b == b'#' { i + 1 } else { i };
-            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, body);
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, body, true);
             let ascii = b.is_ascii()
                 && (e == n
                     || bytes[e].is_ascii()
-                    || text[e..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '’')));
+                    || text[e..].chars().next().is_none_or(|c| !(c == '’' || is_alphanumeric(c))));
             let end;
             let kind = if !ascii {
                 end = general_token(text, i, first, &mut tok);
@@ -367,10 +407,9 @@ fn emit_features<F: FnMut(u64)>(
             continue;
         }
         at_start = false;
-        let bigram = bigram_id(prev_hash, hash);
-        sink(unigram);
-        sink(bigram);
+        sink.token(prev_hash, hash, unigram);
         if let Some(nm) = names.as_deref_mut() {
+            let bigram = bigram_id(prev_hash, hash);
             let (p, t) = (String::from_utf8_lossy(&prev), String::from_utf8_lossy(&tok));
             nm.entry(unigram).or_insert_with(|| format!("w:{t}"));
             nm.entry(bigram).or_insert_with(|| format!("b:{p} {t}"));
@@ -382,7 +421,7 @@ fn emit_features<F: FnMut(u64)>(
     // without building the string (names are built only when recorded).
     let mut push = |prefix: &str, name: &str| {
         let id = fnv(fnv(FNV_OFFSET, prefix.as_bytes()), name.as_bytes());
-        sink(id);
+        sink.id(id);
         if let Some(n) = names.as_deref_mut() {
             n.entry(id).or_insert_with(|| format!("{prefix}{name}"));
         }
@@ -462,7 +501,7 @@ fn general_token(text: &str, mut i: usize, first: char, tok: &mut Vec<u8>) -> us
             }
         } else {
             let c = text[i..].chars().next().unwrap_or(' ');
-            if c.is_alphanumeric() || c == '’' {
+            if c == '’' || is_alphanumeric(c) {
                 push_lower(tok, c);
                 i += c.len_utf8();
             } else {
@@ -604,6 +643,15 @@ fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// One of the two models of a [`Model`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Which {
+    /// [`Model::pushback`].
+    Pushback,
+    /// [`Model::evidence_request`].
+    EvidenceRequest,
+}
+
 /// The two pushback models.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
@@ -633,22 +681,205 @@ struct FeatureTable {
     shift: u32,
     /// Rank → `(pushback, evidence_request)` weight (0 where a model lacks it).
     weights: Vec<(f32, f32)>,
+    /// Rank → the feature's name in `(pushback, evidence_request)` (empty
+    /// where a model lacks it): explanations read them.
+    names: Vec<(Box<str>, Box<str>)>,
     /// The rank of id 0, if a model has it.
     zero: Option<u32>,
     /// One bit per `id % FILTER_BITS` of the table's ids: most n-grams of a
     /// text are not in the model, and this 16 KiB filter (L1-resident)
     /// rejects most of them without a table probe.
     filter: Vec<u64>,
+    /// The words of the models' unigrams and bigrams, by token hash.
+    vocab: Vocab,
+}
+
+/// What the models know of a word (a token's lower case).
+#[derive(Clone, Copy, Debug, Default)]
+struct Word {
+    /// The rank of its unigram feature (`w:WORD`), or [`NO_RANK`].
+    unigram: u32,
+    /// [`W_USED`], [`W_LEFT`], [`W_RIGHT`]; 0 for an unknown word.
+    flags: u32,
+}
+
+const NO_RANK: u32 = u32::MAX;
+/// A word a model knows (every entry of the vocabulary).
+const W_USED: u32 = 1;
+/// The word starts a bigram feature (`b:WORD x`).
+const W_LEFT: u32 = 2;
+/// The word ends a bigram feature (`b:x WORD`).
+const W_RIGHT: u32 = 4;
+
+/// The models' words by token hash (FNV-1a of the word, what the
+/// tokenizer computes): one probe per token tells its unigram's rank and
+/// whether a bigram with the previous token can be a feature, so plain
+/// words are hashed once (not also with the `w:` prefix) and a bigram's
+/// id is computed and looked up only when both its words can form one.
+/// A feature `w:X` has the id `fnv("w:" + X)` and `b:X Y` the id
+/// `bigram_id(fnv(X), fnv(Y))`, so a token whose unigram or bigram id is
+/// in the table is a vocabulary word, barring 64-bit hash collisions.
+#[derive(Clone, Debug, Default)]
+struct Vocab {
+    /// Slot → (word hash, word); empty slots have `flags == 0`.
+    slots: Vec<(u64, Word)>,
+    /// `64 - log2(slots)`.
+    shift: u32,
+}
+
+impl Vocab {
+    /// The vocabulary of the feature names `names` (rank → names).
+    fn new(names: &[(Box<str>, Box<str>)]) -> Vocab {
+        let mut words: BTreeMap<u64, Word> = BTreeMap::new();
+        for (rank, (a, b)) in names.iter().enumerate() {
+            for name in [a, b] {
+                if let Some(w) = name.strip_prefix("w:") {
+                    let e = words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
+                    e.unigram = rank as u32;
+                    e.flags |= W_USED;
+                } else if let Some((l, r)) = name.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
+                    for (w, flag) in [(l, W_LEFT), (r, W_RIGHT)] {
+                        let e =
+                            words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
+                        e.flags |= W_USED | flag;
+                    }
+                }
+            }
+        }
+        // At most a quarter full.
+        let bits = (words.len().max(1) * 4).next_power_of_two().trailing_zeros().max(4);
+        let mut v = Vocab { slots: vec![(0, Word::default()); 1 << bits], shift: 64 - bits };
+        let mask = v.slots.len() - 1;
+        for (h, w) in words {
+            let mut slot = v.slot(h);
+            while v.slots[slot].1.flags != 0 {
+                slot = (slot + 1) & mask;
+            }
+            v.slots[slot] = (h, w);
+        }
+        v
+    }
+
+    #[inline]
+    fn slot(&self, h: u64) -> usize {
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The word with hash `h` (flags 0 if no model knows it).
+    #[inline]
+    fn get(&self, h: u64) -> Word {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut slot = self.slot(h);
+        loop {
+            match self.slots.get(slot) {
+                Some(&(x, w)) if w.flags == 0 || x == h => return w,
+                Some(_) => slot = (slot + 1) & mask,
+                None => return Word::default(),
+            }
+        }
+    }
+}
+
+/// Scores a comment: the ranks of its known features, each once.
+struct ScoreSink<'a> {
+    table: &'a FeatureTable,
+    /// The comment's known features as a set of ranks.
+    set: &'a mut RankSet,
+    /// The previous token starts a bigram feature.
+    prev_left: bool,
+}
+
+impl ScoreSink<'_> {
+    #[inline(always)]
+    fn add(&mut self, rank: u32) {
+        self.set.insert(rank);
+    }
+}
+
+/// A set of ranks, read back in ascending order: one bit per rank, and one
+/// bit per non-zero word of those, so inserting is two `or`s, repeats cost
+/// nothing, and reading back visits only the words that hold a rank (no
+/// sort, no per-comment clearing of the whole set: reading clears what it
+/// visits).
+#[derive(Default)]
+struct RankSet {
+    words: Vec<u64>,
+    summary: Vec<u64>,
+}
+
+impl RankSet {
+    /// Make room for ranks below `n` (an empty set).
+    fn reserve(&mut self, n: usize) {
+        let words = n.div_ceil(64);
+        if self.words.len() != words {
+            self.words.clear();
+            self.words.resize(words, 0);
+            self.summary.clear();
+            self.summary.resize(words.div_ceil(64), 0);
+        }
+    }
+
+    #[inline(always)]
+    fn insert(&mut self, rank: u32) {
+        let w = (rank >> 6) as usize;
+        if let (Some(word), Some(sum)) = (self.words.get_mut(w), self.summary.get_mut(w >> 6)) {
+            *word |= 1 << (rank & 63);
+            *sum |= 1 << (w & 63);
+        }
+    }
+
+    /// Move the set's ranks, ascending, to `out`, leaving the set empty.
+    fn drain_into(&mut self, out: &mut Vec<u32>) {
+        for (s, sum) in self.summary.iter_mut().enumerate() {
+            let mut bits = std::mem::take(sum);
+            while bits != 0 {
+                let w = s * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(word) = self.words.get_mut(w) else { continue };
+                let mut x = std::mem::take(word);
+                while x != 0 {
+                    out.push((w * 64) as u32 + x.trailing_zeros());
+                    x &= x - 1;
+                }
+            }
+        }
+    }
+}
+
+impl Sink for ScoreSink<'_> {
+    const UNIGRAMS: bool = false;
+    #[inline(always)]
+    fn token(&mut self, prev: u64, hash: u64, _unigram: u64) {
+        let w = self.table.vocab.get(hash);
+        if w.unigram != NO_RANK && w.flags != 0 {
+            self.add(w.unigram);
+        }
+        if self.prev_left && w.flags & W_RIGHT != 0 {
+            if let Some(rank) = self.table.rank(bigram_id(prev, hash)) {
+                self.add(rank);
+            }
+        }
+        self.prev_left = w.flags & W_LEFT != 0;
+    }
+    #[inline]
+    fn id(&mut self, id: u64) {
+        if let Some(rank) = self.table.rank(id) {
+            self.add(rank);
+        }
+    }
 }
 
 impl FeatureTable {
     fn new(pushback: &LogReg, evidence_request: &LogReg) -> FeatureTable {
         let mut all: BTreeMap<u64, (f32, f32)> = BTreeMap::new();
-        for (id, (w, _)) in &pushback.weights {
+        let mut names: BTreeMap<u64, (Box<str>, Box<str>)> = BTreeMap::new();
+        for (id, (w, n)) in &pushback.weights {
             all.entry(*id).or_default().0 = *w;
+            names.entry(*id).or_default().0 = n.clone();
         }
-        for (id, (w, _)) in &evidence_request.weights {
+        for (id, (w, n)) in &evidence_request.weights {
             all.entry(*id).or_default().1 = *w;
+            names.entry(*id).or_default().1 = n.clone();
         }
         // At most a quarter full: probes are short.
         let bits = (all.len().max(1) * 4).next_power_of_two().trailing_zeros().max(4);
@@ -658,9 +889,12 @@ impl FeatureTable {
             ranks: vec![0; slots],
             shift: 64 - bits,
             weights: all.values().copied().collect(),
+            names: names.into_values().collect(),
             zero: None,
             filter: vec![0u64; (FILTER_BITS / 64) as usize],
+            vocab: Vocab::default(),
         };
+        t.vocab = Vocab::new(&t.names);
         for (rank, &id) in all.keys().enumerate() {
             let rank = rank as u32;
             let bit = id % FILTER_BITS;
@@ -706,14 +940,11 @@ impl FeatureTable {
     }
 }
 
-/// Per-thread scratch of [`Model::scores`]: the ranks of the comment's
-/// known features, and a generation stamp per rank that deduplicates them
-/// without sorting every occurrence (no allocation per comment).
+/// Per-thread scratch of [`Model::scores`]: the set of a comment's known
+/// features (no allocation per comment).
 #[derive(Default)]
 struct Scratch {
-    ranks: Vec<u32>,
-    stamps: Vec<u32>,
-    generation: u32,
+    set: RankSet,
 }
 
 const FILTER_BITS: u64 = 1 << 17;
@@ -732,36 +963,84 @@ impl Model {
     /// features are summed in id order, as `probability` does.
     pub fn scores(&self, text: &str, hits: &[RuleHit], top: bool) -> (f32, f32) {
         thread_local! {
+            /// The ranks buffer, reused per call.
+            static RANKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut ranks = RANKS.take();
+        let p = self.scores_ranked(text, hits, top, &mut ranks);
+        RANKS.set(ranks);
+        p
+    }
+
+    /// [`Model::scores`], leaving in `ranks` the ranks of the comment's
+    /// features that a model knows, ascending (ascending id order), for
+    /// [`Model::explain_ranked`].
+    pub(crate) fn scores_ranked(&self, text: &str, hits: &[RuleHit], top: bool, ranks: &mut Vec<u32>) -> (f32, f32) {
+        thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
         }
         SCRATCH.with(|k| match k.try_borrow_mut() {
-            Ok(mut scratch) => self.scores_into(text, hits, top, &mut scratch),
-            Err(_) => self.scores_into(text, hits, top, &mut Scratch::default()),
+            Ok(mut scratch) => self.scores_into(text, hits, top, &mut scratch, ranks),
+            Err(_) => self.scores_into(text, hits, top, &mut Scratch::default(), ranks),
         })
     }
 
-    fn scores_into(&self, text: &str, hits: &[RuleHit], top: bool, scratch: &mut Scratch) -> (f32, f32) {
+    /// `model.explain(&features(text, hits, top)).1` for the comment whose
+    /// [`Model::scores_ranked`] gave `ranks` and probability `p` from
+    /// `model` (the same features, the same order, the same text).
+    pub(crate) fn explain_ranked(&self, model: Which, p: f32, ranks: &[u32]) -> String {
         let table = &self.table;
-        if scratch.stamps.len() != table.weights.len() || scratch.generation == u32::MAX {
-            scratch.stamps.clear();
-            scratch.stamps.resize(table.weights.len(), 0);
-            scratch.generation = 0;
-        }
-        scratch.generation += 1;
-        let generation = scratch.generation;
-        let Scratch { ranks, stamps, .. } = scratch;
-        ranks.clear();
-        emit_features(text, hits, top, None, |id| {
-            if let Some(rank) = table.rank(id) {
-                if let Some(stamp) = stamps.get_mut(rank as usize) {
-                    if *stamp != generation {
-                        *stamp = generation;
-                        ranks.push(rank);
+        // The three largest positive weights (ties by name), as
+        // `LogReg::explain` sorts them, kept by insertion: no sort.
+        let mut top: [Option<(f32, &str)>; 3] = [None; 3];
+        for &r in ranks {
+            let (Some(w), Some(n)) = (table.weights.get(r as usize), table.names.get(r as usize)) else { continue };
+            let cand = match model {
+                Which::Pushback => (w.0, &*n.0),
+                Which::EvidenceRequest => (w.1, &*n.1),
+            };
+            if cand.0.is_nan() || cand.0 <= 0.0 || cand.1.is_empty() {
+                continue;
+            }
+            let before = |a: &(f32, &str), b: &(f32, &str)| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)).is_lt();
+            let mut cand = Some(cand);
+            for slot in &mut top {
+                match (*slot, cand) {
+                    (None, _) => {
+                        *slot = cand.take();
+                        break;
                     }
+                    (Some(old), Some(c)) if before(&c, &old) => {
+                        *slot = Some(c);
+                        cand = Some(old);
+                    }
+                    _ => {}
                 }
             }
-        });
-        ranks.sort_unstable();
+        }
+        let mut s = format!("p={p:.2}");
+        for (w, n) in top.iter().flatten() {
+            let _ = write!(s, " {n} (+{w:.2})");
+        }
+        s
+    }
+
+    fn scores_into(
+        &self,
+        text: &str,
+        hits: &[RuleHit],
+        top: bool,
+        scratch: &mut Scratch,
+        ranks: &mut Vec<u32>,
+    ) -> (f32, f32) {
+        let table = &self.table;
+        scratch.set.reserve(table.weights.len());
+        ranks.clear();
+        let prev_left = table.vocab.get(START_HASH).flags & W_LEFT != 0;
+        let mut sink = ScoreSink { table, set: &mut scratch.set, prev_left };
+        emit_features(text, hits, top, None, &mut sink);
+        // Ascending ranks: ascending ids, the order `probability` sums in.
+        scratch.set.drain_into(ranks);
         let weight = |r: &u32| table.weights.get(*r as usize).copied().unwrap_or_default();
         let push: f32 = ranks.iter().map(|r| weight(r).0).sum();
         let er: f32 = ranks.iter().map(|r| weight(r).1).sum();
@@ -978,10 +1257,100 @@ mod tests {
                 let got = m.scores(&c.text, &hits, top);
                 assert_eq!(got.0.to_bits(), want.0.to_bits(), "{}", c.text);
                 assert_eq!(got.1.to_bits(), want.1.to_bits(), "{}", c.text);
+                // Explanations from the kept ranks equal those from the list.
+                let mut ranks = Vec::new();
+                assert_eq!(m.scores_ranked(&c.text, &hits, top, &mut ranks), got);
+                assert_eq!(m.explain_ranked(Which::Pushback, got.0, &ranks), m.pushback.explain(&f).1);
+                assert_eq!(m.explain_ranked(Which::EvidenceRequest, got.1, &ranks), m.evidence_request.explain(&f).1);
                 n += 1;
             }
         }
         assert!(n > 80, "{n}");
+    }
+
+    /// The rank set reads back what was inserted, ascending and once each,
+    /// and is empty after (the next comment starts from nothing).
+    #[test]
+    fn rank_set_drains_sorted_unique_and_empties() {
+        let mut set = RankSet::default();
+        set.reserve(11_000);
+        let mut state: u64 = 7;
+        for n in [0usize, 1, 5, 60, 400, 3000] {
+            let mut want: Vec<u32> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    // Repeats, both ends of the range and word edges.
+                    [(state >> 33) as u32 % 11_000, 0, 63, 64, 4095, 4096, 10_999][(state >> 60) as usize % 7]
+                })
+                .collect();
+            want.iter().for_each(|&r| set.insert(r));
+            set.insert(11_000 + 64 * 64); // beyond the set: ignored
+            want.sort_unstable();
+            want.dedup();
+            let mut got = Vec::new();
+            set.drain_into(&mut got);
+            assert_eq!(got, want, "{n}");
+            got.clear();
+            set.drain_into(&mut got);
+            assert!(got.is_empty() && set.words.iter().all(|&w| w == 0), "{n}");
+        }
+    }
+
+    /// The General Punctuation shortcut of [`is_alphanumeric`] is exact.
+    #[test]
+    fn general_punctuation_is_not_alphanumeric() {
+        for c in ('\u{1f00}'..='\u{2100}').chain(['a', 'é', '1', '’', '“', ' ', '\u{a0}']) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    /// Scoring by the vocabulary (one probe per token, bigram ids only for
+    /// pairs of vocabulary words) equals `probability` on the full feature
+    /// list, bit for bit, on texts made of the models' own words (every
+    /// token a candidate unigram and every pair a candidate bigram), with
+    /// case changes, apostrophes, mentions, links, numbers and non-ASCII.
+    #[test]
+    fn vocabulary_scores_equal_probability_on_model_words() {
+        let m = builtin();
+        let mut words: Vec<&str> = Vec::new();
+        for lr in [&m.pushback, &m.evidence_request] {
+            for (_, (_, n)) in lr.weights.iter() {
+                if let Some(w) = n.strip_prefix("w:") {
+                    words.push(w);
+                } else if let Some((a, b)) = n.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
+                    words.extend([a, b]);
+                }
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+        assert!(words.len() > 2000, "{}", words.len());
+        let extra =
+            ["’", "'", "Don't", "@bob", "#Tag", "http://x.y", "www.z", "2014", "café", "?", "!", "\n", ".", ","];
+        let mut state: u64 = 0x1234_5678;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let mut flagged = 0;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..next(25) {
+                let w = if next(5) == 0 { extra[next(extra.len())] } else { words[next(words.len())] };
+                match next(6) {
+                    0 => text.push_str(&w.to_uppercase()),
+                    1 => text.push_str(&format!("'{w}")),
+                    _ => text.push_str(w),
+                }
+                text.push_str([" ", " ", " ", "  ", "\t", ", ", "’ "][next(7)]);
+            }
+            let f = features(&text, &[], next(2) == 0);
+            let want = (m.pushback.probability(&f), m.evidence_request.probability(&f));
+            let got = m.scores(&text, &[], f.contains(&feature_id("s:top")));
+            assert_eq!((got.0.to_bits(), got.1.to_bits()), (want.0.to_bits(), want.1.to_bits()), "{text}");
+            flagged += usize::from(got.0 >= m.pushback.threshold);
+        }
+        assert!(flagged > 100, "{flagged}");
     }
 
     /// Tokens at the edges of the short path (apostrophes, URL prefixes,
