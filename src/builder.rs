@@ -120,7 +120,7 @@ impl ThreadBuilder {
 
         // Where every comment goes, worked out on borrowed ids (no id is
         // copied unless it must be renamed); the comments move after.
-        let (renamed, placeholders, mut parents) = place(&raws, post.id.as_deref(), &mut diagnostics);
+        let Placement { renamed, placeholders, mut parents } = place(&raws, post.id.as_deref(), &mut diagnostics);
         let mut renamed = renamed.into_iter().peekable();
         let mut rename = |i: usize, mut c: Comment| {
             if let Some((_, id)) = renamed.next_if(|(at, _)| *at == i) {
@@ -160,18 +160,22 @@ enum ParentRef {
     Final(usize),
 }
 
-/// Comments renamed (raw index, new id), placeholders (the raw index they
-/// go before, their id) and every final comment's parent, for
-/// [`ThreadBuilder::build`]. The first occurrence of an id wins and later
-/// ones are renamed `id#2`, `id#3`, …; a placeholder stands in for each
-/// absent parent, before its first reply. Diagnostics are pushed in the
-/// order the records are met: duplicates first, then missing parents.
-#[allow(clippy::type_complexity)]
-fn place(
-    raws: &[RawComment],
-    post_id: Option<&str>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (Vec<(usize, String)>, Vec<(usize, String)>, Vec<Option<usize>>) {
+/// Where [`ThreadBuilder::build`] puts the records.
+struct Placement {
+    /// Records renamed: (record index, new id), in record order.
+    renamed: Vec<(usize, String)>,
+    /// Placeholders for absent parents: (index of the record they go
+    /// before, their id), in record order.
+    placeholders: Vec<(usize, String)>,
+    /// Every final comment's parent (placeholders included).
+    parents: Vec<Option<usize>>,
+}
+
+/// The [`Placement`] of `raws`. The first occurrence of an id wins and
+/// later ones are renamed `id#2`, `id#3`, …; a placeholder stands in for
+/// each absent parent, before its first reply. Diagnostics are pushed in
+/// the order the records are met: duplicates first, then missing parents.
+fn place(raws: &[RawComment], post_id: Option<&str>, diagnostics: &mut Vec<Diagnostic>) -> Placement {
     // Original ids borrowed from the records; renamed ones kept apart, so
     // together they are the one id space the records had before.
     let mut first_index: HashMap<&str, usize> = HashMap::with_capacity(raws.len());
@@ -248,7 +252,7 @@ fn place(
             Some(ParentRef::Final(f)) => Some(f),
         })
         .collect();
-    (renamed, placeholders, parents)
+    Placement { renamed, placeholders, parents }
 }
 
 /// Make every comment reach the post: walk each parent chain once
