@@ -233,9 +233,14 @@ struct LexiconArgs {
 }
 
 impl LexiconArgs {
+    /// True when the built-in lexicons and model are used as they are.
+    fn is_builtin(&self) -> bool {
+        self.lexicon.is_empty() && !self.no_builtin_lexicon && !self.no_model
+    }
+
     /// The matcher to use: the built-in one, or one compiled from the files.
     fn matcher(&self) -> Result<std::borrow::Cow<'static, Matcher>> {
-        if self.lexicon.is_empty() && !self.no_builtin_lexicon && !self.no_model {
+        if self.is_builtin() {
             return Ok(std::borrow::Cow::Borrowed(Matcher::builtin()));
         }
         let mut lex = if self.no_builtin_lexicon { Lexicon::default() } else { Lexicon::builtin().clone() };
@@ -492,21 +497,31 @@ fn dispatch(args: Args) -> Result<()> {
             Err(crate::Error::invalid("--memory-limit works with export --to csv, text, edges-csv and authors-csv"))
         }
         Command::Export { files, to, output, input, lexicons, .. } => {
-            let matcher = lexicons.matcher()?;
+            // Text and ConvoKit outputs run no detector: the built-in ones
+            // are not compiled for them (a user lexicon is still checked
+            // first, as for every output).
+            let runs_detectors = !matches!(to, ExportKind::Text | ExportKind::Convokit);
+            let compiled = if runs_detectors || !lexicons.is_builtin() { Some(lexicons.matcher()?) } else { None };
+            let matcher = || -> &Matcher {
+                match compiled.as_deref() {
+                    Some(m) => m,
+                    None => Matcher::builtin(),
+                }
+            };
             let threads = read_all(&files, &input)?;
             match to {
                 // Matched by the arm above; kept equivalent rather than a panic.
                 ExportKind::Csv => {
-                    write_output(output.as_deref(), |w| export::write_comments_csv_with(&threads, &matcher, w))
+                    write_output(output.as_deref(), |w| export::write_comments_csv_with(&threads, matcher(), w))
                 }
                 ExportKind::Text => write_output(output.as_deref(), |w| {
                     threads.iter().try_for_each(|t| export::write_indented(t, &mut *w))
                 }),
                 ExportKind::EdgesCsv => write_output(output.as_deref(), |w| {
-                    report::csv::write_edges_csv(&build_reports(&threads, &matcher), w)
+                    report::csv::write_edges_csv(&build_reports(&threads, matcher()), w)
                 }),
                 ExportKind::AuthorsCsv => write_output(output.as_deref(), |w| {
-                    report::csv::write_authors_csv(&build_reports(&threads, &matcher), w)
+                    report::csv::write_authors_csv(&build_reports(&threads, matcher()), w)
                 }),
                 ExportKind::Convokit => match output {
                     Some(dir) => read::convokit::write_corpus(&threads, &dir),
