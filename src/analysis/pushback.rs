@@ -1185,7 +1185,6 @@ mod tests {
         }
     }
 
-    /// Seed 001, the comments walked by hand in docs/evaluation.md.
     /// A target's word index (one sort of all pairs) equals the pairs of
     /// each sentence's sorted, deduplicated content words.
     #[test]
@@ -1208,6 +1207,7 @@ mod tests {
         assert!(pairs > 500, "{pairs}");
     }
 
+    /// Seed 001, the comments walked by hand in docs/evaluation.md.
     #[test]
     fn seed_001_walk() {
         let t = read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap().remove(0);
