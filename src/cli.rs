@@ -238,6 +238,14 @@ impl LexiconArgs {
         self.lexicon.is_empty() && !self.no_builtin_lexicon && !self.no_model
     }
 
+    /// The matcher for `export --to to`: `None` for the outputs that run
+    /// no detector (text, ConvoKit) with the built-in lexicons, which are
+    /// then not compiled; a user lexicon is checked for every output.
+    fn matcher_for(&self, to: ExportKind) -> Result<Option<std::borrow::Cow<'static, Matcher>>> {
+        let runs_detectors = !matches!(to, ExportKind::Text | ExportKind::Convokit);
+        Ok(if runs_detectors || !self.is_builtin() { Some(self.matcher()?) } else { None })
+    }
+
     /// The matcher to use: the built-in one, or one compiled from the files.
     fn matcher(&self) -> Result<std::borrow::Cow<'static, Matcher>> {
         if self.is_builtin() {
@@ -433,17 +441,18 @@ fn dispatch(args: Args) -> Result<()> {
         {
             // One thread at a time, one file at a time: a Pushshift file over
             // the limit goes through partitions, the others are read whole.
-            let matcher = lexicons.matcher()?;
+            let compiled = lexicons.matcher_for(to)?;
+            let matcher = || compiled_or_builtin(&compiled);
             let render = |t: &Thread| -> Result<Vec<u8>> {
                 let mut out = Vec::new();
                 match to {
-                    ExportKind::Csv => return export::thread_rows(t, &matcher),
+                    ExportKind::Csv => return export::thread_rows(t, matcher()),
                     ExportKind::Text => export::write_indented(t, &mut out)?,
                     ExportKind::EdgesCsv => {
-                        report::csv::write_edge_rows(&build_reports(std::slice::from_ref(t), &matcher), &mut out)?
+                        report::csv::write_edge_rows(&build_reports(std::slice::from_ref(t), matcher()), &mut out)?
                     }
                     ExportKind::AuthorsCsv => {
-                        report::csv::write_author_rows(&build_reports(std::slice::from_ref(t), &matcher), &mut out)?
+                        report::csv::write_author_rows(&build_reports(std::slice::from_ref(t), matcher()), &mut out)?
                     }
                     ExportKind::Convokit => {}
                 }
@@ -497,17 +506,8 @@ fn dispatch(args: Args) -> Result<()> {
             Err(crate::Error::invalid("--memory-limit works with export --to csv, text, edges-csv and authors-csv"))
         }
         Command::Export { files, to, output, input, lexicons, .. } => {
-            // Text and ConvoKit outputs run no detector: the built-in ones
-            // are not compiled for them (a user lexicon is still checked
-            // first, as for every output).
-            let runs_detectors = !matches!(to, ExportKind::Text | ExportKind::Convokit);
-            let compiled = if runs_detectors || !lexicons.is_builtin() { Some(lexicons.matcher()?) } else { None };
-            let matcher = || -> &Matcher {
-                match compiled.as_deref() {
-                    Some(m) => m,
-                    None => Matcher::builtin(),
-                }
-            };
+            let compiled = lexicons.matcher_for(to)?;
+            let matcher = || compiled_or_builtin(&compiled);
             let threads = read_all(&files, &input)?;
             match to {
                 // Matched by the arm above; kept equivalent rather than a panic.
@@ -820,6 +820,15 @@ fn write_eval_report(r: &eval_hostility::Report, out: &mut dyn Write) -> Result<
         }
     }
     Ok(())
+}
+
+/// The matcher [`LexiconArgs::matcher_for`] compiled, or the built-in one
+/// (compiled on first use) where it compiled none.
+fn compiled_or_builtin<'a>(compiled: &'a Option<std::borrow::Cow<'static, Matcher>>) -> &'a Matcher {
+    match compiled.as_deref() {
+        Some(m) => m,
+        None => Matcher::builtin(),
+    }
 }
 
 /// One report per thread, built in parallel, in input order.

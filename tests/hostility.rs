@@ -168,13 +168,13 @@ fn cli_lexicon_check() {
     let out = bin().args(["flags", SEED1, "--lexicon", "fixtures/lexicon/bad.csv"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     // Outputs that run no detector still check a user lexicon first.
-    for to in ["text", "convokit"] {
-        let dir = std::env::temp_dir().join(format!("threadlens-badlex-{}-{to}", std::process::id()));
-        let args = ["export", "--to", to, SEED1, "--lexicon", "fixtures/lexicon/bad.csv", "-o"];
-        let out = bin().args(args).arg(&dir).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "--to {to}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("fixtures/lexicon/bad.csv:4: "), "--to {to}");
-        assert!(!dir.exists(), "--to {to} wrote output");
+    for (to, limit) in [("text", &[][..]), ("convokit", &[]), ("text", &["--memory-limit", "50M"])] {
+        let dir = std::env::temp_dir().join(format!("threadlens-badlex-{}-{to}-{}", std::process::id(), limit.len()));
+        let args = ["export", "--to", to, SEED1, "--lexicon", "fixtures/lexicon/bad.csv"];
+        let out = bin().args(args).args(limit).arg("-o").arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "--to {to} {limit:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("fixtures/lexicon/bad.csv:4: "), "--to {to} {limit:?}");
+        assert!(!dir.exists(), "--to {to} {limit:?} wrote output");
     }
 }
 
