@@ -730,24 +730,24 @@ struct Vocab {
 impl Vocab {
     /// The vocabulary of the feature names `names` (rank → names).
     fn new(names: &[(Box<str>, Box<str>)]) -> Vocab {
+        /// The entry of word `w`, marked used.
+        fn word<'m>(words: &'m mut BTreeMap<u64, Word>, w: &str) -> &'m mut Word {
+            let e = words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
+            e.flags |= W_USED;
+            e
+        }
         let mut words: BTreeMap<u64, Word> = BTreeMap::new();
         for (rank, (a, b)) in names.iter().enumerate() {
             for name in [a, b] {
                 if let Some(w) = name.strip_prefix("w:") {
-                    let e = words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
-                    e.unigram = rank as u32;
-                    e.flags |= W_USED;
+                    word(&mut words, w).unigram = rank as u32;
                 } else if let Some((l, r)) = name.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
-                    for (w, flag) in [(l, W_LEFT), (r, W_RIGHT)] {
-                        let e =
-                            words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
-                        e.flags |= W_USED | flag;
-                    }
+                    word(&mut words, l).flags |= W_LEFT;
+                    word(&mut words, r).flags |= W_RIGHT;
                 }
             }
         }
-        // At most a quarter full.
-        let bits = (words.len().max(1) * 4).next_power_of_two().trailing_zeros().max(4);
+        let bits = probe_bits(words.len());
         let mut v = Vocab { slots: vec![(0, Word::default()); 1 << bits], shift: 64 - bits };
         let mask = v.slots.len() - 1;
         for (h, w) in words {
@@ -762,7 +762,7 @@ impl Vocab {
 
     #[inline]
     fn slot(&self, h: u64) -> usize {
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+        probe_slot(h, self.shift)
     }
 
     /// The word with hash `h` (flags 0 if no model knows it).
@@ -778,6 +778,19 @@ impl Vocab {
             }
         }
     }
+}
+
+/// Bits of an open-addressing table of `n` keys, at most a quarter full
+/// (probes are short); [`FeatureTable`] and [`Vocab`] are sized by it.
+fn probe_bits(n: usize) -> u32 {
+    (n.max(1) * 4).next_power_of_two().trailing_zeros().max(4)
+}
+
+/// The first slot of key `h` in a table of `64 - shift` bits
+/// (multiplicative hashing: the key's high bits after a multiply).
+#[inline]
+fn probe_slot(h: u64, shift: u32) -> usize {
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
 /// Scores a comment: the ranks of its known features, each once.
@@ -881,8 +894,7 @@ impl FeatureTable {
             all.entry(*id).or_default().1 = *w;
             names.entry(*id).or_default().1 = n.clone();
         }
-        // At most a quarter full: probes are short.
-        let bits = (all.len().max(1) * 4).next_power_of_two().trailing_zeros().max(4);
+        let bits = probe_bits(all.len());
         let slots = 1usize << bits;
         let mut t = FeatureTable {
             ids: vec![0; slots],
@@ -915,7 +927,7 @@ impl FeatureTable {
 
     #[inline]
     fn slot(&self, id: u64) -> usize {
-        (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+        probe_slot(id, self.shift)
     }
 
     /// The rank of `id`, if a model has it.
