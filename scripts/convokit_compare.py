@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1000)
     ap.add_argument("--comments", type=int, default=100)
     ap.add_argument("--runs", type=int, default=5, help="threadlens runs; the median is reported")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed threadlens runs before the timed ones")
     args = ap.parse_args()
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")
@@ -65,14 +66,21 @@ def main():
         subprocess.run([BIN, "export", jsonl, "--to", "convokit", "-o", corpus_dir], check=True,
                        stderr=subprocess.DEVNULL)
         size = os.path.getsize(jsonl)
-
-        ck = json.loads(subprocess.run([sys.executable, "-c", CONVOKIT_JOB, corpus_dir], check=True,
-                                       capture_output=True, text=True).stdout)
+        # Both corpora written out before any timing: the kernel's
+        # background write-back of ~100 MB would otherwise land in it.
+        os.sync()
 
         # GNU time reports this process's own peak RSS (KiB) as the last
         # stderr line; RUSAGE_CHILDREN would mix in the ConvoKit process.
         # threadlens takes a tenth of a second, so one run is mostly noise
         # on a shared machine: the median of --runs runs is reported.
+        # threadlens runs before ConvoKit: for seconds after ConvoKit's
+        # process (544 MiB) exits, runs on this machine were up to 1.8x
+        # slower and scattered. One untimed run first, as benchmark tools
+        # do (hyperfine's --warmup).
+        for _ in range(args.warmup):
+            with open(jsonl, "rb") as f:
+                subprocess.run([BIN, "stream", "--shape-only"], stdin=f, check=True, capture_output=True)
         runs = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
@@ -86,6 +94,8 @@ def main():
         t0 = time.perf_counter()
         subprocess.run([BIN, "stream", "--shape-only"], stdin=subprocess.DEVNULL, check=True, capture_output=True)
         start_s = time.perf_counter() - t0
+        ck = json.loads(subprocess.run([sys.executable, "-c", CONVOKIT_JOB, corpus_dir], check=True,
+                                       capture_output=True, text=True).stdout)
         tl = {}
         for line in out.stdout.decode().splitlines():
             r = json.loads(line)
@@ -100,7 +110,7 @@ def main():
     print(f"ConvoKit:   load {ck['load_s']:.2f} s + traverse {ck['traverse_s']:.2f} s = {ck_s:.2f} s "
           f"({comments / ck_s:,.0f} comments/s), peak RSS {ck['peak_rss_kb'] / 1024:.0f} MiB "
           f"(import {ck['import_s']:.2f} s not counted)")
-    print(f"threadlens: {tl_s:.3f} s, median of {args.runs} (runs {', '.join(f'{r:.3f}' for r in runs)}; "
+    print(f"threadlens: {tl_s:.3f} s, median of {args.runs} after {args.warmup} untimed (runs {', '.join(f'{r:.3f}' for r in runs)}; "
           f"process start on empty input {start_s:.3f} s) ({comments / tl_s:,.0f} comments/s), "
           f"peak RSS {tl_rss / 1024:.0f} MiB")
     print(f"throughput ratio: {ck_s / tl_s:.0f}x   memory ratio: {ck['peak_rss_kb'] / tl_rss:.0f}x less")

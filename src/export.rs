@@ -76,21 +76,36 @@ fn write_rows_streaming_from<W: Write>(
 ) -> Result<()> {
     use rayon::prelude::*;
     let large = |t: &Thread| t.comments.len() >= large_from;
+    // A chunk's rows are written while the worker threads render the next
+    // chunk's, so the cores do not wait on the writes.
+    let mut pending: Vec<Result<Vec<u8>>> = Vec::new();
+    let write_all = |rendered: Vec<Result<Vec<u8>>>, out: &mut W| -> Result<()> {
+        for rows in rendered {
+            out.write_all(&rows?)?;
+        }
+        Ok(())
+    };
     let mut rest = threads;
     while let Some(first) = rest.first() {
         if large(first) {
+            write_all(std::mem::take(&mut pending), &mut out)?;
             write_thread_rows(first, matcher, &mut out)?;
             rest = &rest[1..];
             continue;
         }
         let n = rest.iter().take(PARALLEL_CHUNK).position(large).unwrap_or(rest.len().min(PARALLEL_CHUNK));
         let (chunk, after) = rest.split_at(n);
-        let rendered: Vec<Result<Vec<u8>>> = chunk.par_iter().map(|t| thread_rows(t, matcher)).collect();
-        for rows in rendered {
-            out.write_all(&rows?)?;
-        }
+        let mut rendered = Vec::new();
+        let mut written = Ok(());
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| rendered = chunk.par_iter().map(|t| thread_rows(t, matcher)).collect());
+            written = write_all(std::mem::take(&mut pending), &mut out);
+        });
+        written?;
+        pending = rendered;
         rest = after;
     }
+    write_all(pending, &mut out)?;
     out.flush()?;
     Ok(())
 }
@@ -273,6 +288,16 @@ mod tests {
             "fixtures/seeds/004_68a215685d108f0d.txt",
         ] {
             threads.extend(crate::read::read_path(&root.join(f), crate::read::Format::Auto).unwrap());
+        }
+        // More than two chunks of small threads (a chunk's rows are written
+        // while the next is rendered), a large thread between them.
+        let small: Vec<Thread> = threads.iter().filter(|t| t.comments.len() < 60).cloned().collect();
+        let large = threads[0].clone();
+        for k in 0..2 * PARALLEL_CHUNK + 40 {
+            threads.push(small[k % small.len()].clone());
+            if k == PARALLEL_CHUNK + 7 {
+                threads.push(large.clone());
+            }
         }
         let matcher = Matcher::builtin();
         let buffered: Vec<u8> = threads.iter().flat_map(|t| thread_rows(t, matcher).unwrap()).collect();
