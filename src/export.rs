@@ -6,6 +6,7 @@
 //! documented in `docs/csv.md`.
 
 use std::io::Write;
+use std::ops::Range;
 
 use crate::analysis::lexicon::Matcher;
 use crate::error::Result;
@@ -60,76 +61,120 @@ pub fn write_comments_csv_header<W: Write>(out: W) -> Result<()> {
 /// The rows (no header) of every thread. Threads are analyzed in parallel
 /// (rayon, in chunks of `PARALLEL_CHUNK`) and written in input order, so
 /// the output is the same whatever the number of threads. A thread of
-/// [`LARGE_THREAD`] comments or more is written straight to `out` instead
-/// of into a buffer of its own: its rows would be as large as its input.
+/// [`LARGE_THREAD`] comments or more is analyzed and written a range of
+/// comments at a time instead (ranges in parallel), so that neither its
+/// rows nor its analysis results are held whole: they would be larger
+/// than its input.
 pub fn write_comment_rows<W: Write>(threads: &[Thread], matcher: &Matcher, out: W) -> Result<()> {
-    write_rows_streaming_from(threads, matcher, out, LARGE_THREAD)
+    write_rows_streaming_from(threads, matcher, out, LARGE_THREAD, LARGE_THREAD_RANGE)
 }
 
 /// [`write_comment_rows`] with threads of `large_from` comments or more
-/// written straight to `out`.
+/// written `range` comments at a time.
 fn write_rows_streaming_from<W: Write>(
     threads: &[Thread],
     matcher: &Matcher,
     mut out: W,
     large_from: usize,
+    range: usize,
+) -> Result<()> {
+    let large = |t: &Thread| t.comments.len() >= large_from;
+    let mut rest = threads;
+    while let Some(first) = rest.first() {
+        if large(first) {
+            let n = first.comments.len();
+            let ranges: Vec<Range<usize>> = (0..n).step_by(range.max(1)).map(|s| s..(s + range).min(n)).collect();
+            let rows = |r: &Range<usize>| range_rows(first, r.clone(), matcher);
+            write_in_rounds(&ranges, RANGES_AT_ONCE, rows, &mut out)?;
+            rest = &rest[1..];
+            continue;
+        }
+        let (small, after) = rest.split_at(rest.iter().position(large).unwrap_or(rest.len()));
+        write_in_rounds(small, PARALLEL_CHUNK, |t| thread_rows(t, matcher), &mut out)?;
+        rest = after;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Render `items` in parallel, `per_round` at a time, and write each
+/// round's bytes in order. A round is written while the worker threads
+/// render the next, so the cores do not wait on the writes; at most two
+/// rounds are held.
+fn write_in_rounds<T: Sync, W: Write>(
+    items: &[T],
+    per_round: usize,
+    render: impl Fn(&T) -> Result<Vec<u8>> + Sync,
+    out: &mut W,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let large = |t: &Thread| t.comments.len() >= large_from;
-    // A chunk's rows are written while the worker threads render the next
-    // chunk's, so the cores do not wait on the writes.
-    let mut pending: Vec<Result<Vec<u8>>> = Vec::new();
     let write_all = |rendered: Vec<Result<Vec<u8>>>, out: &mut W| -> Result<()> {
         for rows in rendered {
             out.write_all(&rows?)?;
         }
         Ok(())
     };
-    let mut rest = threads;
-    while let Some(first) = rest.first() {
-        if large(first) {
-            write_all(std::mem::take(&mut pending), &mut out)?;
-            write_thread_rows(first, matcher, &mut out)?;
-            rest = &rest[1..];
-            continue;
-        }
-        let n = rest.iter().take(PARALLEL_CHUNK).position(large).unwrap_or(rest.len().min(PARALLEL_CHUNK));
-        let (chunk, after) = rest.split_at(n);
+    let mut pending: Vec<Result<Vec<u8>>> = Vec::new();
+    for round in items.chunks(per_round.max(1)) {
         let mut rendered = Vec::new();
         let mut written = Ok(());
         rayon::in_place_scope(|s| {
-            s.spawn(|_| rendered = chunk.par_iter().map(|t| thread_rows(t, matcher)).collect());
-            written = write_all(std::mem::take(&mut pending), &mut out);
+            s.spawn(|_| rendered = round.par_iter().map(&render).collect());
+            written = write_all(std::mem::take(&mut pending), out);
         });
         written?;
         pending = rendered;
-        rest = after;
     }
-    write_all(pending, &mut out)?;
-    out.flush()?;
-    Ok(())
+    write_all(pending, out)
 }
 
-/// Comments from which [`write_comment_rows`] writes a thread's rows
-/// straight to its output.
+/// Comments from which [`write_comment_rows`] writes a thread's rows a
+/// range at a time.
 pub const LARGE_THREAD: usize = 10_000;
+
+/// Comments per range of a large thread ([`LARGE_THREAD`]).
+const LARGE_THREAD_RANGE: usize = 512;
+
+/// Ranges of a large thread rendered at once; with the round being
+/// written, about 16 ranges' rows and results (≈ 10 MB) are held.
+const RANGES_AT_ONCE: usize = 4;
 
 /// One thread's rows as CSV bytes.
 pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(t.comments.len() * 256);
-    write_thread_rows(t, matcher, &mut out)?;
+    let analysis = crate::analysis::analyze_with(t, matcher);
+    write_rows(t, 0, &analysis.hostility, &analysis.pushback.comments, &mut out)?;
     Ok(out)
 }
 
-/// Analyze one thread and write its rows to `out`.
-fn write_thread_rows<W: Write>(t: &Thread, matcher: &Matcher, mut out: W) -> Result<()> {
+/// The rows of comments `range` of a thread as CSV bytes, analyzed alone
+/// ([`hostility::analyze_range`](crate::analysis::hostility::analyze_range),
+/// [`pushback::detect`](crate::analysis::pushback::detect)): the cells are
+/// those [`thread_rows`] writes for these comments.
+fn range_rows(t: &Thread, range: Range<usize>, matcher: &Matcher) -> Result<Vec<u8>> {
+    use crate::analysis::{hostility, pushback};
+    let mut out = Vec::with_capacity(range.len() * 256);
+    let h = hostility::analyze_range(t, range.clone(), matcher);
+    let p: Vec<pushback::CommentPushback> = range.clone().map(|i| pushback::detect(t, i)).collect();
+    write_rows(t, range.start, &h, &p, &mut out)?;
+    Ok(out)
+}
+
+/// Write the rows of comments `first..first + hostility.len()` of `t`,
+/// given their analysis results.
+fn write_rows<W: Write>(
+    t: &Thread,
+    first: usize,
+    hostility: &[crate::analysis::hostility::CommentHostility],
+    pushback: &[crate::analysis::pushback::CommentPushback],
+    mut out: W,
+) -> Result<()> {
     let mut row: Vec<u8> = Vec::new();
     let thread_id = t.display_id();
-    let analysis = crate::analysis::analyze_with(t, matcher);
-    for (i, c) in t.comments.iter().enumerate() {
-        let h = &analysis.hostility[i];
+    for (k, (h, p)) in hostility.iter().zip(pushback).enumerate() {
+        let c = &t.comments[first + k];
         let score = format!("{:.3}", h.score);
-        let pushback = pushback_cells(&analysis.pushback.comments[i]);
+        let pushback = pushback_cells(p);
         let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
         let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
         let depth = c.depth.to_string();
@@ -279,7 +324,7 @@ mod tests {
     }
 
     #[test]
-    fn large_threads_written_straight_give_the_buffered_rows() {
+    fn large_threads_written_by_ranges_give_the_buffered_rows() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut threads = Vec::new();
         for f in [
@@ -302,11 +347,12 @@ mod tests {
         let matcher = Matcher::builtin();
         let buffered: Vec<u8> = threads.iter().flat_map(|t| thread_rows(t, matcher).unwrap()).collect();
         assert!(buffered.len() > 10_000);
-        // From every thread written straight to none of them.
-        for large_from in [0, 2, 60, usize::MAX] {
+        // From every thread written a range at a time to none of them,
+        // ranges of one comment to ranges of whole threads.
+        for (large_from, range) in [(0, 1), (2, 7), (2, 1024), (60, 5), (usize::MAX, 1)] {
             let mut out = Vec::new();
-            write_rows_streaming_from(&threads, matcher, &mut out, large_from).unwrap();
-            assert_eq!(out, buffered, "threads of {large_from}+ comments written straight");
+            write_rows_streaming_from(&threads, matcher, &mut out, large_from, range).unwrap();
+            assert_eq!(out, buffered, "threads of {large_from}+ comments written {range} comments at a time");
         }
     }
 

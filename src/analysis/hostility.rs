@@ -94,33 +94,69 @@ pub fn analyze(thread: &Thread) -> Vec<CommentHostility> {
 pub fn analyze_with(thread: &Thread, matcher: &Matcher) -> Vec<CommentHostility> {
     let post = OnceCell::new();
     let plain: Vec<OnceCell<Normalized>> = thread.comments.iter().map(|_| OnceCell::new()).collect();
-    thread
-        .comments
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if c.status.is_stand_in() {
-                return CommentHostility::default();
-            }
-            let sources = || {
-                let mut sources = Vec::with_capacity(4);
-                let mut p = c.parent;
-                while let Some(pi) = p {
-                    if sources.len() == 3 {
-                        break;
-                    }
-                    sources.push(plain[pi].get_or_init(|| Normalized::new(&thread.comments[pi].text)));
-                    p = thread.comments[pi].parent;
+    let normalized = |k: Option<usize>| match k {
+        Some(k) => plain[k].get_or_init(|| Normalized::new(&thread.comments[k].text)),
+        None => post.get_or_init(|| Normalized::new(&thread.post.body())),
+    };
+    (0..thread.comments.len()).map(|i| score_comment(thread, i, matcher, normalized)).collect()
+}
+
+/// [`analyze_with`] for comments `range` of a thread alone, with no cache
+/// over the whole thread: for a thread too large to hold every comment's
+/// results at once (`export` writes its rows a range at a time). The
+/// texts a comment may quote are folded for that comment alone, which
+/// happens only when one of its findings survives.
+pub fn analyze_range(thread: &Thread, range: std::ops::Range<usize>, matcher: &Matcher) -> Vec<CommentHostility> {
+    let post = OnceCell::new();
+    let post = || post.get_or_init(|| Normalized::new(&thread.post.body()));
+    range
+        .map(|i| {
+            // Up to three ancestors, folded for this comment only.
+            let ancestors: [OnceCell<Normalized>; 3] = Default::default();
+            let mut seen = 0;
+            score_comment(thread, i, matcher, |k| match k {
+                Some(k) => {
+                    let cell = &ancestors[seen.min(2)];
+                    seen += 1;
+                    cell.get_or_init(|| Normalized::new(&thread.comments[k].text))
                 }
-                sources.push(post.get_or_init(|| Normalized::new(&thread.post.body())));
-                sources
-            };
-            let addressee = c.parent.and_then(|p| thread.comments[p].author.as_deref());
-            let ctx = Context { sources: Vec::new(), quoted: &c.quoted, comment: i, addressee };
-            let rules = analyze_lazily(&c.text, &ctx, sources, matcher);
-            with_model(&c.text, &ctx, matcher, rules)
+                None => post(),
+            })
         })
         .collect()
+}
+
+/// Score comment `i` of `thread`; `normalized(Some(k))` gives comment
+/// `k`'s text folded, `normalized(None)` the post's (called only when a
+/// finding survives and quotations are looked for: the parent first,
+/// then up to two more ancestors, then the post).
+fn score_comment<'s>(
+    thread: &'s Thread,
+    i: usize,
+    matcher: &Matcher,
+    mut normalized: impl FnMut(Option<usize>) -> &'s Normalized,
+) -> CommentHostility {
+    let c = &thread.comments[i];
+    if c.status.is_stand_in() {
+        return CommentHostility::default();
+    }
+    let sources = || {
+        let mut sources = Vec::with_capacity(4);
+        let mut p = c.parent;
+        while let Some(pi) = p {
+            if sources.len() == 3 {
+                break;
+            }
+            sources.push(normalized(Some(pi)));
+            p = thread.comments[pi].parent;
+        }
+        sources.push(normalized(None));
+        sources
+    };
+    let addressee = c.parent.and_then(|p| thread.comments[p].author.as_deref());
+    let ctx = Context { sources: Vec::new(), quoted: &c.quoted, comment: i, addressee };
+    let rules = analyze_lazily(&c.text, &ctx, sources, matcher);
+    with_model(&c.text, &ctx, matcher, rules)
 }
 
 /// Score one text. `ctx` gives what it may quote; findings carry

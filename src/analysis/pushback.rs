@@ -533,6 +533,13 @@ pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode,
     PushbackAnalysis { comments, events }
 }
 
+/// The acts of comment `i` alone, as [`analyze`] gives them in
+/// `comments[i]`, without following the thread (no events): for a thread
+/// too large to hold every comment's results at once.
+pub fn detect(thread: &Thread, i: usize) -> CommentPushback {
+    detect_comment(thread, i, Mode::RulesAndModel, pushback_model::builtin()).0
+}
+
 /// Detect the acts of comment `i`; also returns the rule scan of its text
 /// (`None` for stand-ins and empty comments, which are not scanned).
 fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> (CommentPushback, Option<Scan>) {
