@@ -22,6 +22,9 @@ $bin gen --threads "$threads" --comments "$per_thread" --to jsonl -o "$dir/corpu
 $bin gen --threads "$threads" --comments "$per_thread" --to pushshift -o "$dir/corpus.ndjson"
 # One big indented page of the same size (text pages hold one thread each).
 $bin gen --threads 1 --comments "$comments" --to text -o "$dir/page.txt"
+# The corpora (≈ 0.7 GB) written out before any timing: the kernel's
+# background write-back would otherwise run during the first stages.
+sync
 
 # stage NAME INPUT COMMAND...: run once, print seconds, MB/s, comments/s, peak RSS.
 stage() {
