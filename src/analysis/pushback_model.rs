@@ -269,15 +269,22 @@ fn emit_features<S: Sink>(
             // the general way.
             let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, i, S::UNIGRAMS);
             let next = bytes.get(e).copied();
-            if any & C_APOS == 0
-                && next.is_none_or(|c| c.is_ascii())
-                && !((3..=5).contains(&(e - i)) && matches!(next, Some(b':' | b'.')))
-            {
-                words.visible(b);
+            // The next byte: white space (most words), the end, other
+            // ASCII (`:` and `.` after three to five letters may make a
+            // URL), or non-ASCII (maybe a letter: the general way).
+            let next_class = next.map_or(C_SPACE, |c| CLASS[c as usize]);
+            let plain = next_class & C_SPACE != 0
+                || next.is_some_and(|c| c.is_ascii() && !((3..=5).contains(&(e - i)) && matches!(c, b':' | b'.')));
+            if any & C_APOS == 0 && plain {
+                // `b` is a letter, not `@`.
+                words.count += usize::from(words.after_space);
                 at_start = false;
                 sink.token(prev_hash, h, hw);
                 prev_hash = h;
-                i = e;
+                // The white space byte after the word, if any, is read here.
+                let space = next.is_some() && next_class & C_SPACE != 0;
+                words.after_space = space;
+                i = e + usize::from(space);
                 continue;
             }
         }
