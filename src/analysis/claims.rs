@@ -327,14 +327,47 @@ fn word_counts(sentence: &str, cap: usize) -> WordCounts {
             out.words += 1;
         }
         out.digit |= acc & K_DIGIT != 0;
-        out.assertive = out.assertive
-            || matches!(
-                ascii_lower6_bytes(&bytes[start..i]).as_ref().map(|(b, n)| &b[..*n]),
-                Some(b"is" | b"are" | b"was" | b"were" | b"has" | b"have" | b"will" | b"did" | b"killed" | b"shot")
-            );
+        // Only words of two to six ASCII letters can be assertive verbs.
+        if !out.assertive && acc & K_DIGIT == 0 && (2..=6).contains(&(i - start)) {
+            out.assertive = ASSERTIVE.contains(&folded(&bytes[start..i]));
+        }
     }
     out
 }
+
+/// A word of at most eight bytes as a little-endian `u64`, every byte with
+/// its 0x20 bit set: for ASCII letters, the lower case. A word of ASCII
+/// letters folds to the same value as a lower-case letter word exactly when
+/// it equals it ignoring ASCII case (a byte `b` with `b | 0x20` equal to a
+/// lower-case letter is that letter or its upper case).
+fn folded(w: &[u8]) -> u64 {
+    w.iter().take(8).rev().fold(0u64, |k, &b| k << 8 | u64::from(b | 0x20))
+}
+
+/// [`folded`] of a lower-case word, at compile time.
+const fn key(w: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut j = w.len();
+    while j > 0 {
+        j -= 1;
+        k = k << 8 | w[j] as u64;
+    }
+    k
+}
+
+/// The assertive verbs of [`score_sentence`], [`folded`].
+const ASSERTIVE: [u64; 10] = [
+    key(b"is"),
+    key(b"are"),
+    key(b"was"),
+    key(b"were"),
+    key(b"has"),
+    key(b"have"),
+    key(b"will"),
+    key(b"did"),
+    key(b"killed"),
+    key(b"shot"),
+];
 
 /// [`ascii_lower6`] of a byte string.
 fn ascii_lower6_bytes(w: &[u8]) -> Option<([u8; 6], usize)> {
