@@ -711,7 +711,7 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
                 run = k;
                 break;
             }
-            let lower = ASCII_WORD_LOWER[b as usize];
+            let lower = pushback_model::ALNUM_LOWER[b as usize];
             if lower != 0 {
                 h = eat(h, lower);
                 chars += 1;
@@ -741,20 +741,6 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
         end_word(h, chars);
     }
 }
-
-/// The lower case of each ASCII letter or digit; 0 for other bytes.
-static ASCII_WORD_LOWER: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() {
-            t[b] = c.to_ascii_lowercase();
-        }
-        b += 1;
-    }
-    t
-};
 
 /// FNV-1a of the lower case of `w`.
 fn lower_hash(w: &str) -> u64 {
