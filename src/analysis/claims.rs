@@ -145,33 +145,9 @@ fn is_question(sentence: &str) -> bool {
     if sentence.trim_end().ends_with('?') {
         return true;
     }
-    matches!(
-        ascii_lower6(opener(sentence)).as_ref().map(|(b, n)| &b[..*n]),
-        Some(
-            b"where"
-                | b"what"
-                | b"why"
-                | b"how"
-                | b"who"
-                | b"whom"
-                | b"whose"
-                | b"do"
-                | b"does"
-                | b"did"
-                | b"is"
-                | b"are"
-                | b"was"
-                | b"were"
-                | b"can"
-                | b"could"
-                | b"would"
-                | b"will"
-                | b"should"
-                | b"shall"
-                | b"have"
-                | b"has"
-        )
-    )
+    // Every opener has two to six ASCII letters.
+    let w = opener(sentence).as_bytes();
+    (2..=6).contains(&w.len()) && OPENERS.contains(&folded(w))
 }
 
 /// The first word of `sentence` up to its first apostrophe: the first run
@@ -217,13 +193,6 @@ fn opener(sentence: &str) -> &str {
         }
     }
     &sentence[start..i]
-}
-
-/// The ASCII lower case of `w` when it has at most six bytes (every
-/// question opener and assertive verb does; a longer word equals none of
-/// them, ignoring ASCII case, as `eq_ignore_ascii_case` compares).
-fn ascii_lower6(w: &str) -> Option<([u8; 6], usize)> {
-    ascii_lower6_bytes(w.as_bytes())
 }
 
 /// Declarative and at least four words: what makes a sentence a claim at
@@ -274,13 +243,15 @@ static KIND: [u8; 256] = {
 };
 
 /// The words of `sentence` (`split_whitespace`) that hold a letter or a
-/// digit, counted until `cap`; whether one is an assertive verb; whether an
-/// ASCII digit occurs. One table look-up per ASCII byte; other characters
-/// are decoded. Equal to the `split_whitespace` loops it replaced (tested).
+/// digit, counted until `cap`; whether one is an assertive verb (not asked
+/// when capped); whether an ASCII digit occurs. One table look-up per ASCII
+/// byte; other characters are decoded. Equal to the `split_whitespace` loops it replaced (tested).
 fn word_counts(sentence: &str, cap: usize) -> WordCounts {
     let bytes = sentence.as_bytes();
     let n = bytes.len();
     let mut out = WordCounts::default();
+    // A capped count only counts (is_claim): no verb test.
+    let capped = cap != usize::MAX;
     let mut i = 0;
     // A non-ASCII character at `i`: its length, and whether it is white space
     // or alphanumeric.
@@ -328,7 +299,7 @@ fn word_counts(sentence: &str, cap: usize) -> WordCounts {
         }
         out.digit |= acc & K_DIGIT != 0;
         // Only words of two to six ASCII letters can be assertive verbs.
-        if !out.assertive && acc & K_DIGIT == 0 && (2..=6).contains(&(i - start)) {
+        if !capped && !out.assertive && acc & K_DIGIT == 0 && (2..=6).contains(&(i - start)) {
             out.assertive = ASSERTIVE.contains(&folded(&bytes[start..i]));
         }
     }
@@ -355,6 +326,32 @@ const fn key(w: &[u8]) -> u64 {
     k
 }
 
+/// The question words and inverted auxiliaries of [`is_question`], [`folded`].
+const OPENERS: [u64; 22] = [
+    key(b"where"),
+    key(b"what"),
+    key(b"why"),
+    key(b"how"),
+    key(b"who"),
+    key(b"whom"),
+    key(b"whose"),
+    key(b"do"),
+    key(b"does"),
+    key(b"did"),
+    key(b"is"),
+    key(b"are"),
+    key(b"was"),
+    key(b"were"),
+    key(b"can"),
+    key(b"could"),
+    key(b"would"),
+    key(b"will"),
+    key(b"should"),
+    key(b"shall"),
+    key(b"have"),
+    key(b"has"),
+];
+
 /// The assertive verbs of [`score_sentence`], [`folded`].
 const ASSERTIVE: [u64; 10] = [
     key(b"is"),
@@ -368,14 +365,6 @@ const ASSERTIVE: [u64; 10] = [
     key(b"killed"),
     key(b"shot"),
 ];
-
-/// [`ascii_lower6`] of a byte string.
-fn ascii_lower6_bytes(w: &[u8]) -> Option<([u8; 6], usize)> {
-    let mut buf = [0u8; 6];
-    buf.get_mut(..w.len())?.copy_from_slice(w);
-    buf.make_ascii_lowercase();
-    Some((buf, w.len()))
-}
 
 /// [`claim_score`] with the certainty cue already known.
 fn score_sentence(sentence: &str, certain: bool) -> u32 {
