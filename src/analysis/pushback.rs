@@ -19,6 +19,7 @@
 //! outcome read from the target author's later replies in the pushback's
 //! subtree.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -48,6 +49,12 @@ pub struct Rule {
     /// that far before the end of the earliest-ending match
     /// ([`RuleSet::hits_of`]).
     max_len: Option<usize>,
+    /// The longest match in bytes when every `\s+` or `\s*` of the
+    /// pattern matches one white space character at most: a match is at
+    /// most this long plus the text's white space beyond the first byte of
+    /// each run ([`extra_space`]), which bounds the span search of rules
+    /// that `\s+` alone leaves unbounded.
+    space_len: Option<usize>,
     /// False when the rule can match the empty string (searched with
     /// `find_iter` from the start then).
     nonempty: bool,
@@ -111,7 +118,20 @@ impl RuleSet {
                 .ok();
             let max_len = props.as_ref().and_then(|p| p.maximum_len());
             let nonempty = props.is_some_and(|p| p.minimum_len().is_some_and(|n| n > 0));
-            rules.push(Rule { id: id.to_string(), category: category.to_string(), regex, max_len, nonempty });
+            // Only for patterns without escaped backslashes, where `\s+`
+            // and `\s*` are surely the white space class repeated.
+            let space_len = (!pattern.contains(r"\\"))
+                .then(|| pattern.replace(r"\s+", r"\s").replace(r"\s*", r"\s?"))
+                .and_then(|p| syntax::parse_with(&p, &syntax::Config::new().case_insensitive(true)).ok())
+                .and_then(|hir| hir.properties().maximum_len());
+            rules.push(Rule {
+                id: id.to_string(),
+                category: category.to_string(),
+                regex,
+                max_len,
+                space_len,
+                nonempty,
+            });
         }
         let set = RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
             .case_insensitive(true)
@@ -147,7 +167,14 @@ impl RuleSet {
     /// The hits of the rules `fired` (indexes into [`RuleSet::rules`],
     /// ascending: the rules known to match `text`, each with a [`Seen`]),
     /// sorted by position then rule id.
-    fn hits_of(&self, text: &str, fired: impl Iterator<Item = (usize, Seen)>) -> Vec<RuleHit> {
+    /// `extra` holds [`extra_space`] of `text` once computed (callers
+    /// searching one text twice share it).
+    fn hits_of(
+        &self,
+        text: &str,
+        fired: impl Iterator<Item = (usize, Seen)>,
+        extra: &Cell<Option<usize>>,
+    ) -> Vec<RuleHit> {
         let mut out = Vec::new();
         for (i, seen) in fired {
             let rule = &self.rules[i];
@@ -164,7 +191,15 @@ impl RuleSet {
                 rule.regex.find_iter(text).for_each(push);
                 continue;
             }
-            super::matches_between(&rule.regex, text, (seen.first_end, seen.last_end), rule.max_len, push);
+            // A rule unbounded only by `\s+` is bounded by the text's
+            // white space, which is counted only when the bound can help.
+            let max_len = rule.max_len.or_else(|| {
+                let len = rule.space_len.filter(|&n| n < seen.first_end)?;
+                let n = extra.get().unwrap_or_else(|| extra_space(text));
+                extra.set(Some(n));
+                Some(len + n)
+            });
+            super::matches_between(&rule.regex, text, (seen.first_end, seen.last_end), max_len, push);
         }
         out.sort();
         out
@@ -178,8 +213,42 @@ impl RuleSet {
         if !self.set.is_match(text) {
             return Vec::new();
         }
-        self.hits_of(text, self.set.matches(text).iter().map(|i| (i, Seen::ANYWHERE)))
+        self.hits_of(text, self.set.matches(text).iter().map(|i| (i, Seen::ANYWHERE)), &Cell::new(None))
     }
+}
+
+/// An upper bound of the bytes of `text`'s white space runs beyond the
+/// first byte of each run: the bytes that follow a white space or
+/// non-ASCII byte and are themselves white space or non-ASCII (every
+/// non-ASCII byte counts, so no character needs decoding). A match of a
+/// rule is at most its `space_len` plus this long: each `\s+` of the rule
+/// matches part of one run, whose bytes beyond its first byte are counted
+/// here.
+fn extra_space(text: &str) -> usize {
+    // Eight bytes per step: the high bit of each byte that is white space
+    // or non-ASCII, and of each such byte after another.
+    const LANES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let lanes_eq = |t: u64, c: u8| {
+        let z = t ^ (LANES * u64::from(c));
+        !(z.wrapping_add(LANES * 0x7f) | z) & HIGH
+    };
+    let (mut count, mut carry) = (0u64, 0u64);
+    for chunk in text.as_bytes().chunks(8) {
+        let mut a = [0u8; 8];
+        a.iter_mut().zip(chunk).for_each(|(d, s)| *d = *s);
+        let x = u64::from_le_bytes(a);
+        let t = x & !HIGH;
+        // `\t`..=`\r`: 9 to 13, the bytes whose value + 0x77 has the high bit
+        // set and + 0x72 has not.
+        let control = t.wrapping_add(LANES * 0x77) & !t.wrapping_add(LANES * 0x72) & HIGH;
+        let wide = (x & HIGH) | lanes_eq(t, b' ') | control;
+        let pairs = wide & ((wide << 8) | carry);
+        // Each lane holds 0 or 1 after the shift: their sum in the top byte.
+        count += ((pairs >> 7).wrapping_mul(LANES)) >> 56;
+        carry = wide >> 56;
+    }
+    count as usize
 }
 
 /// Where a rule's matches in a text end: no match ends before `first_end`
@@ -247,9 +316,10 @@ thread_local! {
 
 /// The rules of [`COMMENT_DFA`] that match one comment, ascending (act
 /// rules, then support rules offset by the number of act rules), each with
-/// where its matches end.
+/// where its matches end; and the text's [`extra_space`] once a span
+/// search needed it.
 #[derive(Clone, Debug, Default)]
-struct Scan(Vec<(usize, Seen)>);
+struct Scan(Vec<(usize, Seen)>, Cell<Option<usize>>);
 
 impl Scan {
     fn of(text: &str) -> Scan {
@@ -259,7 +329,9 @@ impl Scan {
         });
         // The lazy DFA gives up only if its cache fills too often (not
         // with this configuration); the regex set then decides.
-        walked.unwrap_or_else(|| Scan(COMMENT_SET.matches(text).iter().map(|i| (i, Seen::ANYWHERE)).collect()))
+        walked.unwrap_or_else(|| {
+            Scan(COMMENT_SET.matches(text).iter().map(|i| (i, Seen::ANYWHERE)).collect(), Cell::new(None))
+        })
     }
 
     fn walk(text: &str, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
@@ -339,19 +411,20 @@ impl Scan {
             record(cache, sid, text.len());
         }
         ends.sort_unstable_by_key(|&(p, _)| p);
-        Some(Scan(ends))
+        Some(Scan(ends, Cell::new(None)))
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
     fn act_hits(&self, text: &str) -> Vec<RuleHit> {
         let n = ACT_RULES.rules.len();
-        ACT_RULES.hits_of(text, self.0.iter().copied().take_while(|&(i, _)| i < n))
+        ACT_RULES.hits_of(text, self.0.iter().copied().take_while(|&(i, _)| i < n), &self.1)
     }
 
     /// Equal to `claims::support_rules().hits(text)`.
     fn support_hits(&self, text: &str) -> Vec<RuleHit> {
         let n = ACT_RULES.rules.len();
-        claims::support_rules().hits_of(text, self.0.iter().filter(|&&(i, _)| i >= n).map(|&(i, e)| (i - n, e)))
+        let fired = self.0.iter().filter(|&&(i, _)| i >= n).map(|&(i, e)| (i - n, e));
+        claims::support_rules().hits_of(text, fired, &self.1)
     }
 
     /// Equal to `claims::support_kind(text)`.
@@ -711,25 +784,29 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
         }
     };
     while i < bytes.len() {
-        // The run of ASCII bytes from `i`, then one other character.
-        let mut run = bytes.len() - i;
-        for (k, &b) in bytes.get(i..).unwrap_or_default().iter().enumerate() {
-            if !b.is_ascii() {
-                run = k;
+        // The run of ASCII letters and digits from `i` (one table look-up
+        // per byte: the test and the lower case), then one other byte.
+        let tail = bytes.get(i..).unwrap_or_default();
+        let mut k = 0;
+        while let Some(&b) = tail.get(k) {
+            let lower = pushback_model::ALNUM_LOWER[b as usize];
+            if lower == 0 {
                 break;
             }
-            let lower = ASCII_WORD_LOWER[b as usize];
-            if lower != 0 {
-                h = eat(h, lower);
-                chars += 1;
-            } else if chars > 0 {
+            h = eat(h, lower);
+            k += 1;
+        }
+        chars += k;
+        i += k;
+        let Some(&b) = bytes.get(i) else { break };
+        if b.is_ascii() {
+            // Any other ASCII byte ends a word.
+            if chars > 0 {
                 end_word(h, chars);
                 (h, chars) = (OFFSET, 0);
             }
-        }
-        i += run;
-        if i >= bytes.len() {
-            break;
+            i += 1;
+            continue;
         }
         let c = text[i..].chars().next().unwrap_or(' ');
         if pushback_model::is_alphanumeric(c) {
@@ -748,20 +825,6 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
         end_word(h, chars);
     }
 }
-
-/// The lower case of each ASCII letter or digit; 0 for other bytes.
-static ASCII_WORD_LOWER: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() {
-            t[b] = c.to_ascii_lowercase();
-        }
-        b += 1;
-    }
-    t
-};
 
 /// FNV-1a of the lower case of `w`.
 fn lower_hash(w: &str) -> u64 {
@@ -1092,6 +1155,20 @@ mod tests {
             }
         }
         assert!(n > 500, "{n} fixture comments");
+        // Matches longer than their rule's `space_len`: long runs of white
+        // space inside the longest alternatives.
+        for sep in ["    ", "\t\n\n\t", "\u{a0}\u{a0}\u{3000}", " \u{85}\u{2003} "] {
+            for words in [
+                "says who, where is your evidence",
+                "how could anyone be sure of that",
+                "can somebody please back that up",
+                "there's no proof of it, you're assuming",
+                "according to the report, it doesn't make much sense",
+                "I stand corrected, you may be correct",
+            ] {
+                check(&words.split(' ').collect::<Vec<_>>().join(sep));
+            }
+        }
         let words: &'static [&str] = &[
             "where's",
             "where",
@@ -1144,8 +1221,16 @@ mod tests {
             "theory",
             "",
             " ",
+            "   ",
+            "\t\n \r\n",
+            "\u{a0}",
+            "\u{3000}\u{2003}",
+            "\u{85}",
+            "\x0b\x0c",
         ];
-        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+        let mut runner =
+            TestRunner::new_with_rng(Config::with_cases(2000), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
         let text = proptest::collection::vec((proptest::sample::select(words), "[ \n,]{0,2}"), 0..30)
             .prop_map(|v| v.into_iter().map(|(w, sep)| format!("{w}{sep}")).collect::<String>());
         runner
@@ -1154,6 +1239,25 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// The eight-bytes-a-step count equals a byte loop.
+    #[test]
+    fn extra_space_equals_byte_loop() {
+        let reference = |t: &str| {
+            let wide = |b: u8| b.is_ascii_whitespace() || b == 0x0b || b >= 0x80;
+            t.as_bytes().windows(2).filter(|w| wide(w[0]) && wide(w[1])).count()
+        };
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        runner
+            .run(&"([ \t\n\x0b\x0c\r\x08\x0e\x1f!~a0]|é|\u{a0}|\u{3000}|\u{85}){0,40}", |t| {
+                proptest::prop_assert_eq!(extra_space(&t), reference(&t));
+                Ok(())
+            })
+            .unwrap();
+        let big = "a  b\t\n\u{a0} é x ".repeat(80_000);
+        assert_eq!(extra_space(&big), reference(&big));
+        assert_eq!(extra_space(""), 0);
     }
 
     #[test]
@@ -1274,7 +1378,7 @@ mod tests {
                 id: id.into(),
                 author: Some(author.into()),
                 text: text.into(),
-                quoted: vec![(0, text.len() / 2)],
+                quoted: vec![(0, text.len())],
                 ..Comment::default()
             };
             tb.push(RawComment { comment: mk("c1", "bob", &a), parent_id: None, record: None });
@@ -1362,6 +1466,18 @@ mod tests {
 
     #[test]
     fn content_words_match_the_general_path() {
+        let general = |t: &str| {
+            let mut w: Vec<u64> = t
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
+                .map(lower_hash)
+                .filter(|h| STOP_HASHES.binary_search(h).is_err())
+                .collect();
+            w.sort_unstable();
+            w.dedup();
+            w
+        };
+        let big = "The Americans ordered THE mortar attack, that's clear: 2014 naïve café x4y5z ".repeat(14_000);
         for t in [
             "The Americans ordered THE mortar attack, that's clear: 2014 x4y5z",
             "",
@@ -1369,21 +1485,18 @@ mod tests {
             "just like this, wait",
             "“Über” naïve café ÉCOLE’s ＡＢＣＤ İstanbul straße ΣΊΣΥΦΟΣ abç",
             "ab\u{a0}cd x\u{301}yzw",
+            &big,
         ] {
-            let general: Vec<u64> = {
-                let mut w: Vec<u64> = t
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.len() >= 4 && (w.is_ascii() || w.chars().count() >= 4))
-                    .map(lower_hash)
-                    .filter(|h| STOP_HASHES.binary_search(h).is_err())
-                    .collect();
-                w.sort_unstable();
-                w.dedup();
-                w
-            };
-            assert_eq!(content_words(t), general, "{t}");
+            assert_eq!(content_words(t), general(t), "{t}");
         }
         assert_eq!(content_words("The mortar attack, that's it").len(), 2);
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        runner
+            .run(&"([a-zA-Z0-9 '’_.,\n-]|é|ſ|İ|\u{a0}|\u{301}|ＡＢ|that|have|ABOUT|Whose){0,40}", |t| {
+                proptest::prop_assert_eq!(content_words(&t), general(&t));
+                Ok(())
+            })
+            .unwrap();
     }
 
     /// `content_words` checks stop words only for words of four or five

@@ -190,6 +190,43 @@ fn ascii_run(bytes: &[u8], start: usize, unigrams: bool) -> AsciiRun {
     AsciiRun { end: e, hash: h, unigram: hw, classes: any }
 }
 
+/// The lower case of each ASCII letter or digit; 0 for other bytes.
+pub(crate) static ALNUM_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+/// [`ascii_run`] without the unigram id, for a scoring sink: the run of
+/// ASCII letters and digits from `start` (one table look-up per byte gives
+/// both the test and the lower case). When `'` or `_` follows, the token
+/// goes on: the run is reported as holding an apostrophe, so the caller
+/// takes the general way, which reads the whole token.
+#[inline(always)]
+fn alnum_run(bytes: &[u8], start: usize) -> AsciiRun {
+    let tail = bytes.get(start..).unwrap_or_default();
+    let mut h = FNV_OFFSET;
+    let mut len = tail.len();
+    for (k, &c) in tail.iter().enumerate() {
+        let lower = ALNUM_LOWER[c as usize];
+        if lower == 0 {
+            len = k;
+            break;
+        }
+        h = fnv::byte(h, lower);
+    }
+    let goes_on = matches!(tail.get(len), Some(b'\'' | b'_'));
+    let classes = if goes_on { C_APOS } else { C_CONT };
+    AsciiRun { end: start + len, hash: h, unigram: W_STATE, classes }
+}
+
 /// `c.is_alphanumeric()`, answering for the General Punctuation block
 /// (U+2000–U+206F: curly quotes, dashes, ellipsis, special spaces; none is
 /// a letter or a digit, tested) without Unicode's table search.
@@ -267,17 +304,25 @@ fn emit_features<S: Sink>(
             // it is a plain word (no apostrophe to trim, not `http:`,
             // `https:` or `www.`, no non-ASCII letter after it) or it goes
             // the general way.
-            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } = ascii_run(bytes, i, S::UNIGRAMS);
+            let AsciiRun { end: e, hash: h, unigram: hw, classes: any } =
+                if S::UNIGRAMS { ascii_run(bytes, i, true) } else { alnum_run(bytes, i) };
             let next = bytes.get(e).copied();
-            if any & C_APOS == 0
-                && next.is_none_or(|c| c.is_ascii())
-                && !((3..=5).contains(&(e - i)) && matches!(next, Some(b':' | b'.')))
-            {
-                words.visible(b);
+            // The next byte: white space (most words), the end, other
+            // ASCII (`:` and `.` after three to five letters may make a
+            // URL), or non-ASCII (maybe a letter: the general way).
+            let next_class = next.map_or(C_SPACE, |c| CLASS[c as usize]);
+            let plain = next_class & C_SPACE != 0
+                || next.is_some_and(|c| c.is_ascii() && !((3..=5).contains(&(e - i)) && matches!(c, b':' | b'.')));
+            if any & C_APOS == 0 && plain {
+                // `b` is a letter, not `@`.
+                words.count += usize::from(words.after_space);
                 at_start = false;
                 sink.token(prev_hash, h, hw);
                 prev_hash = h;
-                i = e;
+                // The white space byte after the word, if any, is read here.
+                let space = next.is_some() && next_class & C_SPACE != 0;
+                words.after_space = space;
+                i = e + usize::from(space);
                 continue;
             }
         }
