@@ -113,12 +113,11 @@ pub fn run<R: BufRead, W: Write>(mut input: R, mut out: W, name: &str, analyses:
     };
     // A batch's lines back to back in one buffer, reused batch after batch.
     let mut data: Vec<u8> = Vec::new();
-    let mut ahead = ReadAhead::default();
     let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut first_line = 0u64;
     let mut parsed: Vec<Option<(String, RawComment)>> = Vec::new();
     loop {
-        read_batch(&mut input, &mut data, &mut lines, &mut ahead, first_line, name)?;
+        read_batch(&mut input, &mut data, &mut lines, first_line, name)?;
         let filled = lines.len();
         // Records parse in parallel; they join their threads in input order.
         // Into the same vector batch after batch: a fresh one per batch
@@ -224,65 +223,47 @@ fn fill(b: &mut ThreadBuilder, run: &mut [Option<(String, RawComment)>], reporte
 const STREAM_BATCH: usize = 8192;
 
 /// Read up to [`STREAM_BATCH`] lines into `data`, each line's range
-/// (without its `\n`) in `lines`. The input is read straight into `data`
-/// [`READ_CHUNK`] bytes at a time and its newlines found by `memchr`, not
-/// copied out of the reader's buffer; what was read past the batch's last
-/// line waits in `ahead` for the next batch, and so does a read error, so
-/// a batch's threads go out before an error that comes after them. A last
-/// line without `\n` counts; an empty batch means the end. A read error
-/// names the line it interrupted.
+/// (without its `\n`) in `lines`: newlines found by `memchr` in the
+/// reader's buffer and the batch copied at once, instead of a search and
+/// a copy per line. A last line without `\n` counts; an empty batch means
+/// the end. A read error names the line it interrupted.
 fn read_batch<R: BufRead>(
     input: &mut R,
     data: &mut Vec<u8>,
     lines: &mut Vec<(usize, usize)>,
-    ahead: &mut ReadAhead,
     first_line: u64,
     name: &str,
 ) -> Result<()> {
-    use std::io::Read;
     data.clear();
     lines.clear();
-    data.append(&mut ahead.bytes);
-    let (mut start, mut searched) = (0, 0);
-    loop {
-        for k in memchr::memchr_iter(b'\n', &data[searched..]) {
-            lines.push((start, searched + k));
-            start = searched + k + 1;
+    let mut start = 0;
+    while lines.len() < STREAM_BATCH {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from(e).with_path(name).at_line(first_line + lines.len() as u64 + 1)),
+        };
+        if buf.is_empty() {
+            if data.len() > start {
+                lines.push((start, data.len()));
+            }
+            break;
+        }
+        let base = data.len();
+        let mut used = buf.len();
+        for k in memchr::memchr_iter(b'\n', buf) {
+            lines.push((start, base + k));
+            start = base + k + 1;
             if lines.len() == STREAM_BATCH {
-                ahead.bytes.extend_from_slice(&data[start..]);
-                data.truncate(start);
-                return Ok(());
+                used = k + 1;
+                break;
             }
         }
-        searched = data.len();
-        if let Some(e) = ahead.error.take() {
-            return Err(Error::from(e).with_path(name).at_line(first_line + lines.len() as u64 + 1));
-        }
-        // On an error, what was read before it is in `data`: its lines
-        // come first, the error after them.
-        match input.by_ref().take(READ_CHUNK).read_to_end(data) {
-            Ok(0) => {
-                if data.len() > start {
-                    lines.push((start, data.len()));
-                }
-                return Ok(());
-            }
-            Ok(_) => {}
-            Err(e) => ahead.error = Some(e),
-        }
+        data.extend_from_slice(&buf[..used]);
+        input.consume(used);
     }
+    Ok(())
 }
-
-/// What [`read_batch`] read past a batch: the bytes after its last line
-/// and the error the input gave after them, if any.
-#[derive(Default)]
-struct ReadAhead {
-    bytes: Vec<u8>,
-    error: Option<std::io::Error>,
-}
-
-/// Bytes [`read_batch`] asks the input for at once.
-const READ_CHUNK: u64 = 1 << 18;
 
 /// The builder of a thread `key` read from `name`.
 fn new_builder(name: &str, key: &str) -> ThreadBuilder {
@@ -724,8 +705,8 @@ mod tests {
     #[test]
     fn batches_read_the_same_whatever_the_reads_return() {
         // Reads of 1 to 13 bytes put newlines at every place of a read;
-        // a line longer than a read chunk spans several; more lines than a
-        // batch carry bytes over; the last line has no newline.
+        // a long line spans many reads; a batch ends inside a read; the
+        // last line has no newline.
         struct Dribble<'a>(&'a [u8], usize);
         impl std::io::Read for Dribble<'_> {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -737,7 +718,7 @@ mod tests {
             }
         }
         let mut input = String::new();
-        let long = "x".repeat(READ_CHUNK as usize + 100);
+        let long = "x".repeat(300_000);
         for i in 0..STREAM_BATCH + 500 {
             let key = i / 700;
             let text = if i == 3 { long.as_str() } else { "t" };
