@@ -219,19 +219,20 @@ impl Model {
         // Term frequency per feature, in id order (the order of the sums
         // below), with the sentence of its first occurrence.
         let counted = scratch.drain();
-        let terms: Vec<(&Feature, f64, usize)> = counted
-            .iter()
-            .map(|&(feature, run, first)| {
-                let f = &self.features[feature as usize];
-                let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
-                (f, tf * f.idf, first as usize)
-            })
-            .collect();
-        let (contributions, probability) = weigh(self.bias, &terms);
+        let term = |&(feature, run, first): &(u32, u32, u32)| {
+            let f = &self.features[feature as usize];
+            let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+            (f, tf * f.idf, first as usize)
+        };
+        // The probability first, without collecting the terms: most
+        // comments stay below the threshold.
+        let probability = probability(self.bias, counted.iter().map(term).map(|(f, x, _)| (x, f.weight)));
         if probability < self.threshold {
             // No finding will be made: skip the explanation.
             return Some(Verdict { probability, start: 0, end: 0, top: Vec::new() });
         }
+        let terms: Vec<(&Feature, f64, usize)> = counted.iter().map(term).collect();
+        let (contributions, probability) = weigh(self.bias, &terms);
         Some(explained(text, &you_tokens(text), sentences, &contributions, probability))
     }
 }
@@ -243,8 +244,16 @@ fn weigh<'f>(bias: f64, terms: &[(&'f Feature, f64, usize)]) -> (Vec<(&'f Featur
     let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
     let contributions: Vec<(&Feature, f64, usize)> =
         if norm > 0.0 { terms.iter().map(|&(f, x, s)| (f, f.weight * x / norm, s)).collect() } else { Vec::new() };
-    let z = bias + contributions.iter().map(|c| c.1).sum::<f64>();
-    (contributions, 1.0 / (1.0 + (-z).exp()))
+    (contributions, probability(bias, terms.iter().map(|t| (t.1, t.0.weight))))
+}
+
+/// [`weigh`]'s probability alone, from each term's tf-idf and weight (in
+/// id order), with the same operations in the same order (so the same
+/// bits) and nothing collected.
+fn probability(bias: f64, terms: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let norm = terms.clone().map(|(x, _)| x * x).sum::<f64>().sqrt();
+    let z = bias + terms.filter(|_| norm > 0.0).map(|(x, weight)| weight * x / norm).sum::<f64>();
+    1.0 / (1.0 + (-z).exp())
 }
 
 /// The verdict at or above the threshold: the span of the sentence with

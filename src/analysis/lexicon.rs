@@ -630,8 +630,12 @@ impl Matcher {
             let (ea, eb) = (&self.entries[a.entry], &self.entries[b.entry]);
             ea.kind == eb.kind && ea.category == eb.category
         };
-        let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
-        for h in hits {
+        // The hits kept are `hits[..kept]`, written over the hits already
+        // read (never more than were read): no second vector.
+        let mut kept = 0;
+        for r in 0..hits.len() {
+            let h = hits[r];
+            let out = &hits[..kept];
             // Covered by an earlier, longer hit (look back over hits that
             // still reach this far, at most 16).
             let longer = |o: &Hit| o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start;
@@ -639,12 +643,17 @@ impl Matcher {
             if covered {
                 continue;
             }
-            while out.last().is_some_and(|o| o.start == h.start && o.end < h.end && same(o, &h)) {
-                out.pop();
+            while kept > 0 && {
+                let o = &hits[kept - 1];
+                o.start == h.start && o.end < h.end && same(o, &h)
+            } {
+                kept -= 1;
             }
-            out.push(h);
+            hits[kept] = h;
+            kept += 1;
         }
-        out
+        hits.truncate(kept);
+        hits
     }
 }
 
@@ -2027,5 +2036,58 @@ mod tests {
         assert!(met > 1_000 && not_met > 100, "{met} split walks met at the middle, {not_met} did not");
         assert!(small.patterns.as_ref().unwrap().scratch.get().cache.clear_count() > 10);
         assert!(total > 10_000, "only {total} hits");
+    }
+
+    /// [`Matcher::keep_longest`] as it was, with a second vector.
+    fn keep_longest_reference(m: &Matcher, mut hits: Vec<Hit>) -> Vec<Hit> {
+        hits.sort();
+        let same = |a: &Hit, b: &Hit| {
+            let (ea, eb) = (&m.entries[a.entry], &m.entries[b.entry]);
+            ea.kind == eb.kind && ea.category == eb.category
+        };
+        let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+        for h in hits {
+            let longer = |o: &Hit| o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start;
+            if out.iter().rev().take(16).any(|o| longer(o) && same(o, &h)) {
+                continue;
+            }
+            while out.last().is_some_and(|o| o.start == h.start && o.end < h.end && same(o, &h)) {
+                out.pop();
+            }
+            out.push(h);
+        }
+        out
+    }
+
+    /// Thinning in place keeps exactly the hits the two-vector version
+    /// kept, on the raw hits of every scan and adversarial text, and on
+    /// built runs of nested and repeated hits of every length.
+    #[test]
+    fn keep_longest_in_place_matches_the_reference() {
+        let m = Matcher::builtin();
+        let mut texts = scan_texts(m);
+        texts.extend(adversarial_texts());
+        let mut sets: Vec<Vec<Hit>> = texts
+            .iter()
+            .map(|t| {
+                let mut raw = Vec::new();
+                m.raw_hits(t, &mut raw);
+                raw
+            })
+            .collect();
+        // Nested spans of one entry and of entries of several kinds.
+        let kinds = [0, 1, m.entries.len() - 1];
+        for n in 0..40 {
+            sets.push((0..n).map(|k| Hit { start: k % 5, end: 5 + (k * 7) % 11, entry: kinds[k % 3] }).collect());
+            sets.push((0..n).map(|k| Hit { start: k / 3, end: k / 3 + 1 + k % 4, entry: kinds[0] }).collect());
+        }
+        sets.push(Vec::new());
+        let mut kept = 0;
+        for raw in sets {
+            let (new, old) = (m.keep_longest(raw.clone()), keep_longest_reference(m, raw.clone()));
+            assert_eq!(new, old, "{raw:?}");
+            kept += new.len();
+        }
+        assert!(kept > 5_000, "{kept}");
     }
 }

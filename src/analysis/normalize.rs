@@ -425,7 +425,10 @@ impl Normalized {
 
     /// Fold `src`, unmasking `*` words against `vocab` when given.
     pub fn with_vocabulary(src: &str, vocab: Option<&MaskVocabulary>) -> Normalized {
-        let mut b = Builder { text: Vec::with_capacity(src.len()), segs: Vec::new(), run_squeezed: false };
+        // Room for a segment per 32 bytes (most comments need fewer): the
+        // segment list then seldom grows.
+        let segs = Vec::with_capacity(src.len() / 32 + 8);
+        let mut b = Builder { text: Vec::with_capacity(src.len()), segs, run_squeezed: false };
         let src = cut_for_offsets(src);
         let bytes = src.as_bytes();
         let mut i = 0;
