@@ -662,7 +662,7 @@ impl Normalized {
 
     /// Replace masked tokens (`cr*p`) by the vocabulary word they stand for.
     fn unmask(&mut self, vocab: &MaskVocabulary) {
-        if !self.text.contains('*') {
+        if memchr::memchr(b'*', self.text.as_bytes()).is_none() {
             return;
         }
         let t = self.text.as_bytes();
@@ -777,7 +777,7 @@ fn next_single_letter(t: &[u8], from: usize) -> usize {
 
 /// High bit set in the bytes of `w` that are not word bytes (see
 /// [`is_word_byte`]: ASCII alphanumerics and every byte from 0x80).
-fn nonword_bytes(w: u64) -> u64 {
+pub(crate) fn nonword_bytes(w: u64) -> u64 {
     let v = w & !HIGH;
     let l = v | splat(0x20);
     let letter = (l + splat(0x80 - 0x61)) & !(l + splat(0x80 - 0x7b));
