@@ -352,14 +352,12 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// The eight bytes of `b` from `i` as a little-endian word; bytes past the
 /// end read as spaces (not word bytes, not sentence ends).
 fn load8(b: &[u8], i: usize) -> u64 {
-    let mut w = [b' '; 8];
-    match b.get(i..i + 8) {
-        Some(block) => w.copy_from_slice(block),
-        None => {
-            let rest = b.get(i..).unwrap_or_default();
-            w[..rest.len()].copy_from_slice(rest);
-        }
+    if let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        return u64::from_le_bytes(*block);
     }
+    let mut w = [b' '; 8];
+    let rest = b.get(i..).unwrap_or_default();
+    w[..rest.len()].copy_from_slice(rest);
     u64::from_le_bytes(w)
 }
 

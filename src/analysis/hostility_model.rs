@@ -415,11 +415,9 @@ fn skip_quote_line(b: &[u8], i: usize, from: &mut usize) -> usize {
 /// ([`block_stops`]); it may also stop at a few other bytes, which
 /// [`you_sentences`] passes over.
 fn next_stop(b: &[u8], mut i: usize, you: bool) -> Option<usize> {
-    while let Some(block) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(block);
+    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
         let after_letter = i > 0 && b[i - 1].is_ascii_alphabetic();
-        let stops = block_stops(u64::from_le_bytes(word), you, after_letter);
+        let stops = block_stops(u64::from_le_bytes(*block), you, after_letter);
         if stops != 0 {
             return Some(i + stops.trailing_zeros() as usize / 8);
         }
