@@ -71,7 +71,14 @@ pub struct Model {
     slots: Vec<(u64, u32)>,
     /// 64 minus log2 of the number of slots.
     shift: u32,
+    /// One bit per [`FILTER_BITS`] value of an id's [`slot_of`] hash, set
+    /// for the features' ids: most ids the model does not know are turned
+    /// away by a read of this small table instead of the slots.
+    filter: Vec<u64>,
 }
+
+/// log2 of the bits in [`Model`]'s filter (32 KiB).
+const FILTER_BITS: u32 = 18;
 
 /// The model's reading of one comment.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,13 +157,22 @@ impl Model {
             }
             slots[i] = (id, k as u32 + 1);
         }
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        for &(id, _) in &features {
+            let h = slot_of(id, 64 - FILTER_BITS);
+            filter[h >> 6] |= 1 << (h & 63);
+        }
         let features = features.into_iter().map(|f| f.1).collect();
-        Model { bias, threshold, features, slots, shift }
+        Model { bias, threshold, features, slots, shift, filter }
     }
 
     /// The index of the feature with id `id`, if the model has one.
     #[inline]
     fn find(&self, id: u64) -> Option<u32> {
+        let h = slot_of(id, 64 - FILTER_BITS);
+        if self.filter[h >> 6] & (1 << (h & 63)) == 0 {
+            return None;
+        }
         let mask = self.slots.len() - 1;
         let mut i = slot_of(id, self.shift);
         loop {
@@ -835,5 +851,24 @@ mod tests {
         let f = &m.features[m.find(feature_id("idiot")).unwrap() as usize];
         assert_eq!((f.idf, f.weight), (2.0, 0.25));
         assert!(m.find(feature_id("troll")).is_none());
+    }
+
+    /// The filter in front of the slots turns no feature away: every
+    /// feature of the shipped model is found at its index, and most ids
+    /// of other words are turned away by the filter alone.
+    #[test]
+    fn filter_keeps_every_feature() {
+        let m = builtin();
+        for (k, f) in m.features.iter().enumerate() {
+            assert_eq!(m.find(feature_id(&f.name)), Some(k as u32), "{}", f.name);
+        }
+        let passed = (0..10_000u64)
+            .map(|k| feature_id(&format!("zz{k}")))
+            .filter(|&id| {
+                let h = slot_of(id, 64 - FILTER_BITS);
+                m.filter[h >> 6] & (1 << (h & 63)) != 0
+            })
+            .count();
+        assert!(passed < 1_000, "{passed} of 10,000 unknown ids pass the filter");
     }
 }
