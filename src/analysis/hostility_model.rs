@@ -71,7 +71,14 @@ pub struct Model {
     slots: Vec<(u64, u32)>,
     /// 64 minus log2 of the number of slots.
     shift: u32,
+    /// One bit per [`FILTER_BITS`] value of an id's [`slot_of`] hash, set
+    /// for the features' ids: most ids the model does not know are turned
+    /// away by a read of this small table instead of the slots.
+    filter: Vec<u64>,
 }
+
+/// log2 of the bits in [`Model`]'s filter (32 KiB).
+const FILTER_BITS: u32 = 18;
 
 /// The model's reading of one comment.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,13 +157,22 @@ impl Model {
             }
             slots[i] = (id, k as u32 + 1);
         }
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        for &(id, _) in &features {
+            let h = slot_of(id, 64 - FILTER_BITS);
+            filter[h >> 6] |= 1 << (h & 63);
+        }
         let features = features.into_iter().map(|f| f.1).collect();
-        Model { bias, threshold, features, slots, shift }
+        Model { bias, threshold, features, slots, shift, filter }
     }
 
     /// The index of the feature with id `id`, if the model has one.
     #[inline]
     fn find(&self, id: u64) -> Option<u32> {
+        let h = slot_of(id, 64 - FILTER_BITS);
+        if self.filter[h >> 6] & (1 << (h & 63)) == 0 {
+            return None;
+        }
         let mask = self.slots.len() - 1;
         let mut i = slot_of(id, self.shift);
         loop {
@@ -219,19 +235,20 @@ impl Model {
         // Term frequency per feature, in id order (the order of the sums
         // below), with the sentence of its first occurrence.
         let counted = scratch.drain();
-        let terms: Vec<(&Feature, f64, usize)> = counted
-            .iter()
-            .map(|&(feature, run, first)| {
-                let f = &self.features[feature as usize];
-                let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
-                (f, tf * f.idf, first as usize)
-            })
-            .collect();
-        let (contributions, probability) = weigh(self.bias, &terms);
+        let term = |&(feature, run, first): &(u32, u32, u32)| {
+            let f = &self.features[feature as usize];
+            let tf = if run == 1 { 1.0 } else { 1.0 + (run as f64).ln() };
+            (f, tf * f.idf, first as usize)
+        };
+        // The probability first, without collecting the terms: most
+        // comments stay below the threshold.
+        let probability = probability(self.bias, counted.iter().map(term).map(|(f, x, _)| (x, f.weight)));
         if probability < self.threshold {
             // No finding will be made: skip the explanation.
             return Some(Verdict { probability, start: 0, end: 0, top: Vec::new() });
         }
+        let terms: Vec<(&Feature, f64, usize)> = counted.iter().map(term).collect();
+        let (contributions, probability) = weigh(self.bias, &terms);
         Some(explained(text, &you_tokens(text), sentences, &contributions, probability))
     }
 }
@@ -243,8 +260,16 @@ fn weigh<'f>(bias: f64, terms: &[(&'f Feature, f64, usize)]) -> (Vec<(&'f Featur
     let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
     let contributions: Vec<(&Feature, f64, usize)> =
         if norm > 0.0 { terms.iter().map(|&(f, x, s)| (f, f.weight * x / norm, s)).collect() } else { Vec::new() };
-    let z = bias + contributions.iter().map(|c| c.1).sum::<f64>();
-    (contributions, 1.0 / (1.0 + (-z).exp()))
+    (contributions, probability(bias, terms.iter().map(|t| (t.1, t.0.weight))))
+}
+
+/// [`weigh`]'s probability alone, from each term's tf-idf and weight (in
+/// id order), with the same operations in the same order (so the same
+/// bits) and nothing collected.
+fn probability(bias: f64, terms: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let norm = terms.clone().map(|(x, _)| x * x).sum::<f64>().sqrt();
+    let z = bias + terms.filter(|_| norm > 0.0).map(|(x, weight)| weight * x / norm).sum::<f64>();
+    1.0 / (1.0 + (-z).exp())
 }
 
 /// The verdict at or above the threshold: the span of the sentence with
@@ -336,9 +361,10 @@ fn you_tokens(text: &str) -> Vec<Token> {
 /// from 0; returns how many there were. A sentence ends after `.`, `!` or
 /// `?` followed by white space, and at a line break.
 ///
-/// One pass that looks only at the bytes that matter: sentence ends and
-/// the first byte of a token that may be a second-person word (`y`, `u`);
-/// once a sentence has one, nothing but its end.
+/// One pass that looks only at the bytes that matter ([`next_stop`]):
+/// sentence ends and the first byte of a token that may be a
+/// second-person word (`y`, `u`); once a sentence has one, nothing but its
+/// end. It goes from one such byte straight to the next.
 fn you_sentences(text: &str, mut kept_sentence: impl FnMut(usize, usize, usize)) -> usize {
     let b = text.as_bytes();
     let n = b.len();
@@ -346,79 +372,77 @@ fn you_sentences(text: &str, mut kept_sentence: impl FnMut(usize, usize, usize))
     // First byte of the current sentence.
     let mut from = 0;
     let mut you = false;
-    let mut i = 0;
-    let mut line_start = true;
-    // Below this offset bytes go one by one (after a block that had a
-    // byte to look at).
-    let mut bytewise_until = 0;
-    while i < n {
-        if line_start {
-            line_start = false;
-            let mut j = i;
-            while j < n && b[j] != b'\n' && space_at(b, j) {
-                j += if b[j] < 0x80 { 1 } else { utf8_len(b[j]) };
-            }
-            if b.get(j) == Some(&b'>') {
-                // A quote line: skip to its end (a sentence starts there).
-                i = b[j..].iter().position(|&c| c == b'\n').map_or(n, |k| j + k);
-                from = i;
-                continue;
-            }
-        }
-        if i >= bytewise_until {
-            // Eight bytes at a time while none can end a sentence or, in a
-            // sentence without a second-person word yet, be a `y` or `u`
-            // that follows no letter (one after a letter is inside a token).
-            // A token may then be entered in the middle: a `y`/`u` there
-            // is not a token start (checked below).
-            let mut after_letter = i > 0 && b[i - 1].is_ascii_alphabetic();
-            while let Some(block) = b.get(i..i + 8) {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(block);
-                if block_stops(u64::from_le_bytes(word), you, after_letter) {
-                    break;
+    let mut i = skip_quote_line(b, 0, &mut from);
+    while let Some(p) = next_stop(b, i, you) {
+        let class = BYTE_CLASS[b[p] as usize];
+        if class == END {
+            let newline = b[p] == b'\n';
+            i = p + 1;
+            if newline || space_at(b, p + 1) {
+                if you {
+                    kept_sentence(from, p, kept);
+                    kept += 1;
+                    you = false;
                 }
-                after_letter = block[7].is_ascii_alphabetic();
-                i += 8;
+                from = p + 1;
+                if newline {
+                    i = skip_quote_line(b, i, &mut from);
+                }
             }
-            bytewise_until = i + 8;
-            if i >= n {
-                break;
-            }
-        }
-        let class = BYTE_CLASS[b[i] as usize];
-        if class == 0 || (class == YU_START && you) {
-            i += 1;
-            continue;
-        }
-        if class & TOKEN != 0 {
-            let s = i;
-            i += 1;
+        } else if class == YU_START && !you && (p == 0 || !is_token_byte(b[p - 1])) {
+            // A token starts here: is it a second-person word?
+            i = p + 1;
             while i < n && is_token_byte(b[i]) {
                 i += 1;
             }
-            if class == YU_START && (s == 0 || !is_token_byte(b[s - 1])) {
-                you = is_you(&b[s..i]);
-            }
-            continue;
+            you = is_you(&b[p..i]);
+        } else {
+            // Inside a token, or a byte the word test let through.
+            i = p + 1;
         }
-        let newline = b[i] == b'\n';
-        if newline || space_at(b, i + 1) {
-            if you {
-                kept_sentence(from, i, kept);
-                kept += 1;
-                you = false;
-            }
-            from = i + 1;
-            line_start = newline;
-        }
-        i += 1;
     }
     if you {
         kept_sentence(from, n, kept);
         kept += 1;
     }
     kept
+}
+
+/// At the start of a line (byte `i`): if it is a `>` quote line (after
+/// white space), the offset of its line break (or the end), where the
+/// next sentence starts (`*from`); else `i`.
+fn skip_quote_line(b: &[u8], i: usize, from: &mut usize) -> usize {
+    let n = b.len();
+    let mut j = i;
+    while j < n && b[j] != b'\n' && space_at(b, j) {
+        j += if b[j] < 0x80 { 1 } else { utf8_len(b[j]) };
+    }
+    if b.get(j) != Some(&b'>') {
+        return i;
+    }
+    let end = b[j..].iter().position(|&c| c == b'\n').map_or(n, |k| j + k);
+    *from = end;
+    end
+}
+
+/// The first byte from `i` that [`you_sentences`] must look at: `\n`,
+/// `.`, `!`, `?`, and unless `you`, a `y` or `u` in either case that does
+/// not follow an ASCII letter; or `None` at the end. Eight bytes at a time
+/// ([`block_stops`]); it may also stop at a few other bytes, which
+/// [`you_sentences`] passes over.
+fn next_stop(b: &[u8], mut i: usize, you: bool) -> Option<usize> {
+    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let after_letter = i > 0 && b[i - 1].is_ascii_alphabetic();
+        let stops = block_stops(u64::from_le_bytes(*block), you, after_letter);
+        if stops != 0 {
+            return Some(i + stops.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    (i..b.len()).find(|&p| {
+        let class = BYTE_CLASS[b[p] as usize];
+        class == END || (class == YU_START && !you)
+    })
 }
 
 /// Every byte of a word set to `b`.
@@ -431,32 +455,34 @@ fn zero_byte(x: u64) -> u64 {
     x.wrapping_sub(splat(1)) & !x & splat(0x80)
 }
 
-/// Does the block `w` (eight bytes) hold a byte [`you_sentences`] must
-/// look at: `\n`, `.`, `!`, `?`, and unless `you`, a `y` or `u` in either
-/// case that does not follow an ASCII letter (`after_letter`: the byte
-/// before the block is one)? A few control bytes also stop it (`\x01`,
-/// `\x0e`, `\x1f` share the low bits of `!`, `.`, `?`), and a byte that
-/// follows a `y`/`u` may too (the zero-byte test can flag the byte above a
-/// true match), which only sends them through the byte loop.
-fn block_stops(w: u64, you: bool, after_letter: bool) -> bool {
+/// The bytes of block `w` (eight bytes) that [`you_sentences`] must look
+/// at, as the high bit of each: `\n`, `.`, `!`, `?`, and unless `you`, a
+/// `y` or `u` in either case that does not follow an ASCII letter
+/// (`after_letter`: the byte before the block is one). The lowest bit set
+/// is such a byte or one that follows it; a few control bytes also count
+/// (`\x01`, `\x0e`, `\x1f` share the low bits of `!`, `.`, `?`), and so may
+/// a byte that follows a `y`/`u` (the zero-byte test can flag the byte
+/// above a true match): [`you_sentences`] passes over those. None is
+/// missed.
+fn block_stops(w: u64, you: bool, after_letter: bool) -> u64 {
     let l = w | splat(0x20);
     let end = zero_byte(w ^ splat(b'\n'))
         | zero_byte(l ^ splat(b'.'))
         | zero_byte(l ^ splat(b'!'))
         | zero_byte(l ^ splat(b'?'));
-    if end != 0 || you {
-        return end != 0;
+    if you {
+        return end;
     }
     let yu = zero_byte(l ^ splat(b'y')) | zero_byte(l ^ splat(b'u'));
     if yu == 0 {
-        return false;
+        return end;
     }
     // The high bit of each byte: an ASCII letter (`a` ≤ byte | 0x20 ≤ `z`,
     // computed on seven bits so no sum carries into the next byte).
     let x = l & splat(0x7f);
     let letter = x.wrapping_add(splat(0x80 - b'a')) & !x.wrapping_add(splat(0x80 - b'{')) & !w & splat(0x80);
     let before_letter = letter << 8 | u64::from(after_letter) << 7;
-    yu & !before_letter != 0
+    end | (yu & !before_letter)
 }
 
 /// Push the tokens of `b[from..to]` (one sentence) with their hashes.
@@ -678,9 +704,10 @@ mod tests {
         *you = false;
     }
 
-    /// The byte-class pass keeps exactly the tokens (spans, sentences,
-    /// hashes) of the token-every-word scan it replaced, on every seed and
-    /// cmv fixture comment, the parity texts and edge cases.
+    /// The pass from stop byte to stop byte keeps exactly the tokens
+    /// (spans, sentences, hashes) of the token-every-word scan, on every
+    /// seed and cmv fixture comment, the parity texts, edge cases at every
+    /// alignment of an eight-byte block, and over 1 MB.
     #[test]
     fn you_tokens_match_the_full_scan() {
         let mut texts: Vec<String> = [
@@ -708,6 +735,12 @@ mod tests {
             for before in ["3", "'", "_", "@", "[", "`", "{", "Z", "é", "\u{7f}", "\u{80}", "\t"] {
                 texts.push(format!("{w}{before}you are{w}{before}u {w}x. {before}Ur{w}"));
             }
+            // Bytes the eight-byte test lets through (control bytes that
+            // share low bits with `!`, `.`, `?`; the byte after a `y`/`u`),
+            // tokens with a `y`/`u` inside, quote lines after white space.
+            for odd in ["\u{1}", "\u{e}", "\u{1f}", "yyou", "uyou", "3you", "you'", "'you", "y.u", "\u{2028}> you\n"] {
+                texts.push(format!("{w}{odd} you{w}{odd}.{odd} u{odd}\n {odd}> {w}you\n{odd}"));
+            }
         }
         texts.extend(crate::analysis::fixture_comment_texts());
         for line in std::fs::read_to_string("fixtures/hostility/model_parity.jsonl").unwrap().lines() {
@@ -715,6 +748,9 @@ mod tests {
             texts.push(v["text"].as_str().unwrap().to_string());
         }
         texts.push(texts.join("\n"));
+        let all = texts.join(" ");
+        texts.push(all.repeat(1_000_000 / all.len() + 1));
+        assert!(texts.last().unwrap().len() > 1_000_000);
         let key = |t: &[Token]| t.iter().map(|t| (t.start, t.end, t.sentence, t.hash)).collect::<Vec<_>>();
         let mut tokens = 0;
         for text in &texts {
@@ -815,5 +851,24 @@ mod tests {
         let f = &m.features[m.find(feature_id("idiot")).unwrap() as usize];
         assert_eq!((f.idf, f.weight), (2.0, 0.25));
         assert!(m.find(feature_id("troll")).is_none());
+    }
+
+    /// The filter in front of the slots turns no feature away: every
+    /// feature of the shipped model is found at its index, and most ids
+    /// of other words are turned away by the filter alone.
+    #[test]
+    fn filter_keeps_every_feature() {
+        let m = builtin();
+        for (k, f) in m.features.iter().enumerate() {
+            assert_eq!(m.find(feature_id(&f.name)), Some(k as u32), "{}", f.name);
+        }
+        let passed = (0..10_000u64)
+            .map(|k| feature_id(&format!("zz{k}")))
+            .filter(|&id| {
+                let h = slot_of(id, 64 - FILTER_BITS);
+                m.filter[h >> 6] & (1 << (h & 63)) != 0
+            })
+            .count();
+        assert!(passed < 1_000, "{passed} of 10,000 unknown ids pass the filter");
     }
 }

@@ -556,7 +556,7 @@ impl Matcher {
     fn raw_hits(&self, norm: &str, hits: &mut Vec<Hit>) {
         if let (Some(table), Some(patterns)) = (&self.table, &self.patterns) {
             if !self.regexes.is_empty() {
-                self.joint_hits(table, patterns, norm, hits);
+                self.joint_hits(table, patterns, norm, hits, true);
                 return;
             }
         }
@@ -565,9 +565,10 @@ impl Matcher {
 
     /// [`Matcher::raw_hits`] with the term table and the pattern walk in
     /// one loop ([`joint_walk`]): each byte is read once and the two chains
-    /// of dependent table reads overlap. The hits are those of
+    /// of dependent table reads overlap; long chunks in two halves walked
+    /// together ([`split_walk`]) when `split`. The hits are those of
     /// [`Matcher::separate_hits`] (in another order).
-    fn joint_hits(&self, table: &TermTable, patterns: &PatternDfa, norm: &str, hits: &mut Vec<Hit>) {
+    fn joint_hits(&self, table: &TermTable, patterns: &PatternDfa, norm: &str, hits: &mut Vec<Hit>, split: bool) {
         let bytes = norm.as_bytes();
         let mut scratch = patterns.scratch.get();
         let mut t = table.start;
@@ -575,7 +576,8 @@ impl Matcher {
         while from < norm.len() {
             let to = chunk_end(norm, from);
             let chunk = &norm[from..to];
-            let walked = joint_walk(table, &self.term_info, patterns, bytes, from, to, &mut t, &mut scratch, hits);
+            let walked =
+                joint_walk(table, &self.term_info, patterns, bytes, (from, to, split), &mut t, &mut scratch, hits);
             if walked {
                 patterns.rerun(chunk, from, &self.regexes, &scratch, hits);
             } else {
@@ -628,8 +630,12 @@ impl Matcher {
             let (ea, eb) = (&self.entries[a.entry], &self.entries[b.entry]);
             ea.kind == eb.kind && ea.category == eb.category
         };
-        let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
-        for h in hits {
+        // The hits kept are `hits[..kept]`, written over the hits already
+        // read (never more than were read): no second vector.
+        let mut kept = 0;
+        for r in 0..hits.len() {
+            let h = hits[r];
+            let out = &hits[..kept];
             // Covered by an earlier, longer hit (look back over hits that
             // still reach this far, at most 16).
             let longer = |o: &Hit| o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start;
@@ -637,12 +643,17 @@ impl Matcher {
             if covered {
                 continue;
             }
-            while out.last().is_some_and(|o| o.start == h.start && o.end < h.end && same(o, &h)) {
-                out.pop();
+            while kept > 0 && {
+                let o = &hits[kept - 1];
+                o.start == h.start && o.end < h.end && same(o, &h)
+            } {
+                kept -= 1;
             }
-            out.push(h);
+            hits[kept] = h;
+            kept += 1;
         }
-        out
+        hits.truncate(kept);
+        hits
     }
 }
 
@@ -812,20 +823,30 @@ impl TermTable {
 /// text) and pushes its hits; the pattern walk starts afresh, as
 /// [`PatternDfa::walk`] over the chunk alone, and leaves what it saw in
 /// `scratch`. False if the pattern walk gave up (the term walk still
-/// covers the chunk, `*t` is its state at `to`).
+/// covers the chunk, `*t` is its state at `to`). A chunk of at least
+/// [`SPLIT_MIN`] bytes is walked in two halves at once ([`split_walk`])
+/// when `split`, with the same hits and ends.
 #[allow(clippy::too_many_arguments)]
 fn joint_walk(
     terms: &TermTable,
     term_info: &[Vec<(usize, bool)>],
     patterns: &PatternDfa,
     bytes: &[u8],
-    from: usize,
-    to: usize,
+    (from, to, split): (usize, usize, bool),
     t: &mut u16,
     scratch: &mut Scratch,
     hits: &mut Vec<Hit>,
 ) -> bool {
-    let Scratch { cache, table, ends, seen } = scratch;
+    if split && to - from >= SPLIT_MIN {
+        let (mark, t0) = (hits.len(), *t);
+        if split_walk(terms, term_info, &patterns.dfa, bytes, from, to, t, scratch, hits).is_some() {
+            return true;
+        }
+        // A cache clear or a give-up: the chunk again, in one walk.
+        hits.truncate(mark);
+        *t = t0;
+    }
+    let Scratch { cache, table, ends, seen, .. } = scratch;
     clear_ends(ends, seen);
     let dfa = &patterns.dfa;
     let hay = &bytes[..to];
@@ -897,6 +918,210 @@ fn joint_run(terms: &TermTable, pats: &LazyTable, hay: &[u8], mut i: usize, t: &
     i
 }
 
+/// Chunks at least this long are walked by two walkers ([`split_walk`]).
+const SPLIT_MIN: usize = 112;
+
+/// Bytes the second walker of [`split_walk`] reads before the middle of
+/// the chunk, so that its states can be those of the first walker there.
+const SPLIT_LEAD: usize = 24;
+
+/// One walker of [`split_walk`]: its term and pattern states, the next
+/// byte it reads, and where it stops.
+struct Walker {
+    t: u16,
+    p: u32,
+    i: usize,
+    end: usize,
+}
+
+/// [`joint_walk`]'s walk of bytes `from..to` as two walkers in one loop:
+/// walker A from `from` (term state `*t`) to the middle `mid`, walker B
+/// from `mid - SPLIT_LEAD` in the start states to `to`. The two walks are
+/// independent chains of table reads, so the processor overlaps them.
+/// When B's states at `mid` equal A's, every step B takes from there is
+/// the step one walker would take, so A's hits (ends up to `mid`) and B's
+/// (ends after `mid`) are exactly those of one walk; otherwise A goes on
+/// alone from `mid` and B's are dropped. `None` (nothing usable pushed;
+/// the caller walks the chunk again as one) if the lazy DFA cleared its
+/// cache (the ids of one walker would be stale) or gave up.
+#[allow(clippy::too_many_arguments)]
+fn split_walk(
+    terms: &TermTable,
+    term_info: &[Vec<(usize, bool)>],
+    dfa: &hybrid::dfa::DFA,
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    t: &mut u16,
+    scratch: &mut Scratch,
+    hits: &mut Vec<Hit>,
+) -> Option<()> {
+    let Scratch { cache, table, ends, seen, ends_b, seen_b, hits_b } = scratch;
+    clear_ends(ends, seen);
+    clear_ends(ends_b, seen_b);
+    hits_b.clear();
+    let start = table.start(dfa, cache)?;
+    let clears = cache.clear_count();
+    let mid = (from + to + SPLIT_LEAD) / 2;
+    let mut a = Walker { t: *t, p: start, i: from, end: mid };
+    let mut b = Walker { t: terms.start, p: start, i: mid - SPLIT_LEAD, end: mid };
+    // B's states at `mid`, once it got there.
+    let mut at_mid = None;
+    let cx = SplitStep { terms, term_info, dfa, bytes, from, clears };
+    loop {
+        if b.i == mid && at_mid.is_none() {
+            at_mid = Some((b.t, b.p));
+            b.end = to;
+        }
+        match (a.i < a.end, b.i < b.end) {
+            (true, true) => pair_run(terms, table, bytes, &mut a, &mut b),
+            (true, false) => a.i = joint_run(terms, table, &bytes[..a.end], a.i, &mut a.t, &mut a.p),
+            (false, true) => b.i = joint_run(terms, table, &bytes[..b.end], b.i, &mut b.t, &mut b.p),
+            (false, false) => break,
+        }
+        if a.i < a.end {
+            cx.step(table, cache, &mut a, from, ends, seen, hits)?;
+        }
+        if b.i < b.end {
+            cx.step(table, cache, &mut b, mid, ends_b, seen_b, hits_b)?;
+        }
+    }
+    #[cfg(test)]
+    SPLITS.with(|n| {
+        let (met, not_met) = n.get();
+        let m = usize::from(at_mid == Some((a.t, a.p)));
+        n.set((met + m, not_met + 1 - m));
+    });
+    if at_mid != Some((a.t, a.p)) {
+        // B's states differ from A's at `mid`: A walks on alone.
+        clear_ends(ends_b, seen_b);
+        a.end = to;
+        while a.i < to {
+            a.i = joint_run(terms, table, &bytes[..to], a.i, &mut a.t, &mut a.p);
+            if a.i < to {
+                cx.step(table, cache, &mut a, from, ends, seen, hits)?;
+            }
+        }
+        b = a;
+    } else {
+        hits.append(hits_b);
+        for &p in seen_b.iter() {
+            if ends[p].0 == usize::MAX {
+                ends[p].0 = ends_b[p].0;
+                seen.push(p);
+            }
+            ends[p].1 = ends_b[p].1;
+        }
+        clear_ends(ends_b, seen_b);
+    }
+    *t = b.t;
+    table.finish(dfa, cache, b.p, to - from, ends, seen)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Split walks of this thread: (converged at the middle, not).
+    static SPLITS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// What every step of a [`split_walk`] reads.
+struct SplitStep<'a> {
+    terms: &'a TermTable,
+    term_info: &'a [Vec<(usize, bool)>],
+    dfa: &'a hybrid::dfa::DFA,
+    bytes: &'a [u8],
+    /// The chunk's start (pattern ends are noted from it).
+    from: usize,
+    /// The lazy DFA cache's clear count when the walk began.
+    clears: usize,
+}
+
+impl SplitStep<'_> {
+    /// One step of walker `w` over the byte at its `i`, as [`joint_walk`]
+    /// takes it, noting its term hits and pattern ends when that byte is
+    /// at or after `keep`. `None` if the lazy DFA cleared its cache or
+    /// gave up (a dead or quit state, before `keep` too: one walk would
+    /// have met it).
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        table: &mut LazyTable,
+        cache: &mut hybrid::dfa::Cache,
+        w: &mut Walker,
+        keep: usize,
+        ends: &mut [(usize, usize)],
+        seen: &mut Vec<usize>,
+        hits: &mut Vec<Hit>,
+    ) -> Option<()> {
+        let byte = self.bytes[w.i];
+        let nt = self.terms.step(w.t, byte);
+        let np = table.next(self.dfa, cache, w.p, byte)?;
+        if cache.clear_count() != self.clears {
+            return None;
+        }
+        w.i += 1;
+        (w.t, w.p) = (nt, np);
+        if w.i > keep {
+            if nt & 1 != 0 {
+                self.terms.push_hits(self.bytes, w.i, nt, self.term_info, hits);
+            }
+            if np & 1 != 0 {
+                table.special(np, w.i - 1 - self.from, ends, seen)?;
+            }
+        } else if np & 1 != 0 && table.gives_up(np) {
+            return None;
+        }
+        Some(())
+    }
+}
+
+/// [`joint_run`] for two walkers in one loop: both take the transitions
+/// of both tables, four bytes each at a time, while none is flagged and
+/// both have four bytes left before their `end`.
+#[inline(never)]
+fn pair_run(terms: &TermTable, pats: &LazyTable, bytes: &[u8], a: &mut Walker, b: &mut Walker) {
+    let (tt, tc) = (&*terms.trans, &terms.classes);
+    let (pt, pc) = (&pats.trans[..], &pats.classes);
+    let tstep = |s: u16, b: u8| tt[usize::from(s) + usize::from(tc[usize::from(b)])];
+    let pstep = |s: u32, b: u8| pt[s as usize + usize::from(pc[usize::from(b)])];
+    let (mut ta, mut pa, mut tb, mut pb) = (a.t, a.p, b.t, b.p);
+    let (mut i, mut j) = (a.i, b.i);
+    while let (Some(x), Some(y)) = (bytes[..a.end].get(i..i + 4), bytes[..b.end].get(j..j + 4)) {
+        let ta1 = tstep(ta, x[0]);
+        let pa1 = pstep(pa, x[0]);
+        let tb1 = tstep(tb, y[0]);
+        let pb1 = pstep(pb, y[0]);
+        let ta2 = tstep(ta1, x[1]);
+        let pa2 = pstep(pa1, x[1]);
+        let tb2 = tstep(tb1, y[1]);
+        let pb2 = pstep(pb1, y[1]);
+        let ta3 = tstep(ta2, x[2]);
+        let pa3 = pstep(pa2, x[2]);
+        let tb3 = tstep(tb2, y[2]);
+        let pb3 = pstep(pb2, y[2]);
+        let ta4 = tstep(ta3, x[3]);
+        let pa4 = pstep(pa3, x[3]);
+        let tb4 = tstep(tb3, y[3]);
+        let pb4 = pstep(pb3, y[3]);
+        let terms_flag = u32::from(ta1 | ta2 | ta3 | ta4 | tb1 | tb2 | tb3 | tb4);
+        if (terms_flag | pa1 | pa2 | pa3 | pa4 | pb1 | pb2 | pb3 | pb4) & 1 != 0 {
+            // Each walker keeps the steps before its first flagged state.
+            let flags = |t: [u16; 4], p: [u32; 4]| (0..4).fold(0u32, |m, k| m | ((u32::from(t[k]) | p[k]) & 1) << k);
+            let ka = flags([ta1, ta2, ta3, ta4], [pa1, pa2, pa3, pa4]).trailing_zeros() as usize;
+            let kb = flags([tb1, tb2, tb3, tb4], [pb1, pb2, pb3, pb4]).trailing_zeros() as usize;
+            (ta, pa) = ([(ta, pa), (ta1, pa1), (ta2, pa2), (ta3, pa3), (ta4, pa4)])[ka.min(4)];
+            (tb, pb) = ([(tb, pb), (tb1, pb1), (tb2, pb2), (tb3, pb3), (tb4, pb4)])[kb.min(4)];
+            i += ka.min(4);
+            j += kb.min(4);
+            break;
+        }
+        (ta, pa, tb, pb) = (ta4, pa4, tb4, pb4);
+        i += 4;
+        j += 4;
+    }
+    (a.t, a.p, a.i, b.t, b.p, b.i) = (ta, pa, i, tb, pb, j);
+}
+
 /// Forget the pattern ends of the last walk.
 fn clear_ends(ends: &mut [(usize, usize)], seen: &mut Vec<usize>) {
     for &p in seen.iter() {
@@ -956,6 +1181,11 @@ struct Scratch {
     ends: Vec<(usize, usize)>,
     /// The patterns that matched, in the order first seen.
     seen: Vec<usize>,
+    /// The second walker's `ends` and `seen` ([`split_walk`]).
+    ends_b: Vec<(usize, usize)>,
+    seen_b: Vec<usize>,
+    /// The second walker's term hits ([`split_walk`]).
+    hits_b: Vec<Hit>,
 }
 
 impl PatternDfa {
@@ -990,6 +1220,9 @@ impl PatternDfa {
             table: LazyTable::new(&make),
             ends: vec![(usize::MAX, 0); n],
             seen: Vec::new(),
+            ends_b: vec![(usize::MAX, 0); n],
+            seen_b: Vec::new(),
+            hits_b: Vec::new(),
         });
         Some(PatternDfa { dfa, max_len, empty, scratch: Pool::new(create) })
     }
@@ -1040,7 +1273,7 @@ impl PatternDfa {
     /// transition not in the table yet) is taken again alone.
     #[inline(never)]
     fn walk(&self, hay: &[u8], scratch: &mut Scratch) -> Option<()> {
-        let Scratch { cache, table, ends, seen } = scratch;
+        let Scratch { cache, table, ends, seen, .. } = scratch;
         clear_ends(ends, seen);
         let dfa = &self.dfa;
         let mut s = table.start(dfa, cache)?;
@@ -1207,6 +1440,12 @@ impl LazyTable {
             return None;
         }
         Some(())
+    }
+
+    /// Is `s` a dead or quit state (where a walk gives up)?
+    fn gives_up(&self, s: u32) -> bool {
+        let lazy = self.lazy[self.index(s)];
+        lazy.is_dead() || lazy.is_quit()
     }
 
     /// In state `s` at the end of a haystack `len` bytes long: note the
@@ -1704,14 +1943,7 @@ mod tests {
     #[test]
     fn joint_walk_matches_the_separate_walks() {
         let builtin = Matcher::builtin();
-        let mut small = builtin.clone();
-        let config = hybrid::dfa::DFA::config().cache_capacity(1).skip_cache_capacity_check(true);
-        small.patterns = Some(Arc::new(PatternDfa::with_cache(&builtin.regexes, config).unwrap()));
-        let lex = "id,kind,category,severity,scope,pattern,note\n\
-                   u.word,regex,insult,0.5,any,dumm\\B,\n\
-                   t.rat,term,dehumanizing,0.5,any,rat,\n\
-                   t.idiot,term,insult,0.5,any,idiot*,\n";
-        let quits = Matcher::new(&Lexicon::parse(lex, "t.csv").unwrap()).unwrap();
+        let (small, quits) = small_cache_and_quitting("");
         let mut texts = scan_texts(builtin);
         texts.extend(adversarial_texts());
         let pad = "rat idiots dummx ".repeat(130);
@@ -1734,5 +1966,128 @@ mod tests {
         let p = small.patterns.as_ref().unwrap();
         assert!(p.scratch.get().cache.clear_count() > 10);
         assert!(total > 10_000, "only {total} hits");
+    }
+
+    /// The built-in matcher with a lazy DFA cache so small that it clears
+    /// itself dozens of times in a walk; and a user lexicon (with `extra`
+    /// lines) whose `\B` pattern makes the lazy DFA give up on non-ASCII
+    /// chunks.
+    fn small_cache_and_quitting(extra: &str) -> (Matcher, Matcher) {
+        let builtin = Matcher::builtin();
+        let mut small = builtin.clone();
+        let config = hybrid::dfa::DFA::config().cache_capacity(1).skip_cache_capacity_check(true);
+        small.patterns = Some(Arc::new(PatternDfa::with_cache(&builtin.regexes, config).unwrap()));
+        let lex = format!(
+            "id,kind,category,severity,scope,pattern,note\n\
+             u.word,regex,insult,0.5,any,dumm\\B,\n\
+             t.rat,term,dehumanizing,0.5,any,rat,\n\
+             t.idiot,term,insult,0.5,any,idiot*,\n{extra}"
+        );
+        (small, Matcher::new(&Lexicon::parse(&lex, "t.csv").unwrap()).unwrap())
+    }
+
+    /// Two walkers ([`split_walk`]) find exactly the hits of one walk,
+    /// where their states meet at the middle (nearly always), where they
+    /// do not (a long match with an unbounded repetition or a long term
+    /// across the middle: the first walker goes on alone), where the lazy
+    /// DFA clears its cache mid-walk (the chunk is walked again as one) and
+    /// where it gives up; with every shift of such matches across the
+    /// middle and the chunk ends, on the seed, cmv and reddit comments, the
+    /// curated lists and the adversarial texts, and 1 MB.
+    #[test]
+    fn split_walk_matches_one_walk() {
+        let builtin = Matcher::builtin();
+        let long = "t.long,term,insult,0.5,any,a very long term that spans the middle of a chunk,\n";
+        let (small, quits) = small_cache_and_quitting(long);
+        let mut texts = scan_texts(builtin);
+        texts.extend(adversarial_texts());
+        let long = [
+            format!("you are {}stupid", "so really very ".repeat(12)),
+            "a very long term that spans the middle of a chunk".to_string(),
+            "vile, vile, vile, vile, vile, vile, vile, vile, vile, vile, vile, vile, vile, vile, vile, a-holes".into(),
+            "dummé dumm rat idiots".into(),
+        ];
+        // Each at every offset across the middle of a chunk (`mid` stays
+        // where it is: the pads before and after add up to the same).
+        for m in &long {
+            let room = m.len() + 2 * SPLIT_LEAD + 20;
+            for lead in 0..=room {
+                let pad = |k: usize| "w ".repeat(k / 2) + &"v".repeat(k % 2);
+                texts.push(format!("{} {m} {}", pad(lead), pad(room - lead)));
+                texts.push(format!("é{} {m} {}", pad(lead), pad(room - lead)));
+            }
+        }
+        let big: String = texts.iter().take(3000).map(String::as_str).collect::<Vec<_>>().join(" ");
+        texts.push(big.repeat(1_000_000 / big.len() + 1));
+        let mut total = 0;
+        for (m, every) in [(builtin, 1), (&small, 7), (&quits, 1)] {
+            let (table, patterns) = (m.table.as_ref().unwrap(), m.patterns.as_ref().unwrap());
+            for text in texts.iter().step_by(every) {
+                let (mut split, mut one) = (Vec::new(), Vec::new());
+                m.joint_hits(table, patterns, text, &mut split, true);
+                m.joint_hits(table, patterns, text, &mut one, false);
+                split.sort();
+                one.sort();
+                total += one.len();
+                assert!(split == one, "{:?}", &text[..text.floor_char_boundary(100)]);
+            }
+        }
+        let (met, not_met) = SPLITS.with(|n| n.get());
+        assert!(met > 1_000 && not_met > 100, "{met} split walks met at the middle, {not_met} did not");
+        assert!(small.patterns.as_ref().unwrap().scratch.get().cache.clear_count() > 10);
+        assert!(total > 10_000, "only {total} hits");
+    }
+
+    /// [`Matcher::keep_longest`] as it was, with a second vector.
+    fn keep_longest_reference(m: &Matcher, mut hits: Vec<Hit>) -> Vec<Hit> {
+        hits.sort();
+        let same = |a: &Hit, b: &Hit| {
+            let (ea, eb) = (&m.entries[a.entry], &m.entries[b.entry]);
+            ea.kind == eb.kind && ea.category == eb.category
+        };
+        let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+        for h in hits {
+            let longer = |o: &Hit| o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start;
+            if out.iter().rev().take(16).any(|o| longer(o) && same(o, &h)) {
+                continue;
+            }
+            while out.last().is_some_and(|o| o.start == h.start && o.end < h.end && same(o, &h)) {
+                out.pop();
+            }
+            out.push(h);
+        }
+        out
+    }
+
+    /// Thinning in place keeps exactly the hits the two-vector version
+    /// kept, on the raw hits of every scan and adversarial text, and on
+    /// built runs of nested and repeated hits of every length.
+    #[test]
+    fn keep_longest_in_place_matches_the_reference() {
+        let m = Matcher::builtin();
+        let mut texts = scan_texts(m);
+        texts.extend(adversarial_texts());
+        let mut sets: Vec<Vec<Hit>> = texts
+            .iter()
+            .map(|t| {
+                let mut raw = Vec::new();
+                m.raw_hits(t, &mut raw);
+                raw
+            })
+            .collect();
+        // Nested spans of one entry and of entries of several kinds.
+        let kinds = [0, 1, m.entries.len() - 1];
+        for n in 0..40 {
+            sets.push((0..n).map(|k| Hit { start: k % 5, end: 5 + (k * 7) % 11, entry: kinds[k % 3] }).collect());
+            sets.push((0..n).map(|k| Hit { start: k / 3, end: k / 3 + 1 + k % 4, entry: kinds[0] }).collect());
+        }
+        sets.push(Vec::new());
+        let mut kept = 0;
+        for raw in sets {
+            let (new, old) = (m.keep_longest(raw.clone()), keep_longest_reference(m, raw.clone()));
+            assert_eq!(new, old, "{raw:?}");
+            kept += new.len();
+        }
+        assert!(kept > 5_000, "{kept}");
     }
 }

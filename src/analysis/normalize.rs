@@ -272,11 +272,11 @@ impl Builder {
         if !extends {
             self.segs.push(Seg { norm: n, orig: i, orig_end: i + 1, identity: true });
         }
-        if p == 16 {
-            self.text.extend_from_slice(low);
-        } else {
-            self.text.extend_from_slice(&low[..p]);
-        }
+        // Sixteen bytes written, the ones past `p` dropped again: a copy of
+        // fixed length, no call.
+        let len = self.text.len();
+        self.text.extend_from_slice(low);
+        self.text.truncate(len + p);
         self.run_squeezed = false;
     }
 
@@ -425,7 +425,11 @@ impl Normalized {
 
     /// Fold `src`, unmasking `*` words against `vocab` when given.
     pub fn with_vocabulary(src: &str, vocab: Option<&MaskVocabulary>) -> Normalized {
-        let mut b = Builder { text: Vec::with_capacity(src.len()), segs: Vec::new(), run_squeezed: false };
+        // Room for a segment per 32 bytes (most comments need fewer): the
+        // segment list then seldom grows.
+        let segs = Vec::with_capacity(src.len() / 32 + 8);
+        // Sixteen bytes of room for the block copy's overshoot.
+        let mut b = Builder { text: Vec::with_capacity(src.len() + 16), segs, run_squeezed: false };
         let src = cut_for_offsets(src);
         let bytes = src.as_bytes();
         let mut i = 0;
@@ -659,7 +663,7 @@ impl Normalized {
 
     /// Replace masked tokens (`cr*p`) by the vocabulary word they stand for.
     fn unmask(&mut self, vocab: &MaskVocabulary) {
-        if !self.text.contains('*') {
+        if memchr::memchr(b'*', self.text.as_bytes()).is_none() {
             return;
         }
         let t = self.text.as_bytes();
@@ -752,13 +756,11 @@ fn next_single_letter(t: &[u8], from: usize) -> usize {
     let mut k = from;
     // Eight bytes at once: only a word byte between two non-word bytes
     // can start a run; most blocks have none.
-    while let Some(block) = t.get(k..k + 8) {
+    while let Some(block) = t.get(k..).and_then(|rest| rest.first_chunk::<8>()) {
         let nonword = |b: u8| u64::from(!is_word_byte(b)) << 7;
         let before = if k == 0 { 1 << 7 } else { nonword(t[k - 1]) };
         let after = t.get(k + 8).map_or(0, |&b| nonword(b) << 56);
-        let mut word = [0u8; 8];
-        word.copy_from_slice(block);
-        let n = nonword_bytes(u64::from_le_bytes(word));
+        let n = nonword_bytes(u64::from_le_bytes(*block));
         let mut single = ((n << 8) | before) & !n & ((n >> 8) | after) & HIGH;
         while single != 0 {
             let at = k + single.trailing_zeros() as usize / 8;
@@ -774,7 +776,7 @@ fn next_single_letter(t: &[u8], from: usize) -> usize {
 
 /// High bit set in the bytes of `w` that are not word bytes (see
 /// [`is_word_byte`]: ASCII alphanumerics and every byte from 0x80).
-fn nonword_bytes(w: u64) -> u64 {
+pub(crate) fn nonword_bytes(w: u64) -> u64 {
     let v = w & !HIGH;
     let l = v | splat(0x20);
     let letter = (l + splat(0x80 - 0x61)) & !(l + splat(0x80 - 0x7b));
