@@ -24,18 +24,6 @@ pub const HOSTILITY_COLUMNS: &[&str] = &["hostile", "hostility", "dehumanizing",
 /// Pushback columns, after [`HOSTILITY_COLUMNS`].
 pub const PUSHBACK_COLUMNS: &[&str] = &["pushback", "pushback_kind", "evidence_request", "target_id", "claim_support"];
 
-/// The pushback cells of one comment, in [`PUSHBACK_COLUMNS`] order.
-fn pushback_cells(p: &crate::analysis::pushback::CommentPushback) -> [String; 5] {
-    let kinds: Vec<&str> = p.acts.iter().filter(|a| a.is_pushback()).map(|a| a.name()).collect();
-    [
-        p.pushback.to_string(),
-        kinds.join(";"),
-        p.evidence_request.to_string(),
-        p.target_id.clone().unwrap_or_default(),
-        p.claim_support.map(|s| s.name().to_string()).unwrap_or_default(),
-    ]
-}
-
 /// Write one row per comment of every thread (built-in lexicon).
 pub fn write_comments_csv<W: Write>(threads: &[Thread], out: W) -> Result<()> {
     write_comments_csv_with(threads, Matcher::builtin(), out)
@@ -143,7 +131,7 @@ const RANGES_AT_ONCE: usize = 4;
 pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(t.comments.len() * 256);
     let analysis = crate::analysis::analyze_with(t, matcher);
-    write_rows(t, 0, &analysis.hostility, &analysis.pushback.comments, &mut out)?;
+    write_rows(t, 0, &analysis.hostility, &analysis.pushback.comments, &mut out);
     Ok(out)
 }
 
@@ -156,32 +144,39 @@ fn range_rows(t: &Thread, range: Range<usize>, matcher: &Matcher) -> Result<Vec<
     let mut out = Vec::with_capacity(range.len() * 256);
     let h = hostility::analyze_range(t, range.clone(), matcher);
     let p: Vec<pushback::CommentPushback> = range.clone().map(|i| pushback::detect(t, i)).collect();
-    write_rows(t, range.start, &h, &p, &mut out)?;
+    write_rows(t, range.start, &h, &p, &mut out);
     Ok(out)
 }
 
-/// Write the rows of comments `first..first + hostility.len()` of `t`,
-/// given their analysis results.
-fn write_rows<W: Write>(
+/// Append the rows of comments `first..first + hostility.len()` of `t`
+/// to `out`, given their analysis results. The cells are written straight
+/// into the record (no string per cell, no row buffer).
+fn write_rows(
     t: &Thread,
     first: usize,
     hostility: &[crate::analysis::hostility::CommentHostility],
     pushback: &[crate::analysis::pushback::CommentPushback],
-    mut out: W,
-) -> Result<()> {
-    let mut row: Vec<u8> = Vec::new();
+    out: &mut Vec<u8>,
+) {
+    use std::fmt::Write as _;
     let thread_id = t.display_id();
+    let [mut score, mut depth, mut line, mut categories, mut kinds] = [(); 5].map(|_| String::new());
+    let flag = |b: bool| if b { "true" } else { "false" };
     for (k, (h, p)) in hostility.iter().zip(pushback).enumerate() {
         let c = &t.comments[first + k];
-        let score = format!("{:.3}", h.score);
-        let pushback = pushback_cells(p);
+        for cell in [&mut score, &mut depth, &mut line, &mut categories, &mut kinds] {
+            cell.clear();
+        }
+        let _ = write!(score, "{:.3}", h.score);
+        let _ = write!(depth, "{}", c.depth);
+        if let Some(s) = c.lines {
+            let _ = write!(line, "{}", s.start);
+        }
+        join_into(&mut categories, h.categories.iter().map(|c| c.name()));
+        join_into(&mut kinds, p.acts.iter().filter(|a| a.is_pushback()).map(|a| a.name()));
         let parent = c.parent.map(|p| t.comments[p].id.as_str()).unwrap_or("");
-        let line = c.lines.map(|s| s.start.to_string()).unwrap_or_default();
-        let depth = c.depth.to_string();
-        let categories = h.categories_joined();
-        row.clear();
         write_csv_record(
-            &mut row,
+            out,
             [
                 thread_id.as_str(),
                 c.id.as_str(),
@@ -191,18 +186,29 @@ fn write_rows<W: Write>(
                 line.as_str(),
                 c.text.as_str(),
                 c.status.name(),
-                if h.hostile { "true" } else { "false" },
+                flag(h.hostile),
                 categories.as_str(),
-                if h.dehumanizing() { "true" } else { "false" },
+                flag(h.dehumanizing()),
                 score.as_str(),
-            ]
-            .into_iter()
-            .chain(pushback.iter().map(String::as_str)),
+                // The pushback columns, in [`PUSHBACK_COLUMNS`] order.
+                flag(p.pushback),
+                kinds.as_str(),
+                flag(p.evidence_request),
+                p.target_id.as_deref().unwrap_or(""),
+                p.claim_support.map_or("", |s| s.name()),
+            ],
         );
-        out.write_all(&row)?;
     }
-    out.flush()?;
-    Ok(())
+}
+
+/// `names` joined by `;` into `out`.
+fn join_into<'a>(out: &mut String, names: impl Iterator<Item = &'a str>) {
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
 }
 
 /// Append one CSV record and its `\n` to `out`, byte for byte as the `csv`
