@@ -208,40 +208,111 @@ pub fn read_csv(text: &str, path: &str) -> Result<Vec<Thread>> {
     threads.finish()
 }
 
-/// Lines parsed at once: parsing runs in parallel (rayon) within a chunk,
-/// records join their threads in input order; the chunk bounds the memory
-/// held as parsed-but-unplaced records.
-const JSONL_CHUNK: usize = 16_384;
+/// Bytes of whole lines parsed at once: parsing runs in parallel (rayon)
+/// within a chunk, records join their threads in input order; the chunk
+/// bounds the memory held as input and as parsed-but-unplaced records.
+const JSONL_CHUNK_BYTES: usize = 4 << 20;
 
 /// Read a JSON Lines edge list.
 pub fn read_jsonl(text: &str, path: &str) -> Result<Vec<Thread>> {
+    read_jsonl_chunks(text.as_bytes(), path, false)
+}
+
+/// Read a JSON Lines edge list from `input` a chunk of lines at a time,
+/// so the file is never held whole (it may be larger than its threads).
+/// Checked as [`decode_text`](crate::error::decode_text) checks a whole
+/// input: a leading byte-order mark is skipped, a NUL byte in the first
+/// 8 KiB is an error, and so is invalid UTF-8, naming its line and byte.
+pub(crate) fn read_jsonl_stream<R: std::io::Read>(input: R, path: &str) -> Result<Vec<Thread>> {
+    read_jsonl_chunks(input, path, true)
+}
+
+/// [`read_jsonl_stream`]; without `raw` (text already checked as a whole)
+/// the byte-order mark and NUL checks are skipped.
+fn read_jsonl_chunks<R: std::io::Read>(mut input: R, path: &str, raw: bool) -> Result<Vec<Thread>> {
     use rayon::prelude::*;
+    use std::io::Read;
     let mut threads = Threads::new(path, SourceFormat::Jsonl);
-    let mut lines = text.lines().enumerate().map(|(i, l)| ((i + 1) as u64, l.trim())).filter(|(_, l)| !l.is_empty());
-    let mut chunk: Vec<(u64, &str)> = Vec::with_capacity(JSONL_CHUNK);
     let mut pending: Vec<std::result::Result<Record, Diagnostic>> = Vec::new();
-    // Placing a chunk's records in their threads is sequential; it runs
-    // while the next chunk is parsed (in input order all the same).
-    loop {
+    let (mut chunk, mut carry): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
+    // Lines and bytes before this chunk, for line numbers and positions.
+    let (mut lines_before, mut bytes_before) = (0u64, 0u64);
+    let (mut first, mut eof, mut blank) = (raw, false, true);
+    while !eof {
         chunk.clear();
-        chunk.extend(lines.by_ref().take(JSONL_CHUNK));
-        let (parsed, ()) = rayon::join(
-            || chunk.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect::<Vec<_>>(),
-            || {
-                for record in pending.drain(..) {
-                    match record {
-                        Ok(r) => threads.add(r),
-                        Err(d) => threads.orphans.push(d),
-                    }
+        chunk.append(&mut carry);
+        // Whole lines, about JSONL_CHUNK_BYTES of them (a longer line whole).
+        let cut = loop {
+            let want = JSONL_CHUNK_BYTES.saturating_sub(chunk.len()).max(1 << 16) as u64;
+            let read = input.by_ref().take(want).read_to_end(&mut chunk);
+            let n = read.map_err(|e| Error::format(format!("cannot read: {e}")).with_path(path))?;
+            if n == 0 {
+                eof = true;
+                break chunk.len();
+            }
+            if chunk.len() >= JSONL_CHUNK_BYTES {
+                if let Some(i) = memchr::memrchr(b'\n', &chunk) {
+                    break i + 1;
                 }
-            },
-        );
-        if chunk.is_empty() {
-            break;
+            }
+        };
+        carry.extend_from_slice(&chunk[cut..]);
+        chunk.truncate(cut);
+        if first {
+            first = false;
+            if chunk.starts_with(b"\xEF\xBB\xBF") {
+                chunk.drain(..3);
+            }
+            if let Some(pos) = chunk[..chunk.len().min(8192)].iter().position(|&b| b == 0) {
+                return Err(bad_byte(crate::error::ErrorKind::Binary, &chunk, pos, 0, 0).with_path(path));
+            }
         }
+        let text = match simdutf8::basic::from_utf8(&chunk).or_else(|_| std::str::from_utf8(&chunk)) {
+            Ok(text) => text,
+            Err(e) => {
+                let (kind, pos) = (crate::error::ErrorKind::NotUtf8, e.valid_up_to());
+                return Err(bad_byte(kind, &chunk, pos, lines_before, bytes_before).with_path(path));
+            }
+        };
+        blank &= text.trim().is_empty();
+        let lines: Vec<(u64, &str)> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (lines_before + i as u64 + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty())
+            .collect();
+        // Placing a chunk's records in their threads is sequential; it
+        // runs while the next chunk is parsed (in input order all the same).
+        let (parsed, ()) = rayon::join(
+            || lines.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect::<Vec<_>>(),
+            || place(&mut threads, &mut pending),
+        );
         pending = parsed;
+        lines_before += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+        bytes_before += chunk.len() as u64;
     }
+    if raw && blank {
+        return Err(Error::new(crate::error::ErrorKind::Empty).with_path(path));
+    }
+    place(&mut threads, &mut pending);
     threads.finish()
+}
+
+/// Records (or the diagnostics that keep bad lines) into their threads.
+fn place(threads: &mut Threads, records: &mut Vec<std::result::Result<Record, Diagnostic>>) {
+    for record in records.drain(..) {
+        match record {
+            Ok(r) => threads.add(r),
+            Err(d) => threads.orphans.push(d),
+        }
+    }
+}
+
+/// The error for the bad byte at `pos` of `chunk`, which `lines` lines and
+/// `bytes` bytes came before.
+fn bad_byte(kind: crate::error::ErrorKind, chunk: &[u8], pos: usize, lines: u64, bytes: u64) -> Error {
+    let line = lines + memchr::memchr_iter(b'\n', &chunk[..pos]).count() as u64 + 1;
+    Error::new(kind).at_line(line).at_byte(bytes + pos as u64)
 }
 
 /// The fields [`Threads::add`] reads by name: a line with only these is
@@ -336,6 +407,54 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jsonl_is_read_a_chunk_at_a_time_with_lines_and_bytes_counted_across_chunks() {
+        // ≈ 7 MB: two chunks and a bit. Reads of 1 to 4,099 bytes, CRLF
+        // line ends, blank and bad lines, a last line without a newline.
+        struct Dribble<'a>(&'a [u8], usize);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.1 = (self.1 * 31 + 7) % 4099 + 1;
+                let n = self.1.min(buf.len()).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut text = String::new();
+        let mut bad = 0;
+        for i in 0..60_000 {
+            let parent = if i % 40 == 0 { "null".to_string() } else { format!("\"{}\"", i - 1) };
+            let line = format!(
+                "{{\"thread_id\":\"t{}\",\"id\":\"{i}\",\"parent_id\":{parent},\"text\":\"words words words words words words words words words words\"}}",
+                i / 40
+            );
+            text.push_str(&line);
+            text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+            if i % 10_000 == 5 {
+                text.push_str("not json\n\n   \n");
+                bad += 1;
+            }
+        }
+        text.push_str("{\"thread_id\":\"last\",\"id\":\"z\"}");
+        assert!(text.len() > 6 << 20);
+        let whole = read_jsonl(&text, "x.jsonl").unwrap();
+        let dribbled = read_jsonl_stream(Dribble(text.as_bytes(), 0), "x.jsonl").unwrap();
+        assert_eq!(whole.len(), 1_501);
+        assert_eq!(whole.iter().map(|t| t.comments.len()).sum::<usize>(), 60_001);
+        let diagnostics: Vec<u64> = whole.iter().flat_map(|t| &t.diagnostics).filter_map(|d| d.line).collect();
+        assert_eq!(diagnostics.len(), bad);
+        assert_eq!(format!("{whole:?}"), format!("{dribbled:?}"));
+        // A bad byte in the second chunk: its own line and byte.
+        let at = text.len() - 1_000_000;
+        let line = text[..at].matches('\n').count() as u64 + 1;
+        let mut bytes = text.into_bytes();
+        bytes[at] = 0xFF;
+        let e = read_jsonl_stream(Dribble(&bytes, 0), "x.jsonl").unwrap_err();
+        assert!(matches!(e.kind(), crate::error::ErrorKind::NotUtf8), "{e}");
+        assert_eq!((e.position().line, e.position().byte), (Some(line), Some(at as u64)), "{e}");
+    }
 
     #[test]
     fn csv_threads_posts_and_metadata() {

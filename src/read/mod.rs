@@ -139,6 +139,16 @@ pub fn read_path_with(path: &Path, opts: &ReadOptions) -> Result<Vec<Thread>> {
         Format::Auto => sniff_head(&head, &name) == Some(Format::Pushshift),
         _ => false,
     };
+    // A JSON Lines edge list is read a chunk at a time too: the file is
+    // never held whole beside its threads.
+    let jsonl = match opts.format {
+        Format::Jsonl => true,
+        Format::Auto => !stream && sniff_head(&head, &name) == Some(Format::Jsonl),
+        _ => false,
+    };
+    if jsonl {
+        return edgelist::read_jsonl_stream(std::io::Cursor::new(head).chain(reader), &name);
+    }
     if stream {
         let subs = read_submissions(opts)?;
         let subs = subs.as_ref().map(|(t, p)| (t.as_str(), p.as_str()));
