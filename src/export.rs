@@ -124,7 +124,8 @@ pub const LARGE_THREAD: usize = 10_000;
 const LARGE_THREAD_RANGE: usize = 512;
 
 /// Ranges of a large thread rendered at once; with the round being
-/// written, about 16 ranges' rows and results (≈ 10 MB) are held.
+/// written, eight ranges' rows and results (4,096 comments, ≈ 3 MB) are
+/// held.
 const RANGES_AT_ONCE: usize = 4;
 
 /// One thread's rows as CSV bytes.
