@@ -213,31 +213,34 @@ pub fn read_csv(text: &str, path: &str) -> Result<Vec<Thread>> {
 /// bounds the memory held as input and as parsed-but-unplaced records.
 const JSONL_CHUNK_BYTES: usize = 4 << 20;
 
-/// Read a JSON Lines edge list.
+/// Read a JSON Lines edge list (text already checked as a whole): its
+/// lines are parsed in slices of about [`JSONL_CHUNK_BYTES`], not copied.
 pub fn read_jsonl(text: &str, path: &str) -> Result<Vec<Thread>> {
-    read_jsonl_chunks(text.as_bytes(), path, false)
+    let mut chunks = JsonlChunks::new(path);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let cut = match rest.as_bytes().get(JSONL_CHUNK_BYTES..).and_then(|t| memchr::memchr(b'\n', t)) {
+            Some(i) => JSONL_CHUNK_BYTES + i + 1,
+            None => rest.len(),
+        };
+        let (chunk, after) = rest.split_at(cut);
+        chunks.feed(chunk);
+        rest = after;
+    }
+    chunks.finish()
 }
 
 /// Read a JSON Lines edge list from `input` a chunk of lines at a time,
 /// so the file is never held whole (it may be larger than its threads).
 /// Checked as [`decode_text`](crate::error::decode_text) checks a whole
 /// input: a leading byte-order mark is skipped, a NUL byte in the first
-/// 8 KiB is an error, and so is invalid UTF-8, naming its line and byte.
-pub(crate) fn read_jsonl_stream<R: std::io::Read>(input: R, path: &str) -> Result<Vec<Thread>> {
-    read_jsonl_chunks(input, path, true)
-}
-
-/// [`read_jsonl_stream`]; without `raw` (text already checked as a whole)
-/// the byte-order mark and NUL checks are skipped.
-fn read_jsonl_chunks<R: std::io::Read>(mut input: R, path: &str, raw: bool) -> Result<Vec<Thread>> {
-    use rayon::prelude::*;
+/// 8 KiB is an error, and so is invalid UTF-8, naming its line and byte;
+/// so is an input of white space only.
+pub(crate) fn read_jsonl_stream<R: std::io::Read>(mut input: R, path: &str) -> Result<Vec<Thread>> {
     use std::io::Read;
-    let mut threads = Threads::new(path, SourceFormat::Jsonl);
-    let mut pending: Vec<std::result::Result<Record, Diagnostic>> = Vec::new();
+    let mut chunks = JsonlChunks::new(path);
     let (mut chunk, mut carry): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
-    // Lines and bytes before this chunk, for line numbers and positions.
-    let (mut lines_before, mut bytes_before) = (0u64, 0u64);
-    let (mut first, mut eof, mut blank) = (raw, false, true);
+    let (mut first, mut eof, mut blank) = (true, false, true);
     while !eof {
         chunk.clear();
         chunk.append(&mut carry);
@@ -271,31 +274,63 @@ fn read_jsonl_chunks<R: std::io::Read>(mut input: R, path: &str, raw: bool) -> R
             Ok(text) => text,
             Err(e) => {
                 let (kind, pos) = (crate::error::ErrorKind::NotUtf8, e.valid_up_to());
-                return Err(bad_byte(kind, &chunk, pos, lines_before, bytes_before).with_path(path));
+                return Err(bad_byte(kind, &chunk, pos, chunks.lines_before, chunks.bytes_before).with_path(path));
             }
         };
         blank &= text.trim().is_empty();
-        let lines: Vec<(u64, &str)> = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (lines_before + i as u64 + 1, l.trim()))
-            .filter(|(_, l)| !l.is_empty())
-            .collect();
-        // Placing a chunk's records in their threads is sequential; it
-        // runs while the next chunk is parsed (in input order all the same).
-        let (parsed, ()) = rayon::join(
-            || lines.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect::<Vec<_>>(),
-            || place(&mut threads, &mut pending),
-        );
-        pending = parsed;
-        lines_before += memchr::memchr_iter(b'\n', &chunk).count() as u64;
-        bytes_before += chunk.len() as u64;
+        chunks.feed(text);
     }
-    if raw && blank {
+    if blank {
         return Err(Error::new(crate::error::ErrorKind::Empty).with_path(path));
     }
-    place(&mut threads, &mut pending);
-    threads.finish()
+    chunks.finish()
+}
+
+/// Threads read from JSON lines fed a chunk of whole lines at a time:
+/// a chunk's lines parse in parallel while the chunk before's records are
+/// placed in their threads (sequentially, in input order).
+struct JsonlChunks {
+    threads: Threads,
+    pending: Vec<std::result::Result<Record, Diagnostic>>,
+    /// Lines and bytes fed so far, for line numbers and error positions.
+    lines_before: u64,
+    bytes_before: u64,
+}
+
+impl JsonlChunks {
+    fn new(path: &str) -> JsonlChunks {
+        JsonlChunks {
+            threads: Threads::new(path, SourceFormat::Jsonl),
+            pending: Vec::new(),
+            lines_before: 0,
+            bytes_before: 0,
+        }
+    }
+
+    /// Parse `chunk` (whole lines; only the input's last line may lack its
+    /// `\n`) and place the records of the chunk before.
+    fn feed(&mut self, chunk: &str) {
+        use rayon::prelude::*;
+        let lines: Vec<(u64, &str)> = chunk
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (self.lines_before + i as u64 + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty())
+            .collect();
+        let JsonlChunks { threads, pending, .. } = self;
+        let (parsed, ()) = rayon::join(
+            || lines.par_iter().with_min_len(512).map(|&(n, line)| jsonl_record(n, line)).collect::<Vec<_>>(),
+            || place(threads, pending),
+        );
+        self.pending = parsed;
+        self.lines_before += memchr::memchr_iter(b'\n', chunk.as_bytes()).count() as u64;
+        self.bytes_before += chunk.len() as u64;
+    }
+
+    fn finish(mut self) -> Result<Vec<Thread>> {
+        place(&mut self.threads, &mut self.pending);
+        self.threads.finish()
+    }
 }
 
 /// Records (or the diagnostics that keep bad lines) into their threads.
