@@ -214,7 +214,7 @@ pub fn read_csv(text: &str, path: &str) -> Result<Vec<Thread>> {
 const JSONL_CHUNK_BYTES: usize = 4 << 20;
 
 /// Read a JSON Lines edge list (text already checked as a whole): its
-/// lines are parsed in slices of about [`JSONL_CHUNK_BYTES`], not copied.
+/// lines are parsed in slices of about 4 MiB, not copied.
 pub fn read_jsonl(text: &str, path: &str) -> Result<Vec<Thread>> {
     let mut chunks = JsonlChunks::new(path);
     let mut rest = text;
