@@ -449,10 +449,12 @@ fn dispatch(args: Args) -> Result<()> {
                     ExportKind::Csv => return export::thread_rows(t, matcher()),
                     ExportKind::Text => export::write_indented(t, &mut out)?,
                     ExportKind::EdgesCsv => {
-                        report::csv::write_edge_rows(&build_reports(std::slice::from_ref(t), matcher()), &mut out)?
+                        let ts = std::slice::from_ref(t);
+                        report::csv::write_edge_rows(&build_reports(ts, &analyze_all(ts, matcher())), &mut out)?
                     }
                     ExportKind::AuthorsCsv => {
-                        report::csv::write_author_rows(&build_reports(std::slice::from_ref(t), matcher()), &mut out)?
+                        let ts = std::slice::from_ref(t);
+                        report::csv::write_author_rows(&build_reports(ts, &analyze_all(ts, matcher())), &mut out)?
                     }
                     ExportKind::Convokit => {}
                 }
@@ -531,10 +533,10 @@ fn dispatch(args: Args) -> Result<()> {
                     threads.iter().try_for_each(|t| export::write_indented(t, &mut *w))
                 }),
                 ExportKind::EdgesCsv => write_output(output.as_deref(), |w| {
-                    report::csv::write_edges_csv(&build_reports(&threads, matcher()), w)
+                    report::csv::write_edges_csv(&build_reports(&threads, &analyze_all(&threads, matcher())), w)
                 }),
                 ExportKind::AuthorsCsv => write_output(output.as_deref(), |w| {
-                    report::csv::write_authors_csv(&build_reports(&threads, matcher()), w)
+                    report::csv::write_authors_csv(&build_reports(&threads, &analyze_all(&threads, matcher())), w)
                 }),
                 ExportKind::Convokit => match output {
                     Some(dir) => read::convokit::write_corpus(&threads, &dir),
@@ -584,7 +586,8 @@ fn dispatch(args: Args) -> Result<()> {
                 }
             }
             errors.iter().for_each(|e| eprintln!("threadlens: {e}"));
-            write_reports(&build_reports(&threads, &matcher), to, output.as_deref())?;
+            let analyses = analyze_all(&threads, &matcher);
+            write_reports(&build_reports(&threads, &analyses), to, output.as_deref())?;
             match errors.len() {
                 0 => Ok(()),
                 n => Err(crate::Error::format(format!(
@@ -596,8 +599,9 @@ fn dispatch(args: Args) -> Result<()> {
         Command::Dot { file, graph, input, lexicons } => {
             let matcher = lexicons.matcher()?;
             let threads = read_all(std::slice::from_ref(&file), &input)?;
+            let analyses = analyze_all(&threads, &matcher);
             write_output(None, |w| {
-                for r in build_reports(&threads, &matcher) {
+                for r in build_reports(&threads, &analyses) {
                     report::dot::write_dot(&r, graph, &mut *w)?;
                 }
                 Ok(())
@@ -844,10 +848,17 @@ fn compiled_or_builtin<'a>(compiled: &'a Option<std::borrow::Cow<'static, Matche
     }
 }
 
-/// One report per thread, built in parallel, in input order.
-fn build_reports(threads: &[Thread], matcher: &Matcher) -> Vec<Report> {
+/// Every thread's analyses, in parallel, in input order.
+fn analyze_all(threads: &[Thread], matcher: &Matcher) -> Vec<analysis::ThreadAnalysis> {
     use rayon::prelude::*;
-    threads.par_iter().map(|t| report::build(t, &analysis::analyze_with(t, matcher))).collect()
+    threads.par_iter().map(|t| analysis::analyze_with(t, matcher)).collect()
+}
+
+/// One report per thread from its analyses ([`analyze_all`]), built in
+/// parallel, in input order; the reports borrow both.
+fn build_reports<'a>(threads: &'a [Thread], analyses: &'a [analysis::ThreadAnalysis]) -> Vec<Report<'a>> {
+    use rayon::prelude::*;
+    threads.par_iter().zip(analyses).map(|(t, a)| report::build(t, a)).collect()
 }
 
 /// Files given, with directories replaced by the regular files under them

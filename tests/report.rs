@@ -109,14 +109,26 @@ fn flagged_analysis(t: &Thread) -> ThreadAnalysis {
     an
 }
 
-fn seed_report() -> Report {
-    let t = read_fixture(SEED_001).remove(0);
-    report::build(&t, &flagged_analysis(&t))
+/// A thread and its analysis, which its report borrows.
+struct Analyzed {
+    thread: threadlens::model::Thread,
+    analysis: ThreadAnalysis,
 }
 
-fn edges_report() -> Report {
-    let t = read_fixture(SMALL_EDGES).remove(0);
-    report::build(&t, &ThreadAnalysis::default())
+impl Analyzed {
+    fn report(&self) -> Report<'_> {
+        report::build(&self.thread, &self.analysis)
+    }
+}
+
+fn seed() -> Analyzed {
+    let thread = read_fixture(SEED_001).remove(0);
+    let analysis = flagged_analysis(&thread);
+    Analyzed { thread, analysis }
+}
+
+fn edges() -> Analyzed {
+    Analyzed { thread: read_fixture(SMALL_EDGES).remove(0), analysis: ThreadAnalysis::default() }
 }
 
 type Render = fn(&Report, &mut Vec<u8>) -> std::io::Result<()>;
@@ -138,9 +150,9 @@ fn render(r: &Report, f: Render) -> Vec<u8> {
 
 #[test]
 fn snapshots() {
-    for (name, report) in [("seed001", seed_report()), ("small_edges", edges_report())] {
+    for (name, input) in [("seed001", seed()), ("small_edges", edges())] {
         for (ext, f) in renderers() {
-            check_snapshot(&format!("{name}.{ext}"), &render(&report, f));
+            check_snapshot(&format!("{name}.{ext}"), &render(&input.report(), f));
         }
     }
 }
@@ -152,8 +164,9 @@ fn deterministic_output() {
         html::write_html(r, &html::GraphSvg::Note("none".into()), &mut out).unwrap();
         out
     };
-    for make in [seed_report as fn() -> Report, edges_report] {
+    for make in [seed as fn() -> Analyzed, edges] {
         let (a, b) = (make(), make());
+        let (a, b) = (a.report(), b.report());
         for (_, f) in renderers() {
             assert_eq!(render(&a, f), render(&b, f));
         }
@@ -163,15 +176,16 @@ fn deterministic_output() {
 
 #[test]
 fn seed001_exchanges_and_escalation() {
-    let r = seed_report();
+    let seed = seed();
+    let r = seed.report();
     let lines = |e: &threadlens::analysis::chains::Exchange| -> Vec<u64> {
-        e.comments.iter().map(|&c| r.comments[c].line.unwrap()).collect()
+        e.comments.iter().map(|&c| r.comments.get(c).line.unwrap()).collect()
     };
     let harold = r.chains.exchanges.iter().find(|e| e.authors == ["Harold Smith", "ddduke"]).unwrap();
     assert_eq!(lines(harold), vec![299, 303, 307, 312, 316]);
     // c51 hostile, c52 civil, c53 hostile: turns hostile at step 3 (0-based 2).
     assert_eq!(harold.hostile, vec![true, false, true, true, true]);
-    assert_eq!(harold.escalation.map(|e| (e.step, r.comments[e.comment].id.as_str())), Some((2, "c53")));
+    assert_eq!(harold.escalation.map(|e| (e.step, r.comments.get(e.comment).id)), Some((2, "c53")));
     let ruca = r.chains.exchanges.iter().find(|e| e.authors == ["ruca", "dutchnational"]).unwrap();
     assert_eq!(lines(ruca), vec![84, 88, 96]);
     assert_eq!(ruca.escalation, None);
@@ -193,7 +207,8 @@ fn seed001_exchanges_and_escalation() {
 
 #[test]
 fn html_highlights_and_is_self_contained() {
-    let r = seed_report();
+    let seed = seed();
+    let r = seed.report();
     let mut out = Vec::new();
     html::write_html(&r, &html::GraphSvg::Note("Graphviz skipped in this test.".into()), &mut out).unwrap();
     let page = String::from_utf8(out).unwrap();
@@ -271,7 +286,8 @@ fn dot_is_balanced(text: &str) {
 
 #[test]
 fn seed001_graphs_render_with_graphviz() {
-    let r = seed_report();
+    let seed = seed();
+    let r = seed.report();
     for (_, f) in &renderers()[2..] {
         let d = render(&r, *f);
         dot_is_balanced(std::str::from_utf8(&d).unwrap());
@@ -306,7 +322,8 @@ fn nasty_names_make_valid_dot() {
     }
     let t = read_bytes(csv.as_bytes(), "nasty.csv", Format::Csv).unwrap().remove(0);
     assert_eq!(t.comments.len(), names.len());
-    let r = report::build(&t, &ThreadAnalysis::default());
+    let none = ThreadAnalysis::default();
+    let r = report::build(&t, &none);
     for (_, f) in &renderers()[2..] {
         let d = render(&r, *f);
         let text = String::from_utf8(d.clone()).unwrap();
@@ -325,7 +342,8 @@ fn deep_chain_report_and_dot() {
         csv.push_str(&format!("{i},{parent},{},reply {i}\n", if i % 2 == 0 { "ann" } else { "bob" }));
     }
     let t = read_bytes(csv.as_bytes(), "deep.csv", Format::Csv).unwrap().remove(0);
-    let r = report::build(&t, &ThreadAnalysis::default());
+    let none = ThreadAnalysis::default();
+    let r = report::build(&t, &none);
     assert_eq!(r.chains.shape.max_depth, n as u32 - 1);
     assert_eq!(r.chains.exchanges[0].comments.len(), n);
     let md = String::from_utf8(render(&r, renderers()[0].1)).unwrap();
@@ -341,7 +359,7 @@ fn deep_chain_report_and_dot() {
 
 #[test]
 fn json_schema_keys() {
-    let v: serde_json::Value = serde_json::from_slice(&render(&seed_report(), renderers()[1].1)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&render(&seed().report(), renderers()[1].1)).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(v["schema_version"], 1);
     assert_eq!(
@@ -566,18 +584,19 @@ fn markdown_lists_are_capped() {
 #[test]
 fn reddit_thread_exchanges() {
     let t = read_fixture("fixtures/report/askreddit_conspiracy.csv").remove(0);
-    let r = report::build(&t, &ThreadAnalysis::default());
+    let none = ThreadAnalysis::default();
+    let r = report::build(&t, &none);
     assert_eq!((r.summary.comments, r.summary.participants, r.chains.shape.max_depth), (200, 175, 6));
     assert_eq!(r.summary.exchanges, 10);
     let top = r.ranked_exchanges()[0];
     assert_eq!(top.authors, ["Nottheonlyone92", "InnocuousCyanide"]);
-    let ids: Vec<&str> = top.comments.iter().map(|&c| r.comments[c].id.as_str()).collect();
+    let ids: Vec<&str> = top.comments.iter().map(|&c| r.comments.get(c).id).collect();
     assert_eq!(ids, ["dm96ny7", "dm971em", "dm973k5", "dm974i5", "dm975u3", "dm97c4k"]);
     // Every exchange alternates two authors along parent links.
     for e in &r.chains.exchanges {
         for (k, w) in e.comments.windows(2).enumerate() {
-            assert_eq!(r.comments[w[1]].parent, Some(w[0]));
-            assert_eq!(r.comments[w[0]].author.as_deref(), Some(e.authors[k % 2].as_str()));
+            assert_eq!(r.comments.get(w[1]).parent, Some(w[0]));
+            assert_eq!(r.comments.get(w[0]).author, Some(e.authors[k % 2].as_str()));
         }
     }
 }

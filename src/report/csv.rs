@@ -57,16 +57,16 @@ pub fn write_header<W: Write>(columns: &[&str], out: W) -> Result<()> {
 pub fn write_edge_rows<W: Write>(reports: &[Report], out: W) -> Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
     for r in reports {
-        for c in &r.comments {
+        for c in r.comments.iter() {
             let parent_author = match c.parent {
-                Some(p) => r.comments[p].author.as_deref().unwrap_or(""),
+                Some(p) => r.comments.get(p).author.unwrap_or(""),
                 None => r.thread.author.as_deref().unwrap_or(""),
             };
             w.write_record([
                 r.thread.id.as_str(),
-                c.id.as_str(),
-                c.parent_id.as_deref().unwrap_or(""),
-                c.author.as_deref().unwrap_or(""),
+                c.id,
+                c.parent_id.unwrap_or(""),
+                c.author.unwrap_or(""),
                 parent_author,
                 flag(c.hostile),
                 flag(c.pushback),

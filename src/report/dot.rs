@@ -106,15 +106,10 @@ pub fn write_reply_dot<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         let label = if c.status == "placeholder" || c.status == "missing" {
             format!("{} ({})", c.status, c.id)
         } else {
-            format!(
-                "{} ({})\n{}",
-                c.author.as_deref().unwrap_or("[unknown]"),
-                c.id,
-                crate::cli::excerpt(&c.text, LABEL_CHARS)
-            )
+            format!("{} ({})\n{}", c.author.unwrap_or("[unknown]"), c.id, crate::cli::excerpt(c.text, LABEL_CHARS))
         };
         let mut attrs = format!("label=\"{}\"", dot_escape(&label));
-        if let Some(k) = top_category(c) {
+        if let Some(k) = top_category(&c) {
             let (fill, font) = category_colors(k);
             attrs.push_str(&format!(", fillcolor=\"{fill}\", fontcolor={font}, tooltip=\"{}\"", k.name()));
         }

@@ -94,7 +94,7 @@ pub fn highlight(c: &CommentOut) -> String {
             "<mark class=\"{class} {}\" title=\"{} · rule {} · severity {:.2}{why}\">{}</mark>",
             f.category.name(),
             f.category.name(),
-            html_escape(&f.rule),
+            html_escape(f.rule),
             f.severity,
             html_escape(&text[f.start..f.end])
         ));
@@ -156,7 +156,7 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
                 e.comments.len(),
                 esc.step + 1,
                 cref(r, &r.comment_ref(esc.comment)),
-                quote(&r.comments[esc.comment].text)
+                quote(r.comments.get(esc.comment).text)
             )?;
         }
         writeln!(w, "</ul>")?;
@@ -168,7 +168,7 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
             let links: Vec<String> = e
                 .comments
                 .iter()
-                .map(|&c| format!("<a href=\"{}\">{}</a>", anchor(c), html_escape(&r.comments[c].id)))
+                .map(|&c| format!("<a href=\"{}\">{}</a>", anchor(c), html_escape(r.comments.get(c).id)))
                 .collect();
             writeln!(
                 w,
@@ -177,7 +177,7 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
                 html_escape(&e.authors[1]),
                 e.comments.len(),
                 links.join(" → "),
-                quote(&r.comments[e.comments[0]].text)
+                quote(r.comments.get(e.comments[0]).text)
             )?;
         }
         writeln!(w, "</ul>")?;
@@ -258,7 +258,7 @@ fn write_tree<W: Write>(r: &Report, w: &mut W) -> io::Result<()> {
             w.write_all(b"</details>\n")?;
             open -= 1;
         }
-        let com = &r.comments[c];
+        let com = &r.comments.get(c);
         let mut classes = String::from("c");
         let mut badges = String::new();
         if com.hostile {
@@ -267,14 +267,14 @@ fn write_tree<W: Write>(r: &Report, w: &mut W) -> io::Result<()> {
         if com.pushback {
             classes.push_str(" pushback");
         }
-        for k in &com.categories {
+        for k in com.categories {
             badges.push_str(&format!("<span class=\"badge {0}\">{0}</span>", k.name()));
         }
-        for k in &com.acts {
+        for k in com.acts {
             badges.push_str(&format!("<span class=\"badge pb\">{}</span>", k.name()));
         }
         if com.status != "normal" {
-            badges.push_str(&format!("<span class=\"badge standin\">{}</span>", html_escape(&com.status)));
+            badges.push_str(&format!("<span class=\"badge standin\">{}</span>", html_escape(com.status)));
         }
         let line = com.line.map(|l| format!(" · line {l}")).unwrap_or_default();
         let replies = children[c + 1].len();
@@ -286,8 +286,8 @@ fn write_tree<W: Write>(r: &Report, w: &mut W) -> io::Result<()> {
         writeln!(
             w,
             "<details open class=\"{classes}\" id=\"c{c}\"><summary><span class=\"who\">{}</span> · {}{line}{replies}{badges}</summary><div class=\"body\">{}</div>",
-            html_escape(com.author.as_deref().unwrap_or("[unknown]")),
-            html_escape(&com.id),
+            html_escape(com.author.unwrap_or("[unknown]")),
+            html_escape(com.id),
             highlight(com)
         )?;
         open += 1;

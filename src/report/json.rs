@@ -23,7 +23,7 @@ pub fn write_json<W: Write>(r: &Report, w: W) -> io::Result<()> {
 struct Many<'a> {
     schema_version: u32,
     corpus: &'a Corpus,
-    threads: &'a [Report],
+    threads: &'a [Report<'a>],
 }
 
 /// Write a corpus summary and its reports as one JSON document

@@ -70,8 +70,8 @@ fn words(matched: &[String]) -> String {
 }
 
 fn lines_of(r: &Report, comments: &[usize]) -> String {
-    let first = comments.first().and_then(|&c| r.comments[c].line);
-    let last = comments.last().and_then(|&c| r.comments[c].line);
+    let first = comments.first().and_then(|&c| r.comments.get(c).line);
+    let last = comments.last().and_then(|&c| r.comments.get(c).line);
     match (first, last) {
         (Some(a), Some(b)) if a != b => format!(", lines {a}–{b}"),
         (Some(a), _) => format!(", line {a}"),
@@ -121,7 +121,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         writeln!(w, "\n## Escalations\n")?;
         for e in escalating.iter().take(LIST_MAX) {
             let Some(esc) = e.escalation else { continue };
-            let c = &r.comments[esc.comment];
+            let c = &r.comments.get(esc.comment);
             writeln!(
                 w,
                 "- {} ↔ {}, {} comments{}: turns hostile at step {} of {}, {}: “{}”",
@@ -132,7 +132,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
                 esc.step + 1,
                 e.comments.len(),
                 cref(&r.comment_ref(esc.comment)),
-                quote(&c.text)
+                quote(c.text)
             )?;
         }
         more(w, escalating.len())?;
@@ -149,9 +149,9 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
                 md_escape(&e.authors[0]),
                 md_escape(&e.authors[1]),
                 e.comments.len(),
-                e.comments.iter().map(|&c| r.comments[c].id.as_str()).collect::<Vec<_>>().join(" → "),
+                e.comments.iter().map(|&c| r.comments.get(c).id).collect::<Vec<_>>().join(" → "),
                 lines_of(r, &e.comments),
-                quote(&r.comments[first].text)
+                quote(r.comments.get(first).text)
             )?;
         }
         more(w, ranked.len())?;
@@ -232,11 +232,11 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     }
     if let Some(chain) = r.chains.longest_chains.first() {
         let ids: Vec<&str> = if chain.len() <= 8 {
-            chain.iter().map(|&c| r.comments[c].id.as_str()).collect()
+            chain.iter().map(|&c| r.comments.get(c).id).collect()
         } else {
-            let mut v: Vec<&str> = chain[..3].iter().map(|&c| r.comments[c].id.as_str()).collect();
+            let mut v: Vec<&str> = chain[..3].iter().map(|&c| r.comments.get(c).id).collect();
             v.push("…");
-            v.extend(chain[chain.len() - 2..].iter().map(|&c| r.comments[c].id.as_str()));
+            v.extend(chain[chain.len() - 2..].iter().map(|&c| r.comments.get(c).id));
             v
         };
         writeln!(w, "- longest chain ({} comments): {}", chain.len(), ids.join(" → "))?;

@@ -33,9 +33,10 @@ pub const PARTICIPANT_COLUMNS: [&str; 6] =
 /// Characters kept in excerpts.
 pub const EXCERPT_CHARS: usize = 100;
 
-/// Everything one thread's report says.
+/// Everything one thread's report says. It borrows the thread and its
+/// analysis for the per-comment part ([`Comments`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// Where the thread came from and what it is about.
@@ -56,7 +57,7 @@ pub struct Report {
     /// The reader's diagnostics, in input order.
     pub diagnostics: Vec<DiagnosticOut>,
     /// Every comment, index = comment index.
-    pub comments: Vec<CommentOut>,
+    pub comments: Comments<'a>,
 }
 
 /// Where a thread came from.
@@ -167,74 +168,127 @@ pub struct DiagnosticOut {
     pub message: String,
 }
 
-/// One comment with its flags.
+/// Every comment of a report, index = comment index, built on demand from
+/// the thread and its analysis: a report holds no copy of the comments, so
+/// a thread of a million comments costs its report little beyond the
+/// thread itself. Serializes as the JSON array `comments`.
+#[derive(Clone, Copy)]
+pub struct Comments<'a> {
+    thread: &'a Thread,
+    analysis: &'a ThreadAnalysis,
+}
+
+impl<'a> Comments<'a> {
+    /// Number of comments.
+    pub fn len(&self) -> usize {
+        self.thread.comments.len()
+    }
+
+    /// True when the thread has no comments.
+    pub fn is_empty(&self) -> bool {
+        self.thread.comments.is_empty()
+    }
+
+    /// Comment `c` with its flags. Panics when `c` is out of range, as
+    /// indexing a slice does.
+    pub fn get(&self, c: usize) -> CommentOut<'a> {
+        comment_out(self.thread, self.analysis, c)
+    }
+
+    /// The comments in index order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = CommentOut<'a>> + 'a {
+        let all = *self;
+        (0..all.len()).map(move |c| all.get(c))
+    }
+}
+
+impl Serialize for Comments<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl std::fmt::Debug for Comments<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Comments<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// One comment with its flags, borrowed from the thread and its analysis.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CommentOut {
+pub struct CommentOut<'a> {
     /// Comment id.
-    pub id: String,
+    pub id: &'a str,
     /// Parent comment id; `None` for replies to the post.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<&'a str>,
     /// Parent comment index (not serialized).
     #[serde(skip)]
     pub parent: Option<usize>,
     /// Author when known.
-    pub author: Option<String>,
+    pub author: Option<&'a str>,
     /// Depth (0 = top-level).
     pub depth: u32,
     /// First source line (text inputs).
     pub line: Option<u64>,
     /// Status name (`normal`, `deleted`, …).
-    pub status: String,
+    pub status: &'static str,
     /// Body text.
-    pub text: String,
+    pub text: &'a str,
     /// Hostile per the detector.
     pub hostile: bool,
     /// Hostility score.
     pub score: f32,
     /// Hostility categories that count, sorted.
-    pub categories: Vec<Category>,
+    pub categories: &'a [Category],
     /// Pushback per the detector.
     pub pushback: bool,
     /// Pushback acts, sorted.
-    pub acts: Vec<Category>,
+    pub acts: &'a [Category],
     /// All findings (hostility then pushback), sorted by start offset.
-    pub findings: Vec<FindingOut>,
+    pub findings: Vec<FindingOut<'a>>,
 }
 
 /// A finding as reported.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FindingOut {
+pub struct FindingOut<'a> {
     /// Category.
     pub category: Category,
     /// Rule id.
-    pub rule: String,
+    pub rule: &'a str,
     /// Byte offset of the match in `text`.
     pub start: usize,
     /// End byte offset (exclusive).
     pub end: usize,
     /// Matched text.
-    pub matched: String,
+    pub matched: &'a str,
     /// Severity in `[0, 1]`.
     pub severity: f32,
     /// Counts against the author (not quoted, not a mention).
     pub counts: bool,
 }
 
-impl From<&Finding> for FindingOut {
-    fn from(f: &Finding) -> FindingOut {
+impl<'a> From<&'a Finding> for FindingOut<'a> {
+    fn from(f: &'a Finding) -> FindingOut<'a> {
         FindingOut {
             category: f.category,
-            rule: f.rule.clone(),
+            rule: &f.rule,
             start: f.start,
             end: f.end,
-            matched: f.matched.clone(),
+            matched: &f.matched,
             severity: f.severity,
             counts: f.counts(),
         }
     }
 }
 
-/// Build the report of one thread.
+/// Build the report of one thread. The report borrows the thread and the
+/// analysis: its comments are read from them as it is rendered.
 ///
 /// # Example
 ///
@@ -245,19 +299,21 @@ impl From<&Finding> for FindingOut {
 ///
 /// let csv = "id,parent_id,author,text\n1,,ann,a\n2,1,bob,b\n3,2,ann,c\n";
 /// let t = &read_bytes(csv.as_bytes(), "x.csv", Format::Csv)?[0];
-/// let r = report::build(t, &ThreadAnalysis::default());
+/// let analysis = ThreadAnalysis::default();
+/// let r = report::build(t, &analysis);
+/// assert_eq!(r.comments.get(2).parent_id, Some("2"));
 /// assert_eq!(r.summary.exchanges, 1);
 /// let mut md = Vec::new();
 /// report::markdown::write_markdown(&r, &mut md)?;
 /// assert!(String::from_utf8(md)?.contains("ann ↔ bob"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn build(thread: &Thread, analysis: &ThreadAnalysis) -> Report {
+pub fn build<'a>(thread: &'a Thread, analysis: &'a ThreadAnalysis) -> Report<'a> {
     let chains = chains::analyze(thread, analysis);
     let n = thread.comments.len();
-    let comments: Vec<CommentOut> = (0..n).map(|c| comment_out(thread, analysis, c)).collect();
-    let hostile = hostile_groups(thread, &comments);
-    let pushback = pushback_events(thread, analysis, &comments);
+    let comments = Comments { thread, analysis };
+    let hostile = hostile_groups(thread, analysis, comments);
+    let pushback = pushback_events(thread, analysis, comments);
 
     let mut active: Vec<&chains::AuthorStats> = chains.authors.authors.iter().collect();
     active.sort_by(|a, b| b.comments.cmp(&a.comments).then_with(|| a.name.cmp(&b.name)));
@@ -278,8 +334,8 @@ pub fn build(thread: &Thread, analysis: &ThreadAnalysis) -> Report {
     let summary = Summary {
         comments: n,
         participants: chains.shape.participants,
-        hostile_comments: comments.iter().filter(|c| c.hostile).count(),
-        pushback_comments: comments.iter().filter(|c| c.pushback).count(),
+        hostile_comments: (0..n).filter(|&c| is_hostile(analysis, c)).count(),
+        pushback_comments: (0..n).filter(|&c| is_pushback(analysis, c)).count(),
         exchanges: chains.exchanges.len(),
         escalations: chains.exchanges.iter().filter(|e| e.escalation.is_some()).count(),
         diagnostics: diagnostics.len(),
@@ -307,15 +363,10 @@ pub fn build(thread: &Thread, analysis: &ThreadAnalysis) -> Report {
     }
 }
 
-impl Report {
+impl Report<'_> {
     /// A reference to comment `c`.
     pub fn comment_ref(&self, c: usize) -> CommentRef {
-        let com = &self.comments[c];
-        CommentRef {
-            id: com.id.clone(),
-            author: com.author.clone().unwrap_or_else(|| "[unknown]".into()),
-            line: com.line,
-        }
+        comment_ref(self.comments.thread, c)
     }
 
     /// The participants table: the most hostile authors, then the most
@@ -356,7 +407,15 @@ impl Report {
     }
 }
 
-fn comment_out(thread: &Thread, analysis: &ThreadAnalysis, c: usize) -> CommentOut {
+fn is_hostile(analysis: &ThreadAnalysis, c: usize) -> bool {
+    analysis.hostility.get(c).is_some_and(|h| h.hostile)
+}
+
+fn is_pushback(analysis: &ThreadAnalysis, c: usize) -> bool {
+    analysis.pushback.comments.get(c).is_some_and(|p| p.pushback)
+}
+
+fn comment_out<'a>(thread: &'a Thread, analysis: &'a ThreadAnalysis, c: usize) -> CommentOut<'a> {
     let com = &thread.comments[c];
     let h = analysis.hostility.get(c);
     let p = analysis.pushback.comments.get(c);
@@ -368,22 +427,22 @@ fn comment_out(thread: &Thread, analysis: &ThreadAnalysis, c: usize) -> CommentO
         .collect();
     findings.sort_by_key(|f| (f.start, f.end));
     CommentOut {
-        id: com.id.clone(),
-        parent_id: com.parent.and_then(|p| thread.comments.get(p)).map(|p| p.id.clone()),
+        id: &com.id,
+        parent_id: com.parent.and_then(|p| thread.comments.get(p)).map(|p| p.id.as_str()),
         parent: match thread.graph.parent(c) {
             Node::Comment(p) => Some(p),
             Node::Post => None,
         },
-        author: com.author.clone(),
+        author: com.author.as_deref(),
         depth: thread.graph.depth(c),
         line: com.lines.map(|l| l.start),
-        status: com.status.name().to_string(),
-        text: com.text.clone(),
+        status: com.status.name(),
+        text: &com.text,
         hostile: h.is_some_and(|h| h.hostile),
         score: h.map_or(0.0, |h| h.score),
-        categories: h.map(|h| h.categories.clone()).unwrap_or_default(),
+        categories: h.map_or(&[], |h| &h.categories),
         pushback: p.is_some_and(|p| p.pushback),
-        acts: p.map(|p| p.acts.clone()).unwrap_or_default(),
+        acts: p.map_or(&[], |p| &p.acts),
         findings,
     }
 }
@@ -397,17 +456,15 @@ fn matched_words(c: &CommentOut, keep: impl Fn(Category) -> bool) -> Vec<String>
     c.findings
         .iter()
         .filter(|f| f.counts && keep(f.category))
-        .map(|f| if f.start < f.end { f.matched.clone() } else { f.rule.clone() })
+        .map(|f| if f.start < f.end { f.matched.to_string() } else { f.rule.to_string() })
         .filter(|w| seen.insert(w.to_lowercase()))
         .collect()
 }
 
-fn hostile_groups(thread: &Thread, comments: &[CommentOut]) -> Vec<HostileGroup> {
+fn hostile_groups(thread: &Thread, analysis: &ThreadAnalysis, comments: Comments<'_>) -> Vec<HostileGroup> {
     let mut groups: BTreeMap<Category, Vec<(usize, Flagged)>> = BTreeMap::new();
-    for (i, c) in comments.iter().enumerate() {
-        if !c.hostile {
-            continue;
-        }
+    for i in (0..comments.len()).filter(|&i| is_hostile(analysis, i)) {
+        let c = comments.get(i);
         let mut cats: Vec<Category> =
             c.findings.iter().filter(|f| f.counts && f.category.is_hostile()).map(|f| f.category).collect();
         cats.extend(c.categories.iter().copied().filter(|k| k.is_hostile()));
@@ -415,15 +472,15 @@ fn hostile_groups(thread: &Thread, comments: &[CommentOut]) -> Vec<HostileGroup>
         cats.dedup();
         for cat in cats {
             let mut rules: Vec<String> =
-                c.findings.iter().filter(|f| f.counts && f.category == cat).map(|f| f.rule.clone()).collect();
+                c.findings.iter().filter(|f| f.counts && f.category == cat).map(|f| f.rule.to_string()).collect();
             rules.sort();
             rules.dedup();
             let flagged = Flagged {
                 comment: comment_ref(thread, i),
                 score: c.score,
-                matched: matched_words(c, |k| k == cat),
+                matched: matched_words(&c, |k| k == cat),
                 rules,
-                excerpt: crate::cli::excerpt(&c.text, EXCERPT_CHARS),
+                excerpt: crate::cli::excerpt(c.text, EXCERPT_CHARS),
             };
             groups.entry(cat).or_default().push((i, flagged));
         }
@@ -446,13 +503,13 @@ fn comment_ref(thread: &Thread, c: usize) -> CommentRef {
 /// its support, the claimant's answer), with the report's comment
 /// references and matched words. The report adds no judgment of its own,
 /// so `flags`, exports and reports always agree.
-fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: &[CommentOut]) -> Vec<PushbackEvent> {
+fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: Comments<'_>) -> Vec<PushbackEvent> {
     let mut out = Vec::new();
     for e in &analysis.pushback.events {
-        let Some(co) = comments.get(e.comment) else { continue };
-        if !co.pushback {
+        if e.comment >= comments.len() || !is_pushback(analysis, e.comment) {
             continue;
         }
+        let co = comments.get(e.comment);
         let target = e.target.comment.map(|p| comment_ref(thread, p));
         let claim = if e.target.sentence.is_empty() {
             match e.target.comment {
@@ -464,8 +521,8 @@ fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: &[Comme
         };
         out.push(PushbackEvent {
             comment: comment_ref(thread, e.comment),
-            acts: co.acts.clone(),
-            matched: matched_words(co, Category::is_pushback),
+            acts: co.acts.to_vec(),
+            matched: matched_words(&co, Category::is_pushback),
             target,
             claim: crate::cli::excerpt(claim, EXCERPT_CHARS),
             support: e.target.support.as_ref().map(|s| s.support.name().to_string()),
