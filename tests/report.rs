@@ -185,7 +185,7 @@ fn seed001_exchanges_and_escalation() {
     assert_eq!(lines(harold), vec![299, 303, 307, 312, 316]);
     // c51 hostile, c52 civil, c53 hostile: turns hostile at step 3 (0-based 2).
     assert_eq!(harold.hostile, vec![true, false, true, true, true]);
-    assert_eq!(harold.escalation.map(|e| (e.step, r.comments.get(e.comment).id)), Some((2, "c53")));
+    assert_eq!(harold.escalation.map(|e| (e.step, r.comments.id(e.comment))), Some((2, "c53")));
     let ruca = r.chains.exchanges.iter().find(|e| e.authors == ["ruca", "dutchnational"]).unwrap();
     assert_eq!(lines(ruca), vec![84, 88, 96]);
     assert_eq!(ruca.escalation, None);
@@ -590,7 +590,7 @@ fn reddit_thread_exchanges() {
     assert_eq!(r.summary.exchanges, 10);
     let top = r.ranked_exchanges()[0];
     assert_eq!(top.authors, ["Nottheonlyone92", "InnocuousCyanide"]);
-    let ids: Vec<&str> = top.comments.iter().map(|&c| r.comments.get(c).id).collect();
+    let ids: Vec<&str> = top.comments.iter().map(|&c| r.comments.id(c)).collect();
     assert_eq!(ids, ["dm96ny7", "dm971em", "dm973k5", "dm974i5", "dm975u3", "dm97c4k"]);
     // Every exchange alternates two authors along parent links.
     for e in &r.chains.exchanges {

@@ -59,7 +59,7 @@ pub fn write_edge_rows<W: Write>(reports: &[Report], out: W) -> Result<()> {
     for r in reports {
         for c in r.comments.iter() {
             let parent_author = match c.parent {
-                Some(p) => r.comments.get(p).author.unwrap_or(""),
+                Some(p) => r.comments.author(p).unwrap_or(""),
                 None => r.thread.author.as_deref().unwrap_or(""),
             };
             w.write_record([

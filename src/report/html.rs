@@ -49,7 +49,7 @@ fn anchor(i: usize) -> String {
 }
 
 fn cref(r: &Report, c: &CommentRef) -> String {
-    let idx = r.comments.iter().position(|x| x.id == c.id);
+    let idx = (0..r.comments.len()).position(|i| r.comments.id(i) == c.id);
     let line = c.line.map(|l| format!(", line {l}")).unwrap_or_default();
     let text = format!("{} ({}{line})", html_escape(&c.author), html_escape(&c.id));
     match idx {
@@ -168,7 +168,7 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
             let links: Vec<String> = e
                 .comments
                 .iter()
-                .map(|&c| format!("<a href=\"{}\">{}</a>", anchor(c), html_escape(r.comments.get(c).id)))
+                .map(|&c| format!("<a href=\"{}\">{}</a>", anchor(c), html_escape(r.comments.id(c))))
                 .collect();
             writeln!(
                 w,

@@ -149,7 +149,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
                 md_escape(&e.authors[0]),
                 md_escape(&e.authors[1]),
                 e.comments.len(),
-                e.comments.iter().map(|&c| r.comments.get(c).id).collect::<Vec<_>>().join(" → "),
+                e.comments.iter().map(|&c| r.comments.id(c)).collect::<Vec<_>>().join(" → "),
                 lines_of(r, &e.comments),
                 quote(r.comments.get(first).text)
             )?;
@@ -232,11 +232,11 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     }
     if let Some(chain) = r.chains.longest_chains.first() {
         let ids: Vec<&str> = if chain.len() <= 8 {
-            chain.iter().map(|&c| r.comments.get(c).id).collect()
+            chain.iter().map(|&c| r.comments.id(c)).collect()
         } else {
-            let mut v: Vec<&str> = chain[..3].iter().map(|&c| r.comments.get(c).id).collect();
+            let mut v: Vec<&str> = chain[..3].iter().map(|&c| r.comments.id(c)).collect();
             v.push("…");
-            v.extend(chain[chain.len() - 2..].iter().map(|&c| r.comments.get(c).id));
+            v.extend(chain[chain.len() - 2..].iter().map(|&c| r.comments.id(c)));
             v
         };
         writeln!(w, "- longest chain ({} comments): {}", chain.len(), ids.join(" → "))?;

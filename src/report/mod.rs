@@ -189,6 +189,16 @@ impl<'a> Comments<'a> {
         self.thread.comments.is_empty()
     }
 
+    /// The id of comment `c`, without building its record.
+    pub fn id(&self, c: usize) -> &'a str {
+        &self.thread.comments[c].id
+    }
+
+    /// The author of comment `c`, when known, without building its record.
+    pub fn author(&self, c: usize) -> Option<&'a str> {
+        self.thread.comments[c].author.as_deref()
+    }
+
     /// Comment `c` with its flags. Panics when `c` is out of range, as
     /// indexing a slice does.
     pub fn get(&self, c: usize) -> CommentOut<'a> {
@@ -614,6 +624,25 @@ mod tests {
     use super::*;
     use crate::analysis::hostility::CommentHostility;
     use crate::read::{read_bytes, Format};
+
+    #[test]
+    fn comments_are_read_from_the_thread() {
+        let csv = "id,parent_id,author,text\n1,,ann,You idiot.\n2,1,,Source?\n3,9,bob,c\n";
+        let t = read_bytes(csv.as_bytes(), "c.csv", Format::Csv).unwrap().remove(0);
+        let an = crate::analysis::analyze(&t);
+        let r = build(&t, &an);
+        assert_eq!(r.comments.len(), t.comments.len());
+        for (c, out) in r.comments.iter().enumerate() {
+            assert_eq!((r.comments.id(c), r.comments.author(c)), (out.id, out.author));
+            assert_eq!(out.text, t.comments[c].text);
+        }
+        let first = r.comments.get(0);
+        assert!(first.hostile && first.findings.iter().any(|f| f.matched == "idiot"));
+        assert_eq!(r.comments.get(1).parent_id, Some("1"));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["comments"].as_array().map(Vec::len), Some(t.comments.len()));
+        assert_eq!(json["comments"][1]["acts"][0], "evidence_request");
+    }
 
     #[test]
     fn pushback_events_mirror_the_analysis() {
