@@ -123,7 +123,7 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
         src.push_str(&format!(" · by {}", html_escape(a)));
     }
     if let Some(d) = &r.thread.date {
-        src.push_str(&format!(" · {}", html_escape(d)));
+        src.push_str(&format!(" · {}", html_escape(&crate::report::readable_date(d))));
     }
     writeln!(w, "<div class=\"src\">{src}</div>")?;
     writeln!(w, "<ul class=\"stats\">")?;
@@ -198,13 +198,16 @@ fn write_body<W: Write>(r: &Report, graph: &GraphSvg, w: &mut W) -> io::Result<(
         for p in r.pushback.iter().take(LIST_MAX) {
             let acts: Vec<&str> = p.acts.iter().map(|a| a.name()).collect();
             let target = p.target.as_ref().map_or("the post".to_string(), |t| cref(r, t));
+            let claim = match p.claim.as_str() {
+                "" => String::new(),
+                c => format!(": {}", quote(c)),
+            };
             writeln!(
                 w,
-                "<li>{} [{}] → {target}: {} (claim {}; outcome: {}{})</li>",
+                "<li>{} [{}] → {target}{claim} ({}; outcome: {}{})</li>",
                 cref(r, &p.comment),
                 acts.join(", "),
-                quote(&p.claim),
-                html_escape(p.support.as_deref().unwrap_or("empty")),
+                html_escape(&crate::report::support_words(p.support.as_deref())),
                 html_escape(&p.outcome),
                 p.reply.as_ref().map(|c| format!(", {}", cref(r, c))).unwrap_or_default()
             )?;

@@ -91,7 +91,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         src.push_str(&format!(" · by {}", md_escape(a)));
     }
     if let Some(d) = &r.thread.date {
-        src.push_str(&format!(" · {}", md_escape(d)));
+        src.push_str(&format!(" · {}", md_escape(&crate::report::readable_date(d))));
     }
     writeln!(w, "{src}")?;
     writeln!(w)?;
@@ -179,12 +179,16 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
             let acts = p.acts.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ");
             let words = words(&p.matched);
             let target = p.target.as_ref().map_or("the post".to_string(), cref);
+            // A target without text (a missing parent) has no claim to quote.
+            let claim = match p.claim.as_str() {
+                "" => String::new(),
+                c => format!(": “{}”", md_escape(&crate::cli::excerpt(c, QUOTE_CHARS))),
+            };
             writeln!(
                 w,
-                "- {} [{acts}] {words} → {target}: “{}” (claim {}; outcome: {}{})",
+                "- {} [{acts}] {words} → {target}{claim} ({}; outcome: {}{})",
                 cref(&p.comment),
-                md_escape(&crate::cli::excerpt(&p.claim, QUOTE_CHARS)),
-                p.support.as_deref().unwrap_or("empty"),
+                crate::report::support_words(p.support.as_deref()),
                 p.outcome,
                 p.reply.as_ref().map(|c| format!(", {}", cref(c))).unwrap_or_default()
             )?;

@@ -543,6 +543,38 @@ fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: Comment
     out
 }
 
+/// How a pushback's target supports its claim, in words: `claim sourced`,
+/// `claim hedged`, `claim unsupported`, or `no claim found` when the
+/// target makes none.
+pub fn support_words(support: Option<&str>) -> String {
+    support.map_or_else(|| "no claim found".to_string(), |s| format!("claim {s}"))
+}
+
+/// A post date for people: Unix seconds (as Reddit, Hacker News and
+/// Pushshift give them, 9 to 11 digits) as `YYYY-MM-DD HH:MM UTC`; any
+/// other date as written. The JSON report keeps the date as written.
+pub fn readable_date(date: &str) -> String {
+    let digits = (9..=11).contains(&date.len()) && date.bytes().all(|b| b.is_ascii_digit());
+    let Some(secs) = date.parse::<i64>().ok().filter(|_| digits) else { return date.to_string() };
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", t / 3600, t % 3600 / 60)
+}
+
+/// Year, month and day of the day `days` after 1970-01-01 in the proleptic
+/// Gregorian calendar (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// One line per thread and per-author totals across threads.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Corpus {
@@ -624,6 +656,23 @@ mod tests {
     use super::*;
     use crate::analysis::hostility::CommentHostility;
     use crate::read::{read_bytes, Format};
+
+    #[test]
+    fn unix_seconds_read_as_dates() {
+        for (given, shown) in [
+            ("1503956497", "2017-08-28 21:41 UTC"),
+            ("951782400", "2000-02-29 00:00 UTC"),
+            ("4102444799", "2099-12-31 23:59 UTC"),
+            ("100000000", "1973-03-03 09:46 UTC"),
+            ("2017-08-28T21:41:37Z", "2017-08-28T21:41:37Z"),
+            ("3 hours ago", "3 hours ago"),
+            ("12345", "12345"),
+            ("99999999999", "5138-11-16 09:46 UTC"),
+            ("", ""),
+        ] {
+            assert_eq!(readable_date(given), shown, "{given}");
+        }
+    }
 
     #[test]
     fn comments_are_read_from_the_thread() {
