@@ -315,6 +315,34 @@ fn ad_hominem_model_flags_attacks_on_the_reader() {
     }
 }
 
+/// Second-person sentences inside quotation marks are someone else's words
+/// or acted-out speech: the model does not flag them (real comments from
+/// the reddit-api AskReddit thread and the CMV test half).
+#[test]
+fn ad_hominem_model_skips_quoted_speech() {
+    let m = Matcher::builtin();
+    let model_flag = |text: &str| {
+        analyze_text(text, &Context::default(), m).findings.into_iter().find(|f| f.rule.starts_with("model_ad_hominem"))
+    };
+    let attack = "Are you even trying to understand? Maybe you should read before you reply.";
+    let quoted = format!("He wrote \"{attack}\" and nobody answered.");
+    let f = model_flag(&format!("Honestly. {attack}")).expect("flagged when it is the commenter's own address");
+    assert!(f.counts());
+    assert_eq!(model_flag(&quoted), None, "the same words quoted");
+    assert_eq!(model_flag(&format!("He wrote “{attack}” and nobody answered.")), None, "curly quotes");
+    // An imitated conversation (reddit-api, dm9ggqs) and a quoted tweet.
+    let joke = "They'd probably say that thats a myth.   \"I mean have you been to the southern hemisphere and looked for it? Oh you have? I see they've paid you too.\"";
+    assert_eq!(model_flag(joke), None);
+    // Only the unquoted part counts: the flag and its span come from it.
+    let mixed = format!("\"Nice weather.\" {attack}");
+    let f = model_flag(&mixed).expect("the unquoted attack still flags");
+    assert!(f.start > "\"Nice weather.\"".len(), "{f:?}");
+    // An unclosed double quotation mark runs to the end of its paragraph
+    // (multi-paragraph quotations open every paragraph), not further.
+    assert_eq!(model_flag(&format!("\"Sure. {attack}")), None);
+    assert!(model_flag(&format!("\"Sure.\n\n{attack}")).is_some());
+}
+
 /// The Rust model gives the probabilities the trainer computed
 /// (scikit-learn, `scripts/train_hostility_model.py --parity`) for every
 /// 13th dev comment.

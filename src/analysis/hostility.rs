@@ -178,25 +178,47 @@ fn with_model(text: &str, ctx: &Context<'_>, matcher: &Matcher, rules: CommentHo
     if rules.findings.iter().any(|f| f.category == Category::Insult && f.counts()) {
         return rules;
     }
-    match model.score(text) {
-        Some(v) if v.probability >= model.threshold => {
-            let mut findings = rules.findings;
-            findings.push(Finding {
-                comment: ctx.comment,
-                category: Category::Insult,
-                rule: format!("model_ad_hominem ({})", v.explain()),
-                start: v.start,
-                end: v.end,
-                matched: text[v.start..v.end].to_string(),
-                target: Target::Interlocutor,
-                severity: ((v.probability * 1000.0).round() / 1000.0) as f32,
-                quoted: ctx.quoted.iter().any(|&(a, b)| a <= v.start && v.end <= b),
-                mention: false,
-            });
-            verdict(findings)
+    let flag = |text: &str| model.score(text).filter(|v| v.probability >= model.threshold);
+    let Some(mut v) = flag(text) else { return rules };
+    // Sentences inside quotation marks are someone else's words or speech
+    // the commenter acts out ("Please put your seatbelts on", says the
+    // pilot of a joke), not an address to the reader: a flag must stand
+    // with them blanked. Scored again only when the model fires.
+    if let Some(unquoted) = without_quotations(text, ctx) {
+        match flag(&unquoted) {
+            Some(u) => v = u,
+            None => return rules,
         }
-        _ => rules,
     }
+    let mut findings = rules.findings;
+    findings.push(Finding {
+        comment: ctx.comment,
+        category: Category::Insult,
+        rule: format!("model_ad_hominem ({})", v.explain()),
+        start: v.start,
+        end: v.end,
+        matched: text[v.start..v.end].to_string(),
+        target: Target::Interlocutor,
+        severity: ((v.probability * 1000.0).round() / 1000.0) as f32,
+        quoted: ctx.quoted.iter().any(|&(a, b)| a <= v.start && v.end <= b),
+        mention: false,
+    });
+    verdict(findings)
+}
+
+/// `text` with its quotations (`“…”`, `"…"`, `‘…’`, `«…»`, sourced or not)
+/// blanked to spaces, byte offsets kept; `None` when it has none.
+fn without_quotations(text: &str, ctx: &Context<'_>) -> Option<String> {
+    let quotes = quote::find_quotes_in(text, &ctx.sources);
+    let mut spans = quotes.iter().filter(|q| q.kind != QuoteKind::Marker).peekable();
+    spans.peek()?;
+    let mut out = text.as_bytes().to_vec();
+    for q in spans {
+        out[q.start..q.end].fill(b' ');
+    }
+    // Whole characters were replaced (spans start and end on character
+    // boundaries), so the bytes are UTF-8.
+    String::from_utf8(out).ok()
 }
 
 /// The lexicon rules' verdict, with the quotation sources made by `sources` (called
