@@ -693,34 +693,7 @@ impl Normalized {
         }
         let t = self.text.as_bytes();
         let n = t.len();
-        // (token start, end of the masked core, word)
-        let mut found: Vec<(usize, usize, &str)> = Vec::new();
-        let mut i = 0;
-        while i < n {
-            let starts_token = (t[i].is_ascii_lowercase() || t[i] == b'*')
-                && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'));
-            if !starts_token {
-                i += 1;
-                continue;
-            }
-            let mut j = i;
-            while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
-                j += 1;
-            }
-            let tok = &t[i..j];
-            let word_follows = j < n && is_word_byte(t[j]);
-            if !word_follows && tok.contains(&b'*') {
-                // Trailing `*` are footnote marks or emphasis, not masks.
-                let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
-                let core = &tok[..core_end];
-                if core.contains(&b'*') {
-                    if let Some(w) = vocab.unmask(core) {
-                        found.push((i, i + core_end, w));
-                    }
-                }
-            }
-            i = j.max(i + 1);
-        }
+        let found = masked_tokens(t, vocab);
         if found.is_empty() {
             return;
         }
@@ -766,6 +739,86 @@ impl Normalized {
         self.text = String::from_utf8(b.text).unwrap_or_default();
         self.segs = b.segs;
     }
+}
+
+/// A byte of a token [`Normalized::unmask`] reads: `[a-z*]`.
+fn mask_token_byte(c: u8) -> bool {
+    c.is_ascii_lowercase() || c == b'*'
+}
+
+/// The masked tokens of folded text `t` that `vocab` unmasks, in order, as
+/// (token start, end of the masked core, word). A token is a run of
+/// `[a-z*]` at the start of the text or after a byte that is not a word
+/// byte, not followed by a word byte; its trailing `*` are footnote marks
+/// or emphasis, not masks. Only the runs around a `*` are read (found with
+/// `memchr`): most of a text with a `*` in it is not looked at.
+fn masked_tokens<'v>(t: &[u8], vocab: &'v MaskVocabulary) -> Vec<(usize, usize, &'v str)> {
+    let n = t.len();
+    let mut found = Vec::new();
+    // The end of the last run read: stars before it were in it.
+    let mut done = 0;
+    for q in memchr::memchr_iter(b'*', t) {
+        if q < done {
+            continue;
+        }
+        let mut i = q;
+        while i > 0 && mask_token_byte(t[i - 1]) {
+            i -= 1;
+        }
+        let mut j = q + 1;
+        while j < n && mask_token_byte(t[j]) {
+            j += 1;
+        }
+        done = j;
+        if (i > 0 && is_word_byte(t[i - 1])) || (j < n && is_word_byte(t[j])) {
+            continue;
+        }
+        let tok = &t[i..j];
+        let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
+        let core = &tok[..core_end];
+        if core.contains(&b'*') {
+            if let Some(w) = vocab.unmask(core) {
+                found.push((i, i + core_end, w));
+            }
+        }
+    }
+    found
+}
+
+/// [`masked_tokens`] as it was, a byte loop over the whole text: the
+/// reference for its test.
+#[cfg(test)]
+fn masked_tokens_reference<'v>(t: &[u8], vocab: &'v MaskVocabulary) -> Vec<(usize, usize, &'v str)> {
+    let n = t.len();
+    // (token start, end of the masked core, word)
+    let mut found: Vec<(usize, usize, &str)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let starts_token =
+            (t[i].is_ascii_lowercase() || t[i] == b'*') && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'));
+        if !starts_token {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
+            j += 1;
+        }
+        let tok = &t[i..j];
+        let word_follows = j < n && is_word_byte(t[j]);
+        if !word_follows && tok.contains(&b'*') {
+            // Trailing `*` are footnote marks or emphasis, not masks.
+            let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
+            let core = &tok[..core_end];
+            if core.contains(&b'*') {
+                if let Some(w) = vocab.unmask(core) {
+                    found.push((i, i + core_end, w));
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+    found
 }
 
 /// The first offset from `from` holding a one-letter lowercase word
@@ -1141,6 +1194,24 @@ mod tests {
         "MORON",
     ];
 
+    /// A fixed linear congruential sequence: random-looking, repeatable;
+    /// each call gives a number below its argument.
+    fn lcg(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        }
+    }
+
+    /// The texts of the reddit bodies fixture.
+    fn reddit_texts() -> Vec<String> {
+        let reddit = std::fs::read_to_string("fixtures/hostility/civil/reddit_bodies.jsonl").unwrap();
+        reddit
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn vocabulary() -> MaskVocabulary {
         MaskVocabulary::new(["crap", "fuck", "shit", "idiot", "dumb"])
     }
@@ -1161,11 +1232,7 @@ mod tests {
     #[test]
     fn block_step_matches_the_reference_on_real_text() {
         let mut texts = crate::analysis::fixture_comment_texts();
-        let reddit = std::fs::read_to_string("fixtures/hostility/civil/reddit_bodies.jsonl").unwrap();
-        for line in reddit.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            texts.push(v["text"].as_str().unwrap().to_string());
-        }
+        texts.extend(reddit_texts());
         assert!(texts.len() > 1_300, "{}", texts.len());
         let v = vocabulary();
         let mut failures = Vec::new();
@@ -1193,12 +1260,7 @@ mod tests {
                 }
             }
         }
-        // A fixed linear congruential sequence: random-looking, repeatable.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = lcg(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let len = next(40);
             let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
@@ -1252,6 +1314,33 @@ mod tests {
             }
         }
         assert!(checked > 3_000, "{checked}");
+    }
+
+    /// The masked tokens read around each `*` are the byte loop's, on
+    /// every fixture comment and reddit body folded, on random texts of
+    /// letters, stars, digits, non-ASCII and separators (stars at every
+    /// place: runs of them, at the ends, next to digits), and on 1 MB.
+    #[test]
+    fn masked_tokens_match_the_byte_loop() {
+        let v = MaskVocabulary::new(["crap", "fuck", "shit", "idiot", "dumb", "ass", "abc", "aab"]);
+        let mut texts = crate::analysis::fixture_comment_texts();
+        texts.extend(reddit_texts());
+        let mut folded: Vec<Vec<u8>> = texts.iter().map(|t| Normalized::new(t).text.into_bytes()).collect();
+        let alphabet = [b'a', b'b', b'c', b'*', b'*', b'1', 0xc3, b' ', b'.', b'\''];
+        let mut next = lcg(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..30_000 {
+            let len = next(24);
+            folded.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+        }
+        folded.push(folded.concat().repeat(2));
+        assert!(folded.last().unwrap().len() > 1_000_000);
+        let mut found = 0;
+        for t in &folded {
+            let (new, old) = (masked_tokens(t, &v), masked_tokens_reference(t, &v));
+            assert_eq!(new, old, "{:?}", String::from_utf8_lossy(&t[..t.len().min(200)]));
+            found += old.len();
+        }
+        assert!(found > 300, "{found}");
     }
 
     #[test]
