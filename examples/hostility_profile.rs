@@ -1,7 +1,9 @@
 //! Profile helper: score the seed comments (or the `text` of every line of
 //! a JSON Lines file) N times, for callgrind.
 //!
-//! `hostility_profile N [FILE.jsonl]`
+//! `hostility_profile N [FILE.jsonl] [STAGE]` (FILE `""`: the seeds); STAGE `normalize`, `scan`
+//! (normalize + scan) or `model` runs that stage alone; `all` (the
+//! default) runs `analyze_text`.
 // The binary's allocator (src/main.rs): the detectors allocate per comment,
 // so the allocator is part of what the user gets.
 #[global_allocator]
@@ -15,7 +17,7 @@ use threadlens::read::{read_path, Format};
 fn main() {
     let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);
     let mut comments = Vec::new();
-    if let Some(file) = std::env::args().nth(2) {
+    if let Some(file) = std::env::args().nth(2).filter(|f| !f.is_empty()) {
         for line in std::fs::read_to_string(file).unwrap().lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             comments.push(v["text"].as_str().unwrap().to_string());
@@ -29,6 +31,7 @@ fn main() {
             }
         }
     }
+    let stage = std::env::args().nth(3).unwrap_or_else(|| "all".to_string());
     let m = Matcher::builtin();
     let _ = analyze_text("warm up you idiot", &Context::default(), m);
     let mut n = 0;
@@ -36,9 +39,16 @@ fn main() {
     let mut bytes = 0;
     for _ in 0..reps {
         for c in &comments {
-            let h = analyze_text(c, &Context::default(), m);
-            n += h.hostile as usize;
-            f += h.findings.len();
+            match stage.as_str() {
+                "normalize" => n += m.normalize(c).text.len(),
+                "scan" => f += m.scan(&m.normalize(c).text).len(),
+                "model" => n += m.model().and_then(|model| model.score(c)).is_some() as usize,
+                _ => {
+                    let h = analyze_text(c, &Context::default(), m);
+                    n += h.hostile as usize;
+                    f += h.findings.len();
+                }
+            }
             bytes += c.len();
         }
     }

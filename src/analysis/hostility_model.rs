@@ -361,11 +361,94 @@ fn you_tokens(text: &str) -> Vec<Token> {
 /// from 0; returns how many there were. A sentence ends after `.`, `!` or
 /// `?` followed by white space, and at a line break.
 ///
-/// One pass that looks only at the bytes that matter ([`next_stop`]):
-/// sentence ends and the first byte of a token that may be a
-/// second-person word (`y`, `u`); once a sentence has one, nothing but its
-/// end. It goes from one such byte straight to the next.
+/// Sentence ends are looked for only around second-person words: the
+/// pass goes from one second-person token to the next ([`next_you`]: its
+/// eight-byte test looks for `y`/`u` alone), then finds that token's line
+/// (a quote line is skipped whole), the end of the sentence before it
+/// (backward, never further than where the pass resumed) and the end of
+/// its own sentence ([`next_stop`]), and resumes after that. Most
+/// comments have no second-person word: their sentence ends are never
+/// looked at. [`you_sentences_reference`] is the pass that looked at
+/// every sentence end, which the tests hold this one to.
 fn you_sentences(text: &str, mut kept_sentence: impl FnMut(usize, usize, usize)) -> usize {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut kept = 0;
+    // Where the pass resumes (the start of a sentence), and the start of
+    // its line.
+    let (mut i, mut line_of_i) = (0, 0);
+    while let Some((p, token_end)) = next_you(b, i) {
+        // The token's line (the line of `i` when no line break lies in
+        // between): a quote line is skipped whole.
+        let line = memchr::memrchr(b'\n', &b[i..p]).map_or(line_of_i, |k| i + k + 1);
+        let mut unused = 0;
+        if skip_quote_line(b, line, &mut unused) != line {
+            // Resume after the line break that ends the quote line.
+            match memchr::memchr(b'\n', &b[p..]) {
+                Some(k) => (i, line_of_i) = (p + k + 1, p + k + 1),
+                None => break,
+            }
+            continue;
+        }
+        // The sentence starts after the last sentence end before the token
+        // (no line break lies in between), or at `i` or the line's start.
+        let lower = line.max(i);
+        let from = (lower..p)
+            .rev()
+            .find(|&q| matches!(b[q], b'.' | b'!' | b'?') && space_at(b, q + 1))
+            .map_or(lower, |q| q + 1);
+        // Its end: the first sentence end after the token.
+        let mut j = token_end;
+        let to = loop {
+            match next_stop(b, j, true) {
+                Some(q) if b[q] == b'\n' || (BYTE_CLASS[b[q] as usize] == END && space_at(b, q + 1)) => break q,
+                Some(q) => j = q + 1,
+                None => break n,
+            }
+        };
+        kept_sentence(from, to, kept);
+        kept += 1;
+        if to == n {
+            break;
+        }
+        i = to + 1;
+        line_of_i = if b[to] == b'\n' { i } else { line };
+    }
+    kept
+}
+
+/// The first second-person token ([`is_you`]) that starts at or after
+/// `i`, as (start, end); quote lines not excepted. Eight bytes at a time:
+/// the `y`/`u` bytes of a block in either case (and maybe a byte above
+/// one, which the test passes over), each tested as a token start.
+fn next_you(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    let n = b.len();
+    let candidate = |p: usize| -> Option<(usize, usize)> {
+        if BYTE_CLASS[b[p] as usize] != YU_START || (p > 0 && is_token_byte(b[p - 1])) {
+            return None;
+        }
+        let end = b[p..].iter().position(|&c| !is_token_byte(c)).map_or(n, |k| p + k);
+        is_you(&b[p..end]).then_some((p, end))
+    };
+    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let after_letter = i.checked_sub(1).is_some_and(|j| ASCII_LETTER[b[j] as usize]);
+        let mut yu = block_yu_starts(u64::from_le_bytes(*block), after_letter);
+        while yu != 0 {
+            if let Some(found) = candidate(i + yu.trailing_zeros() as usize / 8) {
+                return Some(found);
+            }
+            yu &= yu - 1;
+        }
+        i += 8;
+    }
+    (i..n).find_map(candidate)
+}
+
+/// [`you_sentences`] as it was: one pass over every sentence end and
+/// every possible second-person token ([`next_stop`]). The reference its
+/// test holds the new pass to.
+#[cfg(test)]
+fn you_sentences_reference(text: &str, mut kept_sentence: impl FnMut(usize, usize, usize)) -> usize {
     let b = text.as_bytes();
     let n = b.len();
     let mut kept = 0;
@@ -432,7 +515,8 @@ fn skip_quote_line(b: &[u8], i: usize, from: &mut usize) -> usize {
 /// [`you_sentences`] passes over.
 fn next_stop(b: &[u8], mut i: usize, you: bool) -> Option<usize> {
     while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
-        let after_letter = i > 0 && b[i - 1].is_ascii_alphabetic();
+        // A table read, not a test with branches on the byte's value.
+        let after_letter = i.checked_sub(1).is_some_and(|j| ASCII_LETTER[b[j] as usize]);
         let stops = block_stops(u64::from_le_bytes(*block), you, after_letter);
         if stops != 0 {
             return Some(i + stops.trailing_zeros() as usize / 8);
@@ -465,24 +549,35 @@ fn zero_byte(x: u64) -> u64 {
 /// above a true match): [`you_sentences`] passes over those. None is
 /// missed.
 fn block_stops(w: u64, you: bool, after_letter: bool) -> u64 {
-    let l = w | splat(0x20);
-    let end = zero_byte(w ^ splat(b'\n'))
-        | zero_byte(l ^ splat(b'.'))
-        | zero_byte(l ^ splat(b'!'))
-        | zero_byte(l ^ splat(b'?'));
+    let end = block_ends(w);
     if you {
         return end;
     }
+    end | block_yu_starts(w, after_letter)
+}
+
+/// The `y`/`u` bytes of block `w` in either case that do not follow an
+/// ASCII letter (`after_letter`: the byte before the block is one), as
+/// [`block_stops`] gives them; no branch on whether there are any (about
+/// one block in four of English text has a `y`/`u`: a branch on it is
+/// mispredicted often, and the letter mask costs less than that).
+#[inline(always)]
+fn block_yu_starts(w: u64, after_letter: bool) -> u64 {
+    let l = w | splat(0x20);
     let yu = zero_byte(l ^ splat(b'y')) | zero_byte(l ^ splat(b'u'));
-    if yu == 0 {
-        return end;
-    }
     // The high bit of each byte: an ASCII letter (`a` ≤ byte | 0x20 ≤ `z`,
     // computed on seven bits so no sum carries into the next byte).
     let x = l & splat(0x7f);
     let letter = x.wrapping_add(splat(0x80 - b'a')) & !x.wrapping_add(splat(0x80 - b'{')) & !w & splat(0x80);
     let before_letter = letter << 8 | u64::from(after_letter) << 7;
-    end | (yu & !before_letter)
+    yu & !before_letter
+}
+
+/// The sentence-end bytes of block `w` (as [`block_stops`] gives them).
+#[inline(always)]
+fn block_ends(w: u64) -> u64 {
+    let l = w | splat(0x20);
+    zero_byte(w ^ splat(b'\n')) | zero_byte(l ^ splat(b'.')) | zero_byte(l ^ splat(b'!')) | zero_byte(l ^ splat(b'?'))
 }
 
 /// Push the tokens of `b[from..to]` (one sentence) with their hashes.
@@ -594,6 +689,17 @@ fn utf8_len(lead: u8) -> usize {
         _ => 1,
     }
 }
+
+/// ASCII letters, as a table (see [`next_stop`]).
+static ASCII_LETTER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphabetic();
+        c += 1;
+    }
+    t
+};
 
 /// Token bytes: `[A-Za-z0-9']` (A–Z are lowered when hashed).
 static TOKEN_BYTE: [bool; 256] = {
@@ -721,6 +827,10 @@ mod tests {
             "YOURSELF!\n\n>q\n'you' youre,you've",
             "...you?? ?you ! u",
             "your\n",
+            "you. > you too. > u\n> you\nyou. x\n  >you. you",
+            "x\n> you",
+            "a.b you. c.\u{2028}d you? e.\te you.\n\nyou",
+            "you.you you. you",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -730,6 +840,8 @@ mod tests {
         for pad in 0..17 {
             let w = "w".repeat(pad);
             texts.push(format!("{w}you are{w}. {w} you{w}!\n{w}u {w}yu.{w}\n> {w}you\n{w}Uu? {w}"));
+            // A second-person word as the text's last bytes, and alone.
+            texts.extend([format!("{w} u"), format!("{w}.U"), format!("{w} ya"), format!("{w}yu"), w.clone()]);
             // `y`/`u` after bytes that are and are not letters (digits,
             // `'`, `_`, the bytes around `A`–`Z` and `a`–`z`, non-ASCII).
             for before in ["3", "'", "_", "@", "[", "`", "{", "Z", "é", "\u{7f}", "\u{80}", "\t"] {
@@ -748,16 +860,27 @@ mod tests {
             texts.push(v["text"].as_str().unwrap().to_string());
         }
         texts.push(texts.join("\n"));
+        // One line of 1 MB with a second-person word in every sentence.
+        texts.push("Are you sure? It is. ".repeat(50_000));
         let all = texts.join(" ");
         texts.push(all.repeat(1_000_000 / all.len() + 1));
         assert!(texts.last().unwrap().len() > 1_000_000);
         let key = |t: &[Token]| t.iter().map(|t| (t.start, t.end, t.sentence, t.hash)).collect::<Vec<_>>();
         let mut tokens = 0;
+        let mut sentences = 0;
         for text in &texts {
             let (new, old) = (you_tokens(text), reference_tokens(text));
             assert_eq!(key(&new), key(&old), "{:?}", &text[..text.len().min(200)]);
             tokens += old.len();
+            // The pass from one second-person token to the next calls back
+            // with the ranges of the pass over every sentence end.
+            let (mut new, mut old) = (Vec::new(), Vec::new());
+            let count = you_sentences(text, |a, b, k| new.push((a, b, k)));
+            assert_eq!(count, you_sentences_reference(text, |a, b, k| old.push((a, b, k))));
+            assert_eq!(new, old, "{:?}", &text[..text.len().min(200)]);
+            sentences += count;
         }
+        assert!(sentences > 1_000, "{sentences}");
         assert!(tokens > 5_000, "{tokens}");
     }
 

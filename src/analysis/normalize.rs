@@ -352,9 +352,35 @@ fn block16(s: &[u8]) -> &[u8; 16] {
     s.first_chunk().expect("a block has sixteen bytes")
 }
 
-/// `bytes[i - 2 .. i + 16]`; bytes outside `bytes` read as 0x80 (which
-/// the block step never copies; the two bytes before the block only
-/// matter after a whole block, so never at the start).
+/// The three blocks [`fold_block`] reads at `i` (`i < bytes.len()`) near
+/// the text's ends: `bytes[i..i + 16]`, and the same starting one and two
+/// bytes before; bytes outside `bytes` read as 0x80 (which the block step
+/// never copies; the two bytes before the block only matter after a whole
+/// block, so never at the start). Built in registers from loads of the
+/// text, not stored to a buffer and read back at an offset (a wide load
+/// over narrower stores waits for them: a store-forwarding stall, once
+/// per comment at least).
+fn edge_blocks(bytes: &[u8], i: usize) -> ([u8; 16], [u8; 16], [u8; 16]) {
+    let n = bytes.len();
+    let cur = if let Some(block) = bytes.get(i..).and_then(|rest| rest.first_chunk::<16>()) {
+        u128::from_le_bytes(*block)
+    } else if n >= 16 {
+        // The text's last sixteen bytes, shifted down; 0x80 shifted in.
+        let last = u128::from_le_bytes(*block16(&bytes[n - 16..]));
+        let shift = 8 * (i + 16 - n) as u32;
+        (last >> shift) | (HIGH_128 << (128 - shift))
+    } else {
+        bytes[i..].iter().rev().fold(HIGH_128, |x, &c| x << 8 | u128::from(c))
+    };
+    let before = |k: usize| i.checked_sub(k).map_or(0x80, |j| u128::from(bytes[j]));
+    let prev = cur << 8 | before(1);
+    let prev2 = cur << 16 | before(1) << 8 | before(2);
+    (cur.to_le_bytes(), prev.to_le_bytes(), prev2.to_le_bytes())
+}
+
+/// `bytes[i - 2 .. i + 16]`; bytes outside `bytes` read as 0x80: the
+/// padded copy [`edge_blocks`] replaced, for its test.
+#[cfg(test)]
 fn window(bytes: &[u8], i: usize) -> [u8; 18] {
     let mut win = [0x80u8; 18];
     let (lo, hi) = (i.saturating_sub(2), (i + 16).min(bytes.len()));
@@ -444,7 +470,7 @@ impl Normalized {
             // lowercasing up to the first byte the block step may not copy
             // (see `fold_block`); that byte takes the slow step below.
             // Read straight from the text (three overlapping loads) when the
-            // window lies inside it; a padded copy at its ends.
+            // window lies inside it; built in registers at its ends.
             let (low, mut bad, mut seps, cur) = match bytes.get(i.wrapping_sub(2)..i + 16) {
                 Some(w) => {
                     let (cur, prev, prev2) = (block16(&w[2..]), block16(&w[1..17]), block16(&w[..16]));
@@ -452,10 +478,9 @@ impl Normalized {
                     (low, bad, seps, *cur)
                 }
                 None => {
-                    let win = window(bytes, i);
-                    let (cur, prev, prev2) = (block16(&win[2..]), block16(&win[1..17]), block16(&win[..16]));
-                    let (low, bad, seps) = fold_block(cur, prev, prev2);
-                    (low, bad, seps, *cur)
+                    let (cur, prev, prev2) = edge_blocks(bytes, i);
+                    let (low, bad, seps) = fold_block(&cur, &prev, &prev2);
+                    (low, bad, seps, cur)
                 }
             };
             if !follows_block {
@@ -668,34 +693,7 @@ impl Normalized {
         }
         let t = self.text.as_bytes();
         let n = t.len();
-        // (token start, end of the masked core, word)
-        let mut found: Vec<(usize, usize, &str)> = Vec::new();
-        let mut i = 0;
-        while i < n {
-            let starts_token = (t[i].is_ascii_lowercase() || t[i] == b'*')
-                && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'));
-            if !starts_token {
-                i += 1;
-                continue;
-            }
-            let mut j = i;
-            while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
-                j += 1;
-            }
-            let tok = &t[i..j];
-            let word_follows = j < n && is_word_byte(t[j]);
-            if !word_follows && tok.contains(&b'*') {
-                // Trailing `*` are footnote marks or emphasis, not masks.
-                let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
-                let core = &tok[..core_end];
-                if core.contains(&b'*') {
-                    if let Some(w) = vocab.unmask(core) {
-                        found.push((i, i + core_end, w));
-                    }
-                }
-            }
-            i = j.max(i + 1);
-        }
+        let found = masked_tokens(t, vocab);
         if found.is_empty() {
             return;
         }
@@ -741,6 +739,86 @@ impl Normalized {
         self.text = String::from_utf8(b.text).unwrap_or_default();
         self.segs = b.segs;
     }
+}
+
+/// A byte of a token [`Normalized::unmask`] reads: `[a-z*]`.
+fn mask_token_byte(c: u8) -> bool {
+    c.is_ascii_lowercase() || c == b'*'
+}
+
+/// The masked tokens of folded text `t` that `vocab` unmasks, in order, as
+/// (token start, end of the masked core, word). A token is a run of
+/// `[a-z*]` at the start of the text or after a byte that is not a word
+/// byte, not followed by a word byte; its trailing `*` are footnote marks
+/// or emphasis, not masks. Only the runs around a `*` are read (found with
+/// `memchr`): most of a text with a `*` in it is not looked at.
+fn masked_tokens<'v>(t: &[u8], vocab: &'v MaskVocabulary) -> Vec<(usize, usize, &'v str)> {
+    let n = t.len();
+    let mut found = Vec::new();
+    // The end of the last run read: stars before it were in it.
+    let mut done = 0;
+    for q in memchr::memchr_iter(b'*', t) {
+        if q < done {
+            continue;
+        }
+        let mut i = q;
+        while i > 0 && mask_token_byte(t[i - 1]) {
+            i -= 1;
+        }
+        let mut j = q + 1;
+        while j < n && mask_token_byte(t[j]) {
+            j += 1;
+        }
+        done = j;
+        if (i > 0 && is_word_byte(t[i - 1])) || (j < n && is_word_byte(t[j])) {
+            continue;
+        }
+        let tok = &t[i..j];
+        let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
+        let core = &tok[..core_end];
+        if core.contains(&b'*') {
+            if let Some(w) = vocab.unmask(core) {
+                found.push((i, i + core_end, w));
+            }
+        }
+    }
+    found
+}
+
+/// [`masked_tokens`] as it was, a byte loop over the whole text: the
+/// reference for its test.
+#[cfg(test)]
+fn masked_tokens_reference<'v>(t: &[u8], vocab: &'v MaskVocabulary) -> Vec<(usize, usize, &'v str)> {
+    let n = t.len();
+    // (token start, end of the masked core, word)
+    let mut found: Vec<(usize, usize, &str)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let starts_token =
+            (t[i].is_ascii_lowercase() || t[i] == b'*') && (i == 0 || !(is_word_byte(t[i - 1]) || t[i - 1] == b'*'));
+        if !starts_token {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < n && (t[j].is_ascii_lowercase() || t[j] == b'*') {
+            j += 1;
+        }
+        let tok = &t[i..j];
+        let word_follows = j < n && is_word_byte(t[j]);
+        if !word_follows && tok.contains(&b'*') {
+            // Trailing `*` are footnote marks or emphasis, not masks.
+            let core_end = tok.iter().rposition(|&b| b != b'*').map_or(0, |p| p + 1);
+            let core = &tok[..core_end];
+            if core.contains(&b'*') {
+                if let Some(w) = vocab.unmask(core) {
+                    found.push((i, i + core_end, w));
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+    found
 }
 
 /// The first offset from `from` holding a one-letter lowercase word
@@ -1116,6 +1194,24 @@ mod tests {
         "MORON",
     ];
 
+    /// A fixed linear congruential sequence: random-looking, repeatable;
+    /// each call gives a number below its argument.
+    fn lcg(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        }
+    }
+
+    /// The texts of the reddit bodies fixture.
+    fn reddit_texts() -> Vec<String> {
+        let reddit = std::fs::read_to_string("fixtures/hostility/civil/reddit_bodies.jsonl").unwrap();
+        reddit
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn vocabulary() -> MaskVocabulary {
         MaskVocabulary::new(["crap", "fuck", "shit", "idiot", "dumb"])
     }
@@ -1136,11 +1232,7 @@ mod tests {
     #[test]
     fn block_step_matches_the_reference_on_real_text() {
         let mut texts = crate::analysis::fixture_comment_texts();
-        let reddit = std::fs::read_to_string("fixtures/hostility/civil/reddit_bodies.jsonl").unwrap();
-        for line in reddit.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            texts.push(v["text"].as_str().unwrap().to_string());
-        }
+        texts.extend(reddit_texts());
         assert!(texts.len() > 1_300, "{}", texts.len());
         let v = vocabulary();
         let mut failures = Vec::new();
@@ -1168,12 +1260,7 @@ mod tests {
                 }
             }
         }
-        // A fixed linear congruential sequence: random-looking, repeatable.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = lcg(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let len = next(40);
             let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
@@ -1206,6 +1293,54 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The blocks built in registers at the text's ends are the padded
+    /// copy's, at every offset of texts of 0 to 40 bytes (shorter and
+    /// longer than a block, with bytes of every kind).
+    #[test]
+    fn edge_blocks_match_the_padded_copy() {
+        let all: Vec<u8> = (0..=255u8).rev().collect();
+        let mut checked = 0;
+        for len in 0..=40 {
+            for from in [0, 7, 100, 216] {
+                let bytes = &all[from..from + len];
+                for i in 0..len {
+                    let win = window(bytes, i);
+                    let (cur, prev, prev2) = edge_blocks(bytes, i);
+                    assert_eq!((&cur, &prev, &prev2), (block16(&win[2..]), block16(&win[1..17]), block16(&win[..16])));
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 3_000, "{checked}");
+    }
+
+    /// The masked tokens read around each `*` are the byte loop's, on
+    /// every fixture comment and reddit body folded, on random texts of
+    /// letters, stars, digits, non-ASCII and separators (stars at every
+    /// place: runs of them, at the ends, next to digits), and on 1 MB.
+    #[test]
+    fn masked_tokens_match_the_byte_loop() {
+        let v = MaskVocabulary::new(["crap", "fuck", "shit", "idiot", "dumb", "ass", "abc", "aab"]);
+        let mut texts = crate::analysis::fixture_comment_texts();
+        texts.extend(reddit_texts());
+        let mut folded: Vec<Vec<u8>> = texts.iter().map(|t| Normalized::new(t).text.into_bytes()).collect();
+        let alphabet = [b'a', b'b', b'c', b'*', b'*', b'1', 0xc3, b' ', b'.', b'\''];
+        let mut next = lcg(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..30_000 {
+            let len = next(24);
+            folded.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+        }
+        folded.push(folded.concat().repeat(2));
+        assert!(folded.last().unwrap().len() > 1_000_000);
+        let mut found = 0;
+        for t in &folded {
+            let (new, old) = (masked_tokens(t, &v), masked_tokens_reference(t, &v));
+            assert_eq!(new, old, "{:?}", String::from_utf8_lossy(&t[..t.len().min(200)]));
+            found += old.len();
+        }
+        assert!(found > 300, "{found}");
     }
 
     #[test]
