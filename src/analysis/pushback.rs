@@ -253,7 +253,7 @@ fn extra_space(text: &str) -> usize {
 
 /// Where a rule's matches in a text end: no match ends before `first_end`
 /// or after `last_end`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Seen {
     first_end: usize,
     last_end: usize,
@@ -335,83 +335,83 @@ impl Scan {
     }
 
     fn walk(text: &str, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
-        let dfa = &*COMMENT_DFA;
-        // Where each rule that matched has its matches end, in the order
-        // first seen; `slot[p]` is rule `p`'s place in `ends` once `seen`
-        // has its bit (at most 128 rules: tested).
-        let mut ends: Vec<(usize, Seen)> = Vec::new();
-        let mut slot = [0u8; 128];
-        let mut seen: u128 = 0;
-        // The rules of the last match state (a link or a `\w*` tail makes
-        // runs of the same match state).
-        let mut last: Option<(LazyStateID, u128)> = None;
-        let mut record = |cache: &hybrid::dfa::Cache, sid: LazyStateID, end: usize| {
-            let mask = match last {
-                Some((s, m)) if s == sid => m,
-                _ => {
-                    let m = (0..dfa.match_len(cache, sid))
-                        .map(|k| dfa.match_pattern(cache, sid, k).as_usize())
-                        .fold(0u128, |m, p| m | 1 << p);
-                    last = Some((sid, m));
-                    m
-                }
-            };
-            let mut new = mask & !seen;
-            while new != 0 {
-                let p = new.trailing_zeros() as usize;
-                slot[p] = ends.len() as u8;
-                ends.push((p, Seen { first_end: end, last_end: end }));
-                new &= new - 1;
+        let mut w = Walk::start(text.as_bytes(), cache)?;
+        w.run(cache)?;
+        w.finish(cache)
+    }
+
+    /// The scans of `a` and `b`, equal to [`Scan::of`] of each: the two
+    /// walks go through [`COMMENT_DFA`] in one loop, a byte of each per
+    /// step. A transition is a table read that waits on the previous one,
+    /// so one walk leaves the core idle most of each step; two
+    /// independent walks fill it.
+    fn of_pair(a: &str, b: &str) -> (Scan, Scan) {
+        let walked = DFA_CACHE.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => Scan::walk_pair(a, b, &mut cache),
+            Err(_) => None,
+        });
+        walked.unwrap_or_else(|| (Scan::of(a), Scan::of(b)))
+    }
+
+    /// [`Scan::walk`] of `a` and `b` interleaved; `None` when the lazy DFA
+    /// gives up or clears its cache meanwhile (a clear invalidates the
+    /// state one walk holds while the other builds states: the caller
+    /// then walks each alone).
+    fn walk_pair(a: &str, b: &str, cache: &mut hybrid::dfa::Cache) -> Option<(Scan, Scan)> {
+        let clears = cache.clear_count();
+        let (mut x, mut y) = (Walk::start(a.as_bytes(), cache)?, Walk::start(b.as_bytes(), cache)?);
+        loop {
+            // Both walks at an untagged state (tagged ones step alone).
+            while x.sid.is_tagged() && x.i < x.bytes.len() {
+                x.step_tagged(cache)?;
             }
-            seen |= mask;
-            let mut all = mask;
-            while all != 0 {
-                ends[usize::from(slot[all.trailing_zeros() as usize])].1.last_end = end;
-                all &= all - 1;
+            if cache.clear_count() != clears {
+                return None;
             }
-        };
-        let mut sid = dfa.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let prev = sid;
-            if prev.is_tagged() {
-                sid = dfa.next_state(cache, prev, bytes[i]).ok()?;
-                i += 1;
-            } else {
-                // From untagged states (most bytes) a transition is one
-                // table read: run them in a tight loop until a tagged state
-                // (a match, or a transition not computed yet).
-                let mut prev = prev;
-                for &b in bytes.get(i..).unwrap_or_default() {
-                    prev = sid;
-                    sid = dfa.next_state_untagged(cache, sid, b);
-                    i += 1;
-                    if sid.is_tagged() {
-                        break;
-                    }
-                }
-                if sid.is_unknown() {
-                    sid = dfa.next_state(cache, prev, bytes[i - 1]).ok()?;
+            while y.sid.is_tagged() && y.i < y.bytes.len() {
+                y.step_tagged(cache)?;
+            }
+            if cache.clear_count() != clears {
+                return None;
+            }
+            let (xs, ys) = (x.bytes.get(x.i..).unwrap_or_default(), y.bytes.get(y.i..).unwrap_or_default());
+            if xs.is_empty() || ys.is_empty() {
+                break;
+            }
+            let dfa = &*COMMENT_DFA;
+            let (mut sx, mut sy) = (x.sid, y.sid);
+            let (mut px, mut py) = (sx, sy);
+            let mut k = 0;
+            for (&bx, &by) in xs.iter().zip(ys) {
+                (px, py) = (sx, sy);
+                sx = dfa.next_state_untagged(cache, sx, bx);
+                sy = dfa.next_state_untagged(cache, sy, by);
+                k += 1;
+                if sx.is_tagged() || sy.is_tagged() {
+                    break;
                 }
             }
-            if sid.is_tagged() {
-                // A match state after byte `i - 1`: a match ends at `i - 1`
-                // (DFA matches are reported one byte late). No dead or quit
-                // states: the search is unanchored and has no quit bytes.
-                if sid.is_match() {
-                    record(cache, sid, i - 1);
-                } else if sid.is_dead() || sid.is_quit() {
-                    return None;
-                }
+            x.i += k;
+            y.i += k;
+            (x.sid, y.sid) = (px, py);
+            x.settle(cache, px, sx)?;
+            if cache.clear_count() != clears {
+                return None;
+            }
+            y.settle(cache, py, sy)?;
+            if cache.clear_count() != clears {
+                return None;
             }
         }
-        let sid = dfa.next_eoi_state(cache, sid).ok()?;
-        if sid.is_match() {
-            record(cache, sid, text.len());
+        x.run(cache)?;
+        if cache.clear_count() != clears {
+            return None;
         }
-        ends.sort_unstable_by_key(|&(p, _)| p);
-        Some(Scan(ends, Cell::new(None)))
+        y.run(cache)?;
+        if cache.clear_count() != clears {
+            return None;
+        }
+        Some((x.finish(cache)?, y.finish(cache)?))
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
@@ -433,6 +433,129 @@ impl Scan {
         let rules = claims::support_rules().rules();
         let fired = |cat: &str| self.0.iter().any(|&(i, _)| i >= n && rules[i - n].category == cat);
         claims::support_kind_known(text, fired("source"), fired("hedge"))
+    }
+}
+
+/// One text's walk through [`COMMENT_DFA`], resumable: [`Scan::walk`]
+/// runs it alone, [`Scan::walk_pair`] two side by side.
+struct Walk<'t> {
+    bytes: &'t [u8],
+    /// The next byte to read.
+    i: usize,
+    /// The state after byte `i - 1`.
+    sid: LazyStateID,
+    /// Where each rule that matched has its matches end, in the order
+    /// first seen; `slot[p]` is rule `p`'s place in `ends` once `seen`
+    /// has its bit (at most 128 rules: tested).
+    ends: Vec<(usize, Seen)>,
+    slot: [u8; 128],
+    seen: u128,
+    /// The rules of the last match state (a link or a `\w*` tail makes
+    /// runs of the same match state).
+    last: Option<(LazyStateID, u128)>,
+}
+
+impl<'t> Walk<'t> {
+    fn start(bytes: &'t [u8], cache: &mut hybrid::dfa::Cache) -> Option<Walk<'t>> {
+        let sid = COMMENT_DFA.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
+        Some(Walk { bytes, i: 0, sid, ends: Vec::new(), slot: [0; 128], seen: 0, last: None })
+    }
+
+    /// A match state `sid`: the rules it names have a match ending at `end`.
+    fn record(&mut self, cache: &hybrid::dfa::Cache, sid: LazyStateID, end: usize) {
+        let dfa = &*COMMENT_DFA;
+        let mask = match self.last {
+            Some((s, m)) if s == sid => m,
+            _ => {
+                let m = (0..dfa.match_len(cache, sid))
+                    .map(|k| dfa.match_pattern(cache, sid, k).as_usize())
+                    .fold(0u128, |m, p| m | 1 << p);
+                self.last = Some((sid, m));
+                m
+            }
+        };
+        let mut new = mask & !self.seen;
+        while new != 0 {
+            let p = new.trailing_zeros() as usize;
+            self.slot[p] = self.ends.len() as u8;
+            self.ends.push((p, Seen { first_end: end, last_end: end }));
+            new &= new - 1;
+        }
+        self.seen |= mask;
+        let mut all = mask;
+        while all != 0 {
+            self.ends[usize::from(self.slot[all.trailing_zeros() as usize])].1.last_end = end;
+            all &= all - 1;
+        }
+    }
+
+    /// The walk read byte `i - 1` from state `prev` and reached `sid`
+    /// through the untagged table: compute the transition if it is not
+    /// known yet, and record a match.
+    #[inline]
+    fn settle(&mut self, cache: &mut hybrid::dfa::Cache, prev: LazyStateID, sid: LazyStateID) -> Option<()> {
+        let sid =
+            if sid.is_unknown() { COMMENT_DFA.next_state(cache, prev, self.bytes[self.i - 1]).ok()? } else { sid };
+        self.check(cache, sid)
+    }
+
+    /// The state after byte `i - 1` is `sid`.
+    #[inline]
+    fn check(&mut self, cache: &hybrid::dfa::Cache, sid: LazyStateID) -> Option<()> {
+        self.sid = sid;
+        if sid.is_tagged() {
+            // A match state after byte `i - 1`: a match ends at `i - 1`
+            // (DFA matches are reported one byte late). No dead or quit
+            // states: the search is unanchored and has no quit bytes.
+            if sid.is_match() {
+                self.record(cache, sid, self.i - 1);
+            } else if sid.is_dead() || sid.is_quit() {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// One byte from a tagged state (`i` below the end).
+    fn step_tagged(&mut self, cache: &mut hybrid::dfa::Cache) -> Option<()> {
+        let sid = COMMENT_DFA.next_state(cache, self.sid, self.bytes[self.i]).ok()?;
+        self.i += 1;
+        self.check(cache, sid)
+    }
+
+    /// Walk to the end of the text.
+    fn run(&mut self, cache: &mut hybrid::dfa::Cache) -> Option<()> {
+        let dfa = &*COMMENT_DFA;
+        while self.i < self.bytes.len() {
+            if self.sid.is_tagged() {
+                self.step_tagged(cache)?;
+                continue;
+            }
+            // From untagged states (most bytes) a transition is one
+            // table read: run them in a tight loop until a tagged state
+            // (a match, or a transition not computed yet).
+            let (mut sid, mut prev) = (self.sid, self.sid);
+            for &b in self.bytes.get(self.i..).unwrap_or_default() {
+                prev = sid;
+                sid = dfa.next_state_untagged(cache, sid, b);
+                self.i += 1;
+                if sid.is_tagged() {
+                    break;
+                }
+            }
+            self.settle(cache, prev, sid)?;
+        }
+        Some(())
+    }
+
+    /// The end of the text: the scan.
+    fn finish(mut self, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
+        let sid = COMMENT_DFA.next_eoi_state(cache, self.sid).ok()?;
+        if sid.is_match() {
+            self.record(cache, sid, self.bytes.len());
+        }
+        self.ends.sort_unstable_by_key(|&(p, _)| p);
+        Some(Scan(self.ends, Cell::new(None)))
     }
 }
 
@@ -591,8 +714,20 @@ pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnaly
 
 /// [`analyze`] with an explicit mode and model.
 pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode, model: &Model) -> PushbackAnalysis {
+    // The comments' rule scans first, two walks at a time.
+    let mut pre: Vec<Option<Scan>> = vec![None; thread.comments.len()];
+    let scanned: Vec<usize> = (0..thread.comments.len()).filter(|&i| is_scanned(&thread.comments[i])).collect();
+    for pair in scanned.chunks(2) {
+        let text = |k: usize| thread.comments[pair[k]].text.as_str();
+        if let [a, b] = *pair {
+            let (sa, sb) = Scan::of_pair(text(0), text(1));
+            (pre[a], pre[b]) = (Some(sa), Some(sb));
+        } else {
+            pre[pair[0]] = Some(Scan::of(text(0)));
+        }
+    }
     let (comments, scans): (Vec<CommentPushback>, Vec<Option<Scan>>) =
-        (0..thread.comments.len()).map(|i| detect_comment(thread, i, mode, model)).unzip();
+        pre.into_iter().enumerate().map(|(i, scan)| detect_comment(thread, i, mode, model, scan)).unzip();
     let mut events = Vec::new();
     let mut views: HashMap<Option<usize>, TargetView> = HashMap::new();
     let mut replies = ReplyCache::new(&scans);
@@ -610,22 +745,34 @@ pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode,
 /// `comments[i]`, without following the thread (no events): for a thread
 /// too large to hold every comment's results at once.
 pub fn detect(thread: &Thread, i: usize) -> CommentPushback {
-    detect_comment(thread, i, Mode::RulesAndModel, pushback_model::builtin()).0
+    detect_comment(thread, i, Mode::RulesAndModel, pushback_model::builtin(), None).0
+}
+
+/// Whether a comment's text is scanned (not a stand-in, not empty).
+fn is_scanned(c: &crate::model::Comment) -> bool {
+    !(c.status.is_stand_in() || c.text.is_empty())
 }
 
 /// Detect the acts of comment `i`; also returns the rule scan of its text
 /// (`None` for stand-ins and empty comments, which are not scanned).
-fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> (CommentPushback, Option<Scan>) {
+/// `scan` is the comment's scan when already made.
+fn detect_comment(
+    thread: &Thread,
+    i: usize,
+    mode: Mode,
+    model: &Model,
+    scan: Option<Scan>,
+) -> (CommentPushback, Option<Scan>) {
     let c = &thread.comments[i];
     let target = match c.parent {
         Some(_) => Target::ParentClaim,
         None => Target::PostClaim,
     };
     let target_id = c.parent.map(|p| thread.comments[p].id.clone());
-    if c.status.is_stand_in() || c.text.is_empty() {
+    if !is_scanned(c) {
         return (CommentPushback { target_id, ..CommentPushback::default() }, None);
     }
-    let scan = Scan::of(&c.text);
+    let scan = scan.unwrap_or_else(|| Scan::of(&c.text));
     let hits = scan.act_hits(&c.text);
     let quotes = if hits.is_empty() { Vec::new() } else { quote_ranges(c) };
     let mut findings: Vec<Finding> = Vec::new();
@@ -1239,6 +1386,73 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// Two walks side by side give each text's single walk: fixture
+    /// texts paired with their neighbours (every length difference, both
+    /// orders), random texts of rule words, non-ASCII and white space,
+    /// empty texts and a 1 MB text.
+    #[test]
+    fn pair_walk_equals_single_walks() {
+        let mut texts: Vec<String> = Vec::new();
+        let mut paths = vec![fixture("rumoureval")];
+        for dir in ["seeds", "pushback", "hostility"] {
+            let mut files: Vec<_> = std::fs::read_dir(fixture(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            paths.extend(files.into_iter().filter(|p| p.is_file()));
+        }
+        for p in paths {
+            for t in read_path(&p, Format::Auto).unwrap_or_default() {
+                texts.push(post_text(&t));
+                texts.extend(t.comments.iter().map(|c| c.text.clone()));
+            }
+        }
+        assert!(texts.len() > 200, "{}", texts.len());
+        let words = [
+            "where's the proof?",
+            "says who",
+            "http://a.b/c ",
+            "www.x",
+            "speculation",
+            "nope",
+            "Reuters said: “",
+            "isn’t true",
+            "é",
+            "\u{212a}now",
+            "according to",
+            "\n",
+            " ",
+            "   ",
+            "period.",
+            "fair point",
+            "bs",
+            "",
+        ];
+        let mut state: u64 = 99;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..400 {
+            texts.push((0..next(40)).map(|_| words[next(words.len())]).collect());
+        }
+        texts.extend([String::new(), "x".into(), "?".into()]);
+        texts.push("Where is the proof? See http://a.b/c — says who, speculation. ".repeat(16_000));
+        let mut cache = COMMENT_DFA.create_cache();
+        let single: Vec<Scan> = texts.iter().map(|t| Scan::walk(t, &mut cache).unwrap()).collect();
+        let mut pairs = 0;
+        for step in [1, 2, 7] {
+            for (a, b) in (0..texts.len()).zip(step..texts.len()) {
+                let (x, y) = Scan::walk_pair(&texts[a], &texts[b], &mut cache).expect("no cache clear");
+                assert_eq!(x.0, single[a].0, "{:?} beside {:?}", texts[a], texts[b]);
+                assert_eq!(y.0, single[b].0, "{:?} beside {:?}", texts[b], texts[a]);
+                pairs += 1;
+            }
+        }
+        assert!(pairs > 1500, "{pairs}");
+        // Through the public path too.
+        let (x, y) = Scan::of_pair(&texts[5], &texts[6]);
+        assert_eq!((x.0, y.0), (single[5].0.clone(), single[6].0.clone()));
     }
 
     /// The eight-bytes-a-step count equals a byte loop.
