@@ -340,78 +340,87 @@ impl Scan {
         w.finish(cache)
     }
 
-    /// The scans of `a` and `b`, equal to [`Scan::of`] of each: the two
-    /// walks go through [`COMMENT_DFA`] in one loop, a byte of each per
-    /// step. A transition is a table read that waits on the previous one,
-    /// so one walk leaves the core idle most of each step; two
-    /// independent walks fill it.
-    fn of_pair(a: &str, b: &str) -> (Scan, Scan) {
+    /// The scans of `texts`, equal to [`Scan::of`] of each: two walks go
+    /// through [`COMMENT_DFA`] in one loop, a byte of each per step, and a
+    /// walk that ends hands its place to the next text. A transition is a
+    /// table read that waits on the previous one, so one walk leaves the
+    /// core idle most of each step; two independent walks fill it.
+    fn of_all(texts: &[&str]) -> Vec<Scan> {
         let walked = DFA_CACHE.with(|cache| match cache.try_borrow_mut() {
-            Ok(mut cache) => Scan::walk_pair(a, b, &mut cache),
+            Ok(mut cache) => Scan::walk_all(texts, &mut cache),
             Err(_) => None,
         });
-        walked.unwrap_or_else(|| (Scan::of(a), Scan::of(b)))
+        walked.unwrap_or_else(|| texts.iter().map(|t| Scan::of(t)).collect())
     }
 
-    /// [`Scan::walk`] of `a` and `b` interleaved; `None` when the lazy DFA
-    /// gives up or clears its cache meanwhile (a clear invalidates the
-    /// state one walk holds while the other builds states: the caller
-    /// then walks each alone).
-    fn walk_pair(a: &str, b: &str, cache: &mut hybrid::dfa::Cache) -> Option<(Scan, Scan)> {
+    /// [`Scan::walk`] of every text, two at a time; `None` when the lazy
+    /// DFA gives up or clears its cache meanwhile (a clear invalidates the
+    /// state one walk holds while the other builds states: the caller then
+    /// walks each text alone).
+    fn walk_all(texts: &[&str], cache: &mut hybrid::dfa::Cache) -> Option<Vec<Scan>> {
         let clears = cache.clear_count();
-        let (mut x, mut y) = (Walk::start(a.as_bytes(), cache)?, Walk::start(b.as_bytes(), cache)?);
+        let mut out: Vec<Option<Scan>> = vec![None; texts.len()];
+        let mut queue = texts.iter().enumerate();
+        let mut next = |cache: &mut hybrid::dfa::Cache| -> Option<Option<(usize, Walk)>> {
+            match queue.next() {
+                Some((k, t)) => Some(Some((k, Walk::start(t.as_bytes(), cache)?))),
+                None => Some(None),
+            }
+        };
+        let (mut x, mut y) = (next(cache)?, next(cache)?);
+        let dfa = &*COMMENT_DFA;
         loop {
-            // Both walks at an untagged state (tagged ones step alone).
-            while x.sid.is_tagged() && x.i < x.bytes.len() {
-                x.step_tagged(cache)?;
+            // Each lane at an untagged state with bytes left, or refilled.
+            for lane in [&mut x, &mut y] {
+                while let Some((_, w)) = lane.as_mut() {
+                    while w.sid.is_tagged() && w.i < w.bytes.len() {
+                        w.step_tagged(cache)?;
+                    }
+                    if w.i < w.bytes.len() {
+                        break;
+                    }
+                    let (k, w) = lane.take()?;
+                    out[k] = Some(w.finish(cache)?);
+                    *lane = next(cache)?;
+                }
+                if cache.clear_count() != clears {
+                    return None;
+                }
             }
-            if cache.clear_count() != clears {
-                return None;
-            }
-            while y.sid.is_tagged() && y.i < y.bytes.len() {
-                y.step_tagged(cache)?;
-            }
-            if cache.clear_count() != clears {
-                return None;
-            }
-            let (xs, ys) = (x.bytes.get(x.i..).unwrap_or_default(), y.bytes.get(y.i..).unwrap_or_default());
-            if xs.is_empty() || ys.is_empty() {
-                break;
-            }
-            let dfa = &*COMMENT_DFA;
-            let (mut sx, mut sy) = (x.sid, y.sid);
+            let (Some((_, wx)), Some((_, wy))) = (&mut x, &mut y) else { break };
+            let (xs, ys) = (wx.bytes.get(wx.i..).unwrap_or_default(), wy.bytes.get(wy.i..).unwrap_or_default());
+            let (mut sx, mut sy) = (wx.sid, wy.sid);
             let (mut px, mut py) = (sx, sy);
-            let mut k = 0;
+            let mut n = 0;
             for (&bx, &by) in xs.iter().zip(ys) {
                 (px, py) = (sx, sy);
                 sx = dfa.next_state_untagged(cache, sx, bx);
                 sy = dfa.next_state_untagged(cache, sy, by);
-                k += 1;
+                n += 1;
                 if sx.is_tagged() || sy.is_tagged() {
                     break;
                 }
             }
-            x.i += k;
-            y.i += k;
-            (x.sid, y.sid) = (px, py);
-            x.settle(cache, px, sx)?;
+            wx.i += n;
+            wy.i += n;
+            wx.settle(cache, px, sx)?;
             if cache.clear_count() != clears {
                 return None;
             }
-            y.settle(cache, py, sy)?;
+            wy.settle(cache, py, sy)?;
             if cache.clear_count() != clears {
                 return None;
             }
         }
-        x.run(cache)?;
+        // One lane left (or none): it runs alone.
+        for (k, mut w) in [x, y].into_iter().flatten() {
+            w.run(cache)?;
+            out[k] = Some(w.finish(cache)?);
+        }
         if cache.clear_count() != clears {
             return None;
         }
-        y.run(cache)?;
-        if cache.clear_count() != clears {
-            return None;
-        }
-        Some((x.finish(cache)?, y.finish(cache)?))
+        out.into_iter().collect()
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
@@ -437,7 +446,7 @@ impl Scan {
 }
 
 /// One text's walk through [`COMMENT_DFA`], resumable: [`Scan::walk`]
-/// runs it alone, [`Scan::walk_pair`] two side by side.
+/// runs it alone, [`Scan::walk_all`] two side by side.
 struct Walk<'t> {
     bytes: &'t [u8],
     /// The next byte to read.
@@ -717,14 +726,9 @@ pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode,
     // The comments' rule scans first, two walks at a time.
     let mut pre: Vec<Option<Scan>> = vec![None; thread.comments.len()];
     let scanned: Vec<usize> = (0..thread.comments.len()).filter(|&i| is_scanned(&thread.comments[i])).collect();
-    for pair in scanned.chunks(2) {
-        let text = |k: usize| thread.comments[pair[k]].text.as_str();
-        if let [a, b] = *pair {
-            let (sa, sb) = Scan::of_pair(text(0), text(1));
-            (pre[a], pre[b]) = (Some(sa), Some(sb));
-        } else {
-            pre[pair[0]] = Some(Scan::of(text(0)));
-        }
+    let texts: Vec<&str> = scanned.iter().map(|&i| thread.comments[i].text.as_str()).collect();
+    for (i, scan) in scanned.into_iter().zip(Scan::of_all(&texts)) {
+        pre[i] = Some(scan);
     }
     let (comments, scans): (Vec<CommentPushback>, Vec<Option<Scan>>) =
         pre.into_iter().enumerate().map(|(i, scan)| detect_comment(thread, i, mode, model, scan)).unzip();
@@ -1389,11 +1393,10 @@ mod tests {
     }
 
     /// Two walks side by side give each text's single walk: fixture
-    /// texts paired with their neighbours (every length difference, both
-    /// orders), random texts of rule words, non-ASCII and white space,
+    /// texts in several orders (each beside different neighbours), random texts of rule words, non-ASCII and white space,
     /// empty texts and a 1 MB text.
     #[test]
-    fn pair_walk_equals_single_walks() {
+    fn two_lane_walk_equals_single_walks() {
         let mut texts: Vec<String> = Vec::new();
         let mut paths = vec![fixture("rumoureval")];
         for dir in ["seeds", "pushback", "hostility"] {
@@ -1439,20 +1442,31 @@ mod tests {
         texts.extend([String::new(), "x".into(), "?".into()]);
         texts.push("Where is the proof? See http://a.b/c — says who, speculation. ".repeat(16_000));
         let mut cache = COMMENT_DFA.create_cache();
-        let single: Vec<Scan> = texts.iter().map(|t| Scan::walk(t, &mut cache).unwrap()).collect();
-        let mut pairs = 0;
-        for step in [1, 2, 7] {
-            for (a, b) in (0..texts.len()).zip(step..texts.len()) {
-                let (x, y) = Scan::walk_pair(&texts[a], &texts[b], &mut cache).expect("no cache clear");
-                assert_eq!(x.0, single[a].0, "{:?} beside {:?}", texts[a], texts[b]);
-                assert_eq!(y.0, single[b].0, "{:?} beside {:?}", texts[b], texts[a]);
-                pairs += 1;
+        let single: Vec<Vec<(usize, Seen)>> = texts.iter().map(|t| Scan::walk(t, &mut cache).unwrap().0).collect();
+        // Several orders: each text beside different neighbours.
+        let mut orders = 0;
+        for step in [1, 2, 7, 31] {
+            let order: Vec<usize> = (0..texts.len()).map(|k| k * step % texts.len()).collect();
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() != texts.len() {
+                continue;
             }
+            let batch: Vec<&str> = order.iter().map(|&k| texts[k].as_str()).collect();
+            let scans = Scan::walk_all(&batch, &mut cache).expect("no cache clear");
+            assert_eq!(scans.len(), batch.len());
+            for (&k, scan) in order.iter().zip(&scans) {
+                assert_eq!(scan.0, single[k], "{:?}", texts[k]);
+            }
+            orders += 1;
         }
-        assert!(pairs > 1500, "{pairs}");
-        // Through the public path too.
-        let (x, y) = Scan::of_pair(&texts[5], &texts[6]);
-        assert_eq!((x.0, y.0), (single[5].0.clone(), single[6].0.clone()));
+        assert!(orders >= 3, "{orders}");
+        // Through the public path too, and batches of one and none.
+        let scans = Scan::of_all(&[&texts[5], &texts[6], &texts[7]]);
+        assert_eq!(scans.iter().map(|s| &s.0).collect::<Vec<_>>(), [&single[5], &single[6], &single[7]]);
+        assert_eq!(Scan::of_all(&[&texts[5]])[0].0, single[5]);
+        assert!(Scan::of_all(&[]).is_empty());
     }
 
     /// The eight-bytes-a-step count equals a byte loop.
