@@ -340,11 +340,12 @@ impl Scan {
         w.finish(cache)
     }
 
-    /// The scans of `texts`, equal to [`Scan::of`] of each: two walks go
+    /// The scans of `texts`, equal to [`Scan::of`] of each: four walks go
     /// through [`COMMENT_DFA`] in one loop, a byte of each per step, and a
-    /// walk that ends hands its place to the next text. A transition is a
-    /// table read that waits on the previous one, so one walk leaves the
-    /// core idle most of each step; two independent walks fill it.
+    /// walk that ends hands its place to the next text (two lanes, then
+    /// one, for the last texts). A transition is a table read that waits
+    /// on the previous one, so one walk leaves the core idle most of each
+    /// step; independent walks fill it.
     fn of_all(texts: &[&str]) -> Vec<Scan> {
         let walked = DFA_CACHE.with(|cache| match cache.try_borrow_mut() {
             Ok(mut cache) => Scan::walk_all(texts, &mut cache),
@@ -353,10 +354,10 @@ impl Scan {
         walked.unwrap_or_else(|| texts.iter().map(|t| Scan::of(t)).collect())
     }
 
-    /// [`Scan::walk`] of every text, two at a time; `None` when the lazy
-    /// DFA gives up or clears its cache meanwhile (a clear invalidates the
-    /// state one walk holds while the other builds states: the caller then
-    /// walks each text alone).
+    /// [`Scan::walk`] of every text, in lanes; `None` when the lazy DFA
+    /// gives up or clears its cache meanwhile (a clear invalidates the
+    /// states the other lanes hold while one builds states: the caller
+    /// then walks each text alone).
     fn walk_all(texts: &[&str], cache: &mut hybrid::dfa::Cache) -> Option<Vec<Scan>> {
         let clears = cache.clear_count();
         let mut out: Vec<Option<Scan>> = vec![None; texts.len()];
@@ -367,11 +368,37 @@ impl Scan {
                 None => Some(None),
             }
         };
-        let (mut x, mut y) = (next(cache)?, next(cache)?);
+        let mut four = [next(cache)?, next(cache)?, next(cache)?, next(cache)?];
+        Scan::lanes(&mut four, &mut next, &mut out, cache, clears)?;
+        // The queue is empty: the walks left go on in two lanes, then alone.
+        let mut left = four.into_iter().flatten();
+        let mut two = [left.next(), left.next()];
+        Scan::lanes(&mut two, &mut |_| Some(left.next()), &mut out, cache, clears)?;
+        for (k, mut w) in two.into_iter().flatten() {
+            w.run(cache)?;
+            out[k] = Some(w.finish(cache)?);
+        }
+        if cache.clear_count() != clears {
+            return None;
+        }
+        out.into_iter().collect()
+    }
+
+    /// Walk `L` texts side by side, each lane refilled from `next` when
+    /// its walk ends (its scan goes to `out`), until `next` has no more
+    /// (a lane is then empty); `None` as for [`Scan::walk_all`].
+    #[allow(clippy::type_complexity)]
+    fn lanes<'t, const L: usize>(
+        lanes: &mut [Option<(usize, Walk<'t>)>; L],
+        next: &mut dyn FnMut(&mut hybrid::dfa::Cache) -> Option<Option<(usize, Walk<'t>)>>,
+        out: &mut [Option<Scan>],
+        cache: &mut hybrid::dfa::Cache,
+        clears: usize,
+    ) -> Option<()> {
         let dfa = &*COMMENT_DFA;
         loop {
             // Each lane at an untagged state with bytes left, or refilled.
-            for lane in [&mut x, &mut y] {
+            for lane in lanes.iter_mut() {
                 while let Some((_, w)) = lane.as_mut() {
                     while w.sid.is_tagged() && w.i < w.bytes.len() {
                         w.step_tagged(cache)?;
@@ -380,47 +407,45 @@ impl Scan {
                         break;
                     }
                     let (k, w) = lane.take()?;
-                    out[k] = Some(w.finish(cache)?);
+                    *out.get_mut(k)? = Some(w.finish(cache)?);
                     *lane = next(cache)?;
                 }
                 if cache.clear_count() != clears {
                     return None;
                 }
             }
-            let (Some((_, wx)), Some((_, wy))) = (&mut x, &mut y) else { break };
-            let (xs, ys) = (wx.bytes.get(wx.i..).unwrap_or_default(), wy.bytes.get(wy.i..).unwrap_or_default());
-            let (mut sx, mut sy) = (wx.sid, wy.sid);
-            let (mut px, mut py) = (sx, sy);
+            if lanes.iter().any(Option::is_none) {
+                return Some(());
+            }
+            // Every lane holds a walk (checked above).
+            let walk = |l: usize| lanes[l].as_ref().map(|(_, w)| w);
+            let rest: [&'t [u8]; L] =
+                std::array::from_fn(|l| walk(l).and_then(|w| w.bytes.get(w.i..)).unwrap_or_default());
+            let mut sid: [LazyStateID; L] = std::array::from_fn(|l| walk(l).map_or(LazyStateID::default(), |w| w.sid));
+            let mut prev = sid;
+            let m = rest.iter().map(|r| r.len()).min().unwrap_or(0);
             let mut n = 0;
-            for (&bx, &by) in xs.iter().zip(ys) {
-                (px, py) = (sx, sy);
-                sx = dfa.next_state_untagged(cache, sx, bx);
-                sy = dfa.next_state_untagged(cache, sy, by);
+            while n < m {
+                prev = sid;
+                let mut tagged = false;
+                for l in 0..L {
+                    sid[l] = dfa.next_state_untagged(cache, sid[l], rest[l][n]);
+                    tagged |= sid[l].is_tagged();
+                }
                 n += 1;
-                if sx.is_tagged() || sy.is_tagged() {
+                if tagged {
                     break;
                 }
             }
-            wx.i += n;
-            wy.i += n;
-            wx.settle(cache, px, sx)?;
-            if cache.clear_count() != clears {
-                return None;
-            }
-            wy.settle(cache, py, sy)?;
-            if cache.clear_count() != clears {
-                return None;
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                let (_, w) = lane.as_mut()?;
+                w.i += n;
+                w.settle(cache, prev[l], sid[l])?;
+                if cache.clear_count() != clears {
+                    return None;
+                }
             }
         }
-        // One lane left (or none): it runs alone.
-        for (k, mut w) in [x, y].into_iter().flatten() {
-            w.run(cache)?;
-            out[k] = Some(w.finish(cache)?);
-        }
-        if cache.clear_count() != clears {
-            return None;
-        }
-        out.into_iter().collect()
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
@@ -446,7 +471,7 @@ impl Scan {
 }
 
 /// One text's walk through [`COMMENT_DFA`], resumable: [`Scan::walk`]
-/// runs it alone, [`Scan::walk_all`] two side by side.
+/// runs it alone, [`Scan::walk_all`] several side by side.
 struct Walk<'t> {
     bytes: &'t [u8],
     /// The next byte to read.
@@ -1462,11 +1487,11 @@ mod tests {
             .unwrap();
     }
 
-    /// Two walks side by side give each text's single walk: fixture
+    /// Walks side by side (four lanes, then two) give each text's single walk: fixture
     /// texts in several orders (each beside different neighbours), random texts of rule words, non-ASCII and white space,
     /// empty texts and a 1 MB text.
     #[test]
-    fn two_lane_walk_equals_single_walks() {
+    fn lane_walks_equal_single_walks() {
         let mut texts: Vec<String> = Vec::new();
         let mut paths = vec![fixture("rumoureval")];
         for dir in ["seeds", "pushback", "hostility"] {
