@@ -748,13 +748,8 @@ pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnaly
 
 /// [`analyze`] with an explicit mode and model.
 pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode, model: &Model) -> PushbackAnalysis {
-    // The comments' rule scans first, two walks at a time.
-    let mut pre: Vec<Option<Scan>> = vec![None; thread.comments.len()];
-    let scanned: Vec<usize> = (0..thread.comments.len()).filter(|&i| is_scanned(&thread.comments[i])).collect();
-    let texts: Vec<&str> = scanned.iter().map(|&i| thread.comments[i].text.as_str()).collect();
-    for (i, scan) in scanned.into_iter().zip(Scan::of_all(&texts)) {
-        pre[i] = Some(scan);
-    }
+    // The comments' rule scans first, walked side by side.
+    let pre = scans_of(thread, 0..thread.comments.len());
     let (comments, scans): (Vec<CommentPushback>, Vec<Option<Scan>>) =
         pre.into_iter().enumerate().map(|(i, scan)| detect_comment(thread, i, mode, model, scan)).unzip();
     let mut events = Vec::new();
@@ -775,6 +770,35 @@ pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode,
 /// too large to hold every comment's results at once.
 pub fn detect(thread: &Thread, i: usize) -> CommentPushback {
     detect_comment(thread, i, Mode::RulesAndModel, pushback_model::builtin(), None).0
+}
+
+/// [`detect`] of each comment of `range` (clamped to the thread), in
+/// order, equal to `range.map(|i| detect(thread, i))`, with the comments'
+/// rule scans walked side by side: for callers that need each comment's
+/// acts without the events.
+pub fn detect_range(thread: &Thread, range: std::ops::Range<usize>) -> Vec<CommentPushback> {
+    let n = thread.comments.len();
+    let range = range.start.min(n)..range.end.min(n);
+    let model = pushback_model::builtin();
+    let first = range.start;
+    let pre = scans_of(thread, range);
+    pre.into_iter()
+        .enumerate()
+        .map(|(k, scan)| detect_comment(thread, first + k, Mode::RulesAndModel, model, scan).0)
+        .collect()
+}
+
+/// The rule scans of the comments of `range` (in the thread), `None` for
+/// those not scanned ([`is_scanned`]), walked side by side ([`Scan::of_all`]).
+fn scans_of(thread: &Thread, range: std::ops::Range<usize>) -> Vec<Option<Scan>> {
+    let comments = thread.comments.get(range).unwrap_or_default();
+    let mut pre: Vec<Option<Scan>> = vec![None; comments.len()];
+    let scanned: Vec<usize> = (0..comments.len()).filter(|&k| is_scanned(&comments[k])).collect();
+    let texts: Vec<&str> = scanned.iter().map(|&k| comments[k].text.as_str()).collect();
+    for (k, scan) in scanned.into_iter().zip(Scan::of_all(&texts)) {
+        pre[k] = Some(scan);
+    }
+    pre
 }
 
 /// Whether a comment's text is scanned (not a stand-in, not empty).
@@ -1487,6 +1511,33 @@ mod tests {
             .unwrap();
     }
 
+    /// The RumourEval fixture threads and seed 001.
+    fn rumoureval_and_seed_001() -> Vec<Thread> {
+        let mut threads = read_path(&fixture("rumoureval"), Format::Auto).unwrap();
+        threads.extend(read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap());
+        threads
+    }
+
+    /// `detect_range` gives what `detect` gives comment by comment, for
+    /// whole threads and for ranges (clamped past the end).
+    #[test]
+    fn detect_range_equals_detect() {
+        let threads = rumoureval_and_seed_001();
+        let mut n = 0;
+        for t in &threads {
+            let len = t.comments.len();
+            let want: Vec<CommentPushback> = (0..len).map(|i| detect(t, i)).collect();
+            assert_eq!(detect_range(t, 0..len), want);
+            for (a, b) in [(0, 1), (1, 4), (len / 2, len + 5), (len, len), (len + 3, len + 9)] {
+                let (a2, b2) = (a.min(len), b.min(len));
+                assert_eq!(detect_range(t, a..b), want[a2..b2.max(a2)], "{a}..{b}");
+            }
+            n += len;
+            assert!(want.iter().any(|c| c.pushback) || len < 5);
+        }
+        assert!(n > 80, "{n}");
+    }
+
     /// Walks side by side (four lanes, then two) give each text's single walk: fixture
     /// texts in several orders (each beside different neighbours), random texts of rule words, non-ASCII and white space,
     /// empty texts and a 1 MB text.
@@ -1623,8 +1674,7 @@ mod tests {
     /// each sentence's sorted, deduplicated content words.
     #[test]
     fn target_word_index_equals_per_sentence_words() {
-        let mut threads = read_path(&fixture("rumoureval"), Format::Auto).unwrap();
-        threads.extend(read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap());
+        let threads = rumoureval_and_seed_001();
         let mut pairs = 0;
         for t in &threads {
             for target in (0..t.comments.len()).map(Some).chain([None]) {
