@@ -135,7 +135,7 @@ pub(crate) fn thread_rows(t: &Thread, matcher: &Matcher) -> Result<Vec<u8>> {
     use crate::analysis::{hostility, pushback};
     let mut out = Vec::with_capacity(t.comments.len() * 256);
     let h = hostility::analyze_with(t, matcher);
-    let p: Vec<pushback::CommentPushback> = (0..t.comments.len()).map(|i| pushback::detect(t, i)).collect();
+    let p: Vec<pushback::CommentPushback> = pushback::detect_range(t, 0..t.comments.len());
     write_rows(t, 0, &h, &p, &mut out);
     Ok(out)
 }
@@ -148,7 +148,7 @@ fn range_rows(t: &Thread, range: Range<usize>, matcher: &Matcher) -> Result<Vec<
     use crate::analysis::{hostility, pushback};
     let mut out = Vec::with_capacity(range.len() * 256);
     let h = hostility::analyze_range(t, range.clone(), matcher);
-    let p: Vec<pushback::CommentPushback> = range.clone().map(|i| pushback::detect(t, i)).collect();
+    let p: Vec<pushback::CommentPushback> = pushback::detect_range(t, range.clone());
     write_rows(t, range.start, &h, &p, &mut out);
     Ok(out)
 }

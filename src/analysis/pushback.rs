@@ -253,7 +253,7 @@ fn extra_space(text: &str) -> usize {
 
 /// Where a rule's matches in a text end: no match ends before `first_end`
 /// or after `last_end`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Seen {
     first_end: usize,
     last_end: usize,
@@ -335,83 +335,117 @@ impl Scan {
     }
 
     fn walk(text: &str, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
-        let dfa = &*COMMENT_DFA;
-        // Where each rule that matched has its matches end, in the order
-        // first seen; `slot[p]` is rule `p`'s place in `ends` once `seen`
-        // has its bit (at most 128 rules: tested).
-        let mut ends: Vec<(usize, Seen)> = Vec::new();
-        let mut slot = [0u8; 128];
-        let mut seen: u128 = 0;
-        // The rules of the last match state (a link or a `\w*` tail makes
-        // runs of the same match state).
-        let mut last: Option<(LazyStateID, u128)> = None;
-        let mut record = |cache: &hybrid::dfa::Cache, sid: LazyStateID, end: usize| {
-            let mask = match last {
-                Some((s, m)) if s == sid => m,
-                _ => {
-                    let m = (0..dfa.match_len(cache, sid))
-                        .map(|k| dfa.match_pattern(cache, sid, k).as_usize())
-                        .fold(0u128, |m, p| m | 1 << p);
-                    last = Some((sid, m));
-                    m
-                }
-            };
-            let mut new = mask & !seen;
-            while new != 0 {
-                let p = new.trailing_zeros() as usize;
-                slot[p] = ends.len() as u8;
-                ends.push((p, Seen { first_end: end, last_end: end }));
-                new &= new - 1;
-            }
-            seen |= mask;
-            let mut all = mask;
-            while all != 0 {
-                ends[usize::from(slot[all.trailing_zeros() as usize])].1.last_end = end;
-                all &= all - 1;
+        let mut w = Walk::start(text.as_bytes(), cache)?;
+        w.run(cache)?;
+        w.finish(cache)
+    }
+
+    /// The scans of `texts`, equal to [`Scan::of`] of each: four walks go
+    /// through [`COMMENT_DFA`] in one loop, a byte of each per step, and a
+    /// walk that ends hands its place to the next text (two lanes, then
+    /// one, for the last texts). A transition is a table read that waits
+    /// on the previous one, so one walk leaves the core idle most of each
+    /// step; independent walks fill it.
+    fn of_all(texts: &[&str]) -> Vec<Scan> {
+        let walked = DFA_CACHE.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => Scan::walk_all(texts, &mut cache),
+            Err(_) => None,
+        });
+        walked.unwrap_or_else(|| texts.iter().map(|t| Scan::of(t)).collect())
+    }
+
+    /// [`Scan::walk`] of every text, in lanes; `None` when the lazy DFA
+    /// gives up or clears its cache meanwhile (a clear invalidates the
+    /// states the other lanes hold while one builds states: the caller
+    /// then walks each text alone).
+    fn walk_all(texts: &[&str], cache: &mut hybrid::dfa::Cache) -> Option<Vec<Scan>> {
+        let clears = cache.clear_count();
+        let mut out: Vec<Option<Scan>> = vec![None; texts.len()];
+        let mut queue = texts.iter().enumerate();
+        let mut next = |cache: &mut hybrid::dfa::Cache| -> Option<Option<(usize, Walk)>> {
+            match queue.next() {
+                Some((k, t)) => Some(Some((k, Walk::start(t.as_bytes(), cache)?))),
+                None => Some(None),
             }
         };
-        let mut sid = dfa.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let prev = sid;
-            if prev.is_tagged() {
-                sid = dfa.next_state(cache, prev, bytes[i]).ok()?;
-                i += 1;
-            } else {
-                // From untagged states (most bytes) a transition is one
-                // table read: run them in a tight loop until a tagged state
-                // (a match, or a transition not computed yet).
-                let mut prev = prev;
-                for &b in bytes.get(i..).unwrap_or_default() {
-                    prev = sid;
-                    sid = dfa.next_state_untagged(cache, sid, b);
-                    i += 1;
-                    if sid.is_tagged() {
+        let mut four = [next(cache)?, next(cache)?, next(cache)?, next(cache)?];
+        Scan::lanes(&mut four, &mut next, &mut out, cache, clears)?;
+        // The queue is empty: the walks left go on in two lanes, then alone.
+        let mut left = four.into_iter().flatten();
+        let mut two = [left.next(), left.next()];
+        Scan::lanes(&mut two, &mut |_| Some(left.next()), &mut out, cache, clears)?;
+        for (k, mut w) in two.into_iter().flatten() {
+            w.run(cache)?;
+            out[k] = Some(w.finish(cache)?);
+        }
+        if cache.clear_count() != clears {
+            return None;
+        }
+        out.into_iter().collect()
+    }
+
+    /// Walk `L` texts side by side, each lane refilled from `next` when
+    /// its walk ends (its scan goes to `out`), until `next` has no more
+    /// (a lane is then empty); `None` as for [`Scan::walk_all`].
+    #[allow(clippy::type_complexity)]
+    fn lanes<'t, const L: usize>(
+        lanes: &mut [Option<(usize, Walk<'t>)>; L],
+        next: &mut dyn FnMut(&mut hybrid::dfa::Cache) -> Option<Option<(usize, Walk<'t>)>>,
+        out: &mut [Option<Scan>],
+        cache: &mut hybrid::dfa::Cache,
+        clears: usize,
+    ) -> Option<()> {
+        let dfa = &*COMMENT_DFA;
+        loop {
+            // Each lane at an untagged state with bytes left, or refilled.
+            for lane in lanes.iter_mut() {
+                while let Some((_, w)) = lane.as_mut() {
+                    while w.sid.is_tagged() && w.i < w.bytes.len() {
+                        w.step_tagged(cache)?;
+                    }
+                    if w.i < w.bytes.len() {
                         break;
                     }
+                    let (k, w) = lane.take()?;
+                    *out.get_mut(k)? = Some(w.finish(cache)?);
+                    *lane = next(cache)?;
                 }
-                if sid.is_unknown() {
-                    sid = dfa.next_state(cache, prev, bytes[i - 1]).ok()?;
+                if cache.clear_count() != clears {
+                    return None;
                 }
             }
-            if sid.is_tagged() {
-                // A match state after byte `i - 1`: a match ends at `i - 1`
-                // (DFA matches are reported one byte late). No dead or quit
-                // states: the search is unanchored and has no quit bytes.
-                if sid.is_match() {
-                    record(cache, sid, i - 1);
-                } else if sid.is_dead() || sid.is_quit() {
+            if lanes.iter().any(Option::is_none) {
+                return Some(());
+            }
+            // Every lane holds a walk (checked above).
+            let walk = |l: usize| lanes[l].as_ref().map(|(_, w)| w);
+            let rest: [&'t [u8]; L] =
+                std::array::from_fn(|l| walk(l).and_then(|w| w.bytes.get(w.i..)).unwrap_or_default());
+            let mut sid: [LazyStateID; L] = std::array::from_fn(|l| walk(l).map_or(LazyStateID::default(), |w| w.sid));
+            let mut prev = sid;
+            let m = rest.iter().map(|r| r.len()).min().unwrap_or(0);
+            let mut n = 0;
+            while n < m {
+                prev = sid;
+                let mut tagged = false;
+                for l in 0..L {
+                    sid[l] = dfa.next_state_untagged(cache, sid[l], rest[l][n]);
+                    tagged |= sid[l].is_tagged();
+                }
+                n += 1;
+                if tagged {
+                    break;
+                }
+            }
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                let (_, w) = lane.as_mut()?;
+                w.i += n;
+                w.settle(cache, prev[l], sid[l])?;
+                if cache.clear_count() != clears {
                     return None;
                 }
             }
         }
-        let sid = dfa.next_eoi_state(cache, sid).ok()?;
-        if sid.is_match() {
-            record(cache, sid, text.len());
-        }
-        ends.sort_unstable_by_key(|&(p, _)| p);
-        Some(Scan(ends, Cell::new(None)))
     }
 
     /// Equal to `ACT_RULES.hits(text)`.
@@ -433,6 +467,129 @@ impl Scan {
         let rules = claims::support_rules().rules();
         let fired = |cat: &str| self.0.iter().any(|&(i, _)| i >= n && rules[i - n].category == cat);
         claims::support_kind_known(text, fired("source"), fired("hedge"))
+    }
+}
+
+/// One text's walk through [`COMMENT_DFA`], resumable: [`Scan::walk`]
+/// runs it alone, [`Scan::walk_all`] several side by side.
+struct Walk<'t> {
+    bytes: &'t [u8],
+    /// The next byte to read.
+    i: usize,
+    /// The state after byte `i - 1`.
+    sid: LazyStateID,
+    /// Where each rule that matched has its matches end, in the order
+    /// first seen; `slot[p]` is rule `p`'s place in `ends` once `seen`
+    /// has its bit (at most 128 rules: tested).
+    ends: Vec<(usize, Seen)>,
+    slot: [u8; 128],
+    seen: u128,
+    /// The rules of the last match state (a link or a `\w*` tail makes
+    /// runs of the same match state).
+    last: Option<(LazyStateID, u128)>,
+}
+
+impl<'t> Walk<'t> {
+    fn start(bytes: &'t [u8], cache: &mut hybrid::dfa::Cache) -> Option<Walk<'t>> {
+        let sid = COMMENT_DFA.start_state(cache, &start::Config::new().anchored(Anchored::No)).ok()?;
+        Some(Walk { bytes, i: 0, sid, ends: Vec::new(), slot: [0; 128], seen: 0, last: None })
+    }
+
+    /// A match state `sid`: the rules it names have a match ending at `end`.
+    fn record(&mut self, cache: &hybrid::dfa::Cache, sid: LazyStateID, end: usize) {
+        let dfa = &*COMMENT_DFA;
+        let mask = match self.last {
+            Some((s, m)) if s == sid => m,
+            _ => {
+                let m = (0..dfa.match_len(cache, sid))
+                    .map(|k| dfa.match_pattern(cache, sid, k).as_usize())
+                    .fold(0u128, |m, p| m | 1 << p);
+                self.last = Some((sid, m));
+                m
+            }
+        };
+        let mut new = mask & !self.seen;
+        while new != 0 {
+            let p = new.trailing_zeros() as usize;
+            self.slot[p] = self.ends.len() as u8;
+            self.ends.push((p, Seen { first_end: end, last_end: end }));
+            new &= new - 1;
+        }
+        self.seen |= mask;
+        let mut all = mask;
+        while all != 0 {
+            self.ends[usize::from(self.slot[all.trailing_zeros() as usize])].1.last_end = end;
+            all &= all - 1;
+        }
+    }
+
+    /// The walk read byte `i - 1` from state `prev` and reached `sid`
+    /// through the untagged table: compute the transition if it is not
+    /// known yet, and record a match.
+    #[inline]
+    fn settle(&mut self, cache: &mut hybrid::dfa::Cache, prev: LazyStateID, sid: LazyStateID) -> Option<()> {
+        let sid =
+            if sid.is_unknown() { COMMENT_DFA.next_state(cache, prev, self.bytes[self.i - 1]).ok()? } else { sid };
+        self.check(cache, sid)
+    }
+
+    /// The state after byte `i - 1` is `sid`.
+    #[inline]
+    fn check(&mut self, cache: &hybrid::dfa::Cache, sid: LazyStateID) -> Option<()> {
+        self.sid = sid;
+        if sid.is_tagged() {
+            // A match state after byte `i - 1`: a match ends at `i - 1`
+            // (DFA matches are reported one byte late). No dead or quit
+            // states: the search is unanchored and has no quit bytes.
+            if sid.is_match() {
+                self.record(cache, sid, self.i - 1);
+            } else if sid.is_dead() || sid.is_quit() {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// One byte from a tagged state (`i` below the end).
+    fn step_tagged(&mut self, cache: &mut hybrid::dfa::Cache) -> Option<()> {
+        let sid = COMMENT_DFA.next_state(cache, self.sid, self.bytes[self.i]).ok()?;
+        self.i += 1;
+        self.check(cache, sid)
+    }
+
+    /// Walk to the end of the text.
+    fn run(&mut self, cache: &mut hybrid::dfa::Cache) -> Option<()> {
+        let dfa = &*COMMENT_DFA;
+        while self.i < self.bytes.len() {
+            if self.sid.is_tagged() {
+                self.step_tagged(cache)?;
+                continue;
+            }
+            // From untagged states (most bytes) a transition is one
+            // table read: run them in a tight loop until a tagged state
+            // (a match, or a transition not computed yet).
+            let (mut sid, mut prev) = (self.sid, self.sid);
+            for &b in self.bytes.get(self.i..).unwrap_or_default() {
+                prev = sid;
+                sid = dfa.next_state_untagged(cache, sid, b);
+                self.i += 1;
+                if sid.is_tagged() {
+                    break;
+                }
+            }
+            self.settle(cache, prev, sid)?;
+        }
+        Some(())
+    }
+
+    /// The end of the text: the scan.
+    fn finish(mut self, cache: &mut hybrid::dfa::Cache) -> Option<Scan> {
+        let sid = COMMENT_DFA.next_eoi_state(cache, self.sid).ok()?;
+        if sid.is_match() {
+            self.record(cache, sid, self.bytes.len());
+        }
+        self.ends.sort_unstable_by_key(|&(p, _)| p);
+        Some(Scan(self.ends, Cell::new(None)))
     }
 }
 
@@ -591,8 +748,10 @@ pub fn analyze(thread: &Thread, hostility: &[CommentHostility]) -> PushbackAnaly
 
 /// [`analyze`] with an explicit mode and model.
 pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode, model: &Model) -> PushbackAnalysis {
+    // The comments' rule scans first, walked side by side.
+    let pre = scans_of(thread, 0..thread.comments.len());
     let (comments, scans): (Vec<CommentPushback>, Vec<Option<Scan>>) =
-        (0..thread.comments.len()).map(|i| detect_comment(thread, i, mode, model)).unzip();
+        pre.into_iter().enumerate().map(|(i, scan)| detect_comment(thread, i, mode, model, scan)).unzip();
     let mut events = Vec::new();
     let mut views: HashMap<Option<usize>, TargetView> = HashMap::new();
     let mut replies = ReplyCache::new(&scans);
@@ -610,22 +769,63 @@ pub fn analyze_with(thread: &Thread, hostility: &[CommentHostility], mode: Mode,
 /// `comments[i]`, without following the thread (no events): for a thread
 /// too large to hold every comment's results at once.
 pub fn detect(thread: &Thread, i: usize) -> CommentPushback {
-    detect_comment(thread, i, Mode::RulesAndModel, pushback_model::builtin()).0
+    detect_comment(thread, i, Mode::RulesAndModel, pushback_model::builtin(), None).0
+}
+
+/// [`detect`] of each comment of `range` (clamped to the thread), in
+/// order, equal to `range.map(|i| detect(thread, i))`, with the comments'
+/// rule scans walked side by side: for callers that need each comment's
+/// acts without the events.
+pub fn detect_range(thread: &Thread, range: std::ops::Range<usize>) -> Vec<CommentPushback> {
+    let n = thread.comments.len();
+    let range = range.start.min(n)..range.end.min(n);
+    let model = pushback_model::builtin();
+    let first = range.start;
+    let pre = scans_of(thread, range);
+    pre.into_iter()
+        .enumerate()
+        .map(|(k, scan)| detect_comment(thread, first + k, Mode::RulesAndModel, model, scan).0)
+        .collect()
+}
+
+/// The rule scans of the comments of `range` (in the thread), `None` for
+/// those not scanned ([`is_scanned`]), walked side by side ([`Scan::of_all`]).
+fn scans_of(thread: &Thread, range: std::ops::Range<usize>) -> Vec<Option<Scan>> {
+    let comments = thread.comments.get(range).unwrap_or_default();
+    let mut pre: Vec<Option<Scan>> = vec![None; comments.len()];
+    let scanned: Vec<usize> = (0..comments.len()).filter(|&k| is_scanned(&comments[k])).collect();
+    let texts: Vec<&str> = scanned.iter().map(|&k| comments[k].text.as_str()).collect();
+    for (k, scan) in scanned.into_iter().zip(Scan::of_all(&texts)) {
+        pre[k] = Some(scan);
+    }
+    pre
+}
+
+/// Whether a comment's text is scanned (not a stand-in, not empty).
+fn is_scanned(c: &crate::model::Comment) -> bool {
+    !(c.status.is_stand_in() || c.text.is_empty())
 }
 
 /// Detect the acts of comment `i`; also returns the rule scan of its text
 /// (`None` for stand-ins and empty comments, which are not scanned).
-fn detect_comment(thread: &Thread, i: usize, mode: Mode, model: &Model) -> (CommentPushback, Option<Scan>) {
+/// `scan` is the comment's scan when already made.
+fn detect_comment(
+    thread: &Thread,
+    i: usize,
+    mode: Mode,
+    model: &Model,
+    scan: Option<Scan>,
+) -> (CommentPushback, Option<Scan>) {
     let c = &thread.comments[i];
     let target = match c.parent {
         Some(_) => Target::ParentClaim,
         None => Target::PostClaim,
     };
     let target_id = c.parent.map(|p| thread.comments[p].id.clone());
-    if c.status.is_stand_in() || c.text.is_empty() {
+    if !is_scanned(c) {
         return (CommentPushback { target_id, ..CommentPushback::default() }, None);
     }
-    let scan = Scan::of(&c.text);
+    let scan = scan.unwrap_or_else(|| Scan::of(&c.text));
     let hits = scan.act_hits(&c.text);
     let quotes = if hits.is_empty() { Vec::new() } else { quote_ranges(c) };
     let mut findings: Vec<Finding> = Vec::new();
@@ -771,39 +971,40 @@ fn content_words(text: &str) -> Vec<u64> {
 fn content_words_into(text: &str, out: &mut Vec<u64>) {
     // One pass: each word's hash (of its lower case, as `lower_hash`
     // computes it) is built as its characters are read; words are runs of
-    // alphanumeric characters, counted in characters. ASCII bytes take one
-    // table lookup; other characters are decoded.
-    use crate::fnv::{byte as eat, OFFSET};
+    // alphanumeric characters, counted in characters. ASCII letters and
+    // digits are read eight bytes per step; other characters are decoded.
     let bytes = text.as_bytes();
-    let (mut h, mut chars, mut i) = (OFFSET, 0usize, 0usize);
+    let (mut h, mut chars, mut i) = (WordHash::NEW, 0usize, 0usize);
     // A word ends: keep it when it is four characters or more and not a
     // stop word (every stop word has four or five letters).
-    let mut end_word = |h: u64, chars: usize| {
-        if chars >= 4 && (chars > 5 || STOP_HASHES.binary_search(&h).is_err()) {
-            out.push(h);
+    let mut end_word = |h: WordHash, chars: usize| {
+        if chars >= 4 {
+            let h = h.finish();
+            if chars > 5 || STOP_HASHES.binary_search(&h).is_err() {
+                out.push(h);
+            }
         }
     };
     while i < bytes.len() {
-        // The run of ASCII letters and digits from `i` (one table look-up
-        // per byte: the test and the lower case), then one other byte.
-        let tail = bytes.get(i..).unwrap_or_default();
-        let mut k = 0;
-        while let Some(&b) = tail.get(k) {
-            let lower = pushback_model::ALNUM_LOWER[b as usize];
-            if lower == 0 {
+        // The run of ASCII letters and digits from `i`, eight bytes per
+        // step, then one other byte.
+        loop {
+            let (alnum, lower) = ascii_alnum_lanes(load8(bytes, i));
+            let stop = !alnum & LANE_HIGH;
+            let k = if stop == 0 { 8 } else { stop.trailing_zeros() / 8 };
+            h.chunk(lower & lanes_below(k), k);
+            chars += k as usize;
+            i += k as usize;
+            if k < 8 {
                 break;
             }
-            h = eat(h, lower);
-            k += 1;
         }
-        chars += k;
-        i += k;
         let Some(&b) = bytes.get(i) else { break };
         if b.is_ascii() {
             // Any other ASCII byte ends a word.
             if chars > 0 {
                 end_word(h, chars);
-                (h, chars) = (OFFSET, 0);
+                (h, chars) = (WordHash::NEW, 0);
             }
             i += 1;
             continue;
@@ -812,12 +1013,12 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
         if pushback_model::is_alphanumeric(c) {
             let mut tmp = [0u8; 4];
             for l in c.to_lowercase() {
-                h = l.encode_utf8(&mut tmp).bytes().fold(h, eat);
+                l.encode_utf8(&mut tmp).bytes().for_each(|b| h.chunk(u64::from(b), 1));
             }
             chars += 1;
         } else if chars > 0 {
             end_word(h, chars);
-            (h, chars) = (OFFSET, 0);
+            (h, chars) = (WordHash::NEW, 0);
         }
         i += c.len_utf8();
     }
@@ -826,19 +1027,88 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
     }
 }
 
-/// FNV-1a of the lower case of `w`.
-fn lower_hash(w: &str) -> u64 {
-    let mut h = crate::fnv::OFFSET;
-    let mut eat = |b: u8| h = crate::fnv::byte(h, b);
-    if w.is_ascii() {
-        w.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
-    } else {
-        let mut tmp = [0u8; 4];
-        for c in w.chars().flat_map(char::to_lowercase) {
-            c.encode_utf8(&mut tmp).bytes().for_each(&mut eat);
+const LANE_ONES: u64 = 0x0101_0101_0101_0101;
+const LANE_HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `bytes` from `at`, little-endian; zero bytes past the end.
+#[inline(always)]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    match bytes.get(at..at.saturating_add(8)) {
+        Some(s) => a.copy_from_slice(s),
+        None => a.iter_mut().zip(bytes.get(at..).unwrap_or_default()).for_each(|(d, s)| *d = *s),
+    }
+    u64::from_le_bytes(a)
+}
+
+/// Of eight bytes: the high bit of each lane that is an ASCII letter or
+/// digit, and every lane with its 0x20 bit set (for a letter or a digit,
+/// its lower case). Range tests on the low seven bits: no carry crosses
+/// a lane.
+#[inline(always)]
+fn ascii_alnum_lanes(x: u64) -> (u64, u64) {
+    let t = x & !LANE_HIGH;
+    let y = t | (LANE_ONES * 0x20);
+    // `a`..=`z` once 0x20 is set (so `A`..=`Z` too), and `0`..=`9`.
+    let letter = y.wrapping_add(LANE_ONES * (0x80 - 0x61)) & !y.wrapping_add(LANE_ONES * (0x7f - 0x7a));
+    let digit = t.wrapping_add(LANE_ONES * (0x80 - 0x30)) & !t.wrapping_add(LANE_ONES * (0x7f - 0x39));
+    ((letter | digit) & !x & LANE_HIGH, y)
+}
+
+/// The lanes below lane `k` (`k` ≤ 8).
+#[inline(always)]
+fn lanes_below(k: u32) -> u64 {
+    u64::MAX.checked_shr(64 - 8 * k).unwrap_or(0)
+}
+
+/// A content word's hash: its lower-case UTF-8 bytes gathered eight at a
+/// time, each full group mixed in by one multiply (not one per byte, as
+/// FNV-1a does), the length mixed in at the end. Words are only compared
+/// with each other's hashes (and the stop words', [`lower_hash`]), so any
+/// hash of the bytes serves; a word never holds a zero byte.
+#[derive(Clone, Copy)]
+struct WordHash {
+    h: u64,
+    /// The bytes of the group being gathered, low lane first.
+    acc: u64,
+    /// How many (below 8).
+    n: u32,
+    /// Bytes in all.
+    len: u64,
+}
+
+impl WordHash {
+    const NEW: WordHash = WordHash { h: 0x243f_6a88_85a3_08d3, acc: 0, n: 0, len: 0 };
+
+    /// Add `k` bytes (at most 8), the low `k` lanes of `bytes` (the rest 0).
+    #[inline(always)]
+    fn chunk(&mut self, bytes: u64, k: u32) {
+        self.acc |= bytes << (8 * self.n);
+        self.len += u64::from(k);
+        if self.n + k >= 8 {
+            self.h = (self.h ^ self.acc).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(31);
+            // The lanes that did not fit.
+            self.acc = bytes.checked_shr(64 - 8 * self.n).unwrap_or(0);
+            self.n = self.n + k - 8;
+        } else {
+            self.n += k;
         }
     }
-    h
+
+    fn finish(self) -> u64 {
+        let h = (self.h ^ self.acc).wrapping_mul(0xff51_afd7_ed55_8ccd) ^ self.len;
+        (h ^ (h >> 29)).wrapping_mul(0xc4ce_b9fe_1a85_ec53) ^ (h >> 32)
+    }
+}
+
+/// The [`WordHash`] of the lower case of `w`.
+fn lower_hash(w: &str) -> u64 {
+    let mut h = WordHash::NEW;
+    let mut tmp = [0u8; 4];
+    for c in w.chars().flat_map(char::to_lowercase) {
+        c.encode_utf8(&mut tmp).bytes().for_each(|b| h.chunk(u64::from(b), 1));
+    }
+    h.finish()
 }
 
 static STOP_HASHES: LazyLock<Vec<u64>> = LazyLock::new(|| {
@@ -1241,6 +1511,110 @@ mod tests {
             .unwrap();
     }
 
+    /// The RumourEval fixture threads and seed 001.
+    fn rumoureval_and_seed_001() -> Vec<Thread> {
+        let mut threads = read_path(&fixture("rumoureval"), Format::Auto).unwrap();
+        threads.extend(read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap());
+        threads
+    }
+
+    /// `detect_range` gives what `detect` gives comment by comment, for
+    /// whole threads and for ranges (clamped past the end).
+    #[test]
+    fn detect_range_equals_detect() {
+        let threads = rumoureval_and_seed_001();
+        let mut n = 0;
+        for t in &threads {
+            let len = t.comments.len();
+            let want: Vec<CommentPushback> = (0..len).map(|i| detect(t, i)).collect();
+            assert_eq!(detect_range(t, 0..len), want);
+            for (a, b) in [(0, 1), (1, 4), (len / 2, len + 5), (len, len), (len + 3, len + 9)] {
+                let (a2, b2) = (a.min(len), b.min(len));
+                assert_eq!(detect_range(t, a..b), want[a2..b2.max(a2)], "{a}..{b}");
+            }
+            n += len;
+            assert!(want.iter().any(|c| c.pushback) || len < 5);
+        }
+        assert!(n > 80, "{n}");
+    }
+
+    /// Walks side by side (four lanes, then two) give each text's single walk: fixture
+    /// texts in several orders (each beside different neighbours), random texts of rule words, non-ASCII and white space,
+    /// empty texts and a 1 MB text.
+    #[test]
+    fn lane_walks_equal_single_walks() {
+        let mut texts: Vec<String> = Vec::new();
+        let mut paths = vec![fixture("rumoureval")];
+        for dir in ["seeds", "pushback", "hostility"] {
+            let mut files: Vec<_> = std::fs::read_dir(fixture(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            paths.extend(files.into_iter().filter(|p| p.is_file()));
+        }
+        for p in paths {
+            for t in read_path(&p, Format::Auto).unwrap_or_default() {
+                texts.push(post_text(&t));
+                texts.extend(t.comments.iter().map(|c| c.text.clone()));
+            }
+        }
+        assert!(texts.len() > 200, "{}", texts.len());
+        let words = [
+            "where's the proof?",
+            "says who",
+            "http://a.b/c ",
+            "www.x",
+            "speculation",
+            "nope",
+            "Reuters said: “",
+            "isn’t true",
+            "é",
+            "\u{212a}now",
+            "according to",
+            "\n",
+            " ",
+            "   ",
+            "period.",
+            "fair point",
+            "bs",
+            "",
+        ];
+        let mut state: u64 = 99;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..400 {
+            texts.push((0..next(40)).map(|_| words[next(words.len())]).collect());
+        }
+        texts.extend([String::new(), "x".into(), "?".into()]);
+        texts.push("Where is the proof? See http://a.b/c — says who, speculation. ".repeat(16_000));
+        let mut cache = COMMENT_DFA.create_cache();
+        let single: Vec<Vec<(usize, Seen)>> = texts.iter().map(|t| Scan::walk(t, &mut cache).unwrap().0).collect();
+        // Several orders: each text beside different neighbours.
+        let mut orders = 0;
+        for step in [1, 2, 7, 31] {
+            let order: Vec<usize> = (0..texts.len()).map(|k| k * step % texts.len()).collect();
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() != texts.len() {
+                continue;
+            }
+            let batch: Vec<&str> = order.iter().map(|&k| texts[k].as_str()).collect();
+            let scans = Scan::walk_all(&batch, &mut cache).expect("no cache clear");
+            assert_eq!(scans.len(), batch.len());
+            for (&k, scan) in order.iter().zip(&scans) {
+                assert_eq!(scan.0, single[k], "{:?}", texts[k]);
+            }
+            orders += 1;
+        }
+        assert!(orders >= 3, "{orders}");
+        // Through the public path too, and batches of one and none.
+        let scans = Scan::of_all(&[&texts[5], &texts[6], &texts[7]]);
+        assert_eq!(scans.iter().map(|s| &s.0).collect::<Vec<_>>(), [&single[5], &single[6], &single[7]]);
+        assert_eq!(Scan::of_all(&[&texts[5]])[0].0, single[5]);
+        assert!(Scan::of_all(&[]).is_empty());
+    }
+
     /// The eight-bytes-a-step count equals a byte loop.
     #[test]
     fn extra_space_equals_byte_loop() {
@@ -1300,8 +1674,7 @@ mod tests {
     /// each sentence's sorted, deduplicated content words.
     #[test]
     fn target_word_index_equals_per_sentence_words() {
-        let mut threads = read_path(&fixture("rumoureval"), Format::Auto).unwrap();
-        threads.extend(read_path(&fixture("seeds/001_1ff2f1cad038d70a.txt"), Format::Auto).unwrap());
+        let threads = rumoureval_and_seed_001();
         let mut pairs = 0;
         for t in &threads {
             for target in (0..t.comments.len()).map(Some).chain([None]) {
@@ -1485,6 +1858,10 @@ mod tests {
             "just like this, wait",
             "“Über” naïve café ÉCOLE’s ＡＢＣＤ İstanbul straße ΣΊΣΥΦΟΣ abç",
             "ab\u{a0}cd x\u{301}yzw",
+            // Non-ASCII letters before, between and after long ASCII runs
+            // (the eight-byte groups start mid-group).
+            "éabcdefghijklmnopq abcdefghé ñabcdefgñhijklmnopqrstuvñ ÀBCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+            "abcdefgh abcdefghijklmnop abcdefghijklmnopq ABCDEFGHI",
             &big,
         ] {
             assert_eq!(content_words(t), general(t), "{t}");
@@ -1497,6 +1874,34 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// The content-word hash tells apart every distinct word of the
+    /// fixtures (lower-cased), so shared-word counts are those of the
+    /// words themselves, as with the FNV-1a hash it replaced.
+    #[test]
+    fn content_word_hash_separates_fixture_words() {
+        let mut words: Vec<String> = Vec::new();
+        for dir in ["seeds", "pushback", "hostility", "rumoureval"] {
+            let mut files: Vec<_> = std::fs::read_dir(fixture(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            for t in files.iter().flat_map(|p| read_path(p, Format::Auto).unwrap_or_default()) {
+                for text in std::iter::once(post_text(&t)).chain(t.comments.iter().map(|c| c.text.clone())) {
+                    words.extend(text.split(|c: char| !c.is_alphanumeric()).map(|w| w.to_lowercase()));
+                }
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+        assert!(words.len() > 3000, "{}", words.len());
+        let mut hashes: Vec<u64> = words.iter().map(|w| lower_hash(w)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), words.len());
+        // Case and the eight-byte groups do not change a word's hash.
+        assert_eq!(lower_hash("ABCDEFGHIJ"), lower_hash("abcdefghij"));
+        assert_ne!(lower_hash("abcdefgh"), lower_hash("abcdefghh"));
+        assert_ne!(lower_hash("a"), lower_hash(""));
     }
 
     /// `content_words` checks stop words only for words of four or five
