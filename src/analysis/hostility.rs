@@ -178,18 +178,37 @@ fn with_model(text: &str, ctx: &Context<'_>, matcher: &Matcher, rules: CommentHo
     if rules.findings.iter().any(|f| f.category == Category::Insult && f.counts()) {
         return rules;
     }
-    let flag = |text: &str| model.score(text).filter(|v| v.probability >= model.threshold);
-    let Some(mut v) = flag(text) else { return rules };
     // Sentences inside quotation marks are someone else's words or speech
     // the commenter acts out ("Please put your seatbelts on", says the
     // pilot of a joke), not an address to the reader: a flag must stand
-    // with them blanked. Scored again only when the model fires.
-    if let Some(unquoted) = without_quotations(text, ctx) {
-        match flag(&unquoted) {
-            Some(u) => v = u,
-            None => return rules,
+    // with them blanked. One call site of the scorer (a second one costs
+    // the hot path its inlining): the loop runs twice only when the model
+    // fires on a comment with quotations.
+    let mut unquoted: Option<String> = None;
+    loop {
+        let v = match model.score(unquoted.as_deref().unwrap_or(text)) {
+            Some(v) if v.probability >= model.threshold => v,
+            _ => return rules,
+        };
+        if unquoted.is_none() {
+            unquoted = without_quotations(text, ctx);
+            if unquoted.is_some() {
+                continue;
+            }
         }
+        return with_model_finding(text, ctx, rules, v);
     }
+}
+
+/// Add the model's finding `v` on `text` to the rules' verdict.
+#[cold]
+#[inline(never)]
+fn with_model_finding(
+    text: &str,
+    ctx: &Context<'_>,
+    rules: CommentHostility,
+    v: crate::analysis::hostility_model::Verdict,
+) -> CommentHostility {
     let mut findings = rules.findings;
     findings.push(Finding {
         comment: ctx.comment,
@@ -206,11 +225,16 @@ fn with_model(text: &str, ctx: &Context<'_>, matcher: &Matcher, rules: CommentHo
     verdict(findings)
 }
 
-/// `text` with its quotations (`“…”`, `"…"`, `‘…’`, `«…»`, sourced or not)
-/// blanked to spaces, byte offsets kept; `None` when it has none.
+/// `text` with its double-quoted quotations (`“…”`, `"…"`, `«…»`, sourced
+/// or not) blanked to spaces, byte offsets kept; `None` when it has none.
 fn without_quotations(text: &str, ctx: &Context<'_>) -> Option<String> {
+    // Most comments have no double quotation mark (`"`, or a lead byte of
+    // `“”` / `«»`): skip the quote scan.
+    memchr::memchr3(b'"', 0xE2, 0xC2, text.as_bytes())?;
     let quotes = quote::find_quotes_in(text, &ctx.sources);
-    let mut spans = quotes.iter().filter(|q| q.kind != QuoteKind::Marker).peekable();
+    // Single marks are left alone: an apostrophe opens too many of them.
+    let double = |q: &&quote::QuoteSpan| !text[q.start..].starts_with(['\'', '‘']);
+    let mut spans = quotes.iter().filter(|q| q.kind != QuoteKind::Marker).filter(double).peekable();
     spans.peek()?;
     let mut out = text.as_bytes().to_vec();
     for q in spans {
