@@ -187,6 +187,19 @@ pub(crate) fn matches_between(
     }
 }
 
+/// Run `check` on random texts drawn from the regex `pattern` (proptest's
+/// deterministic runner: the same texts every run, shrunk on failure; a
+/// panicking assertion in `check` fails the test).
+#[cfg(test)]
+pub(crate) fn check_random_texts(pattern: &str, check: impl Fn(&str)) {
+    proptest::test_runner::TestRunner::deterministic()
+        .run(&pattern, |t: String| {
+            check(&t);
+            Ok(())
+        })
+        .unwrap();
+}
+
 #[cfg(test)]
 pub(crate) fn fixture_comment_texts() -> Vec<String> {
     let mut paths: Vec<_> = std::fs::read_dir("fixtures/seeds").unwrap().map(|e| e.unwrap().path()).collect();

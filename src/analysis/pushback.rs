@@ -1622,13 +1622,10 @@ mod tests {
             let wide = |b: u8| b.is_ascii_whitespace() || b == 0x0b || b >= 0x80;
             t.as_bytes().windows(2).filter(|w| wide(w[0]) && wide(w[1])).count()
         };
-        let mut runner = proptest::test_runner::TestRunner::deterministic();
-        runner
-            .run(&"([ \t\n\x0b\x0c\r\x08\x0e\x1f!~a0]|é|\u{a0}|\u{3000}|\u{85}){0,40}", |t| {
-                proptest::prop_assert_eq!(extra_space(&t), reference(&t));
-                Ok(())
-            })
-            .unwrap();
+        crate::analysis::check_random_texts(
+            "([ \t\n\x0b\x0c\r\x08\x0e\x1f!~a0]|é|\u{a0}|\u{3000}|\u{85}){0,40}",
+            |t| assert_eq!(extra_space(t), reference(t)),
+        );
         let big = "a  b\t\n\u{a0} é x ".repeat(80_000);
         assert_eq!(extra_space(&big), reference(&big));
         assert_eq!(extra_space(""), 0);
@@ -1867,13 +1864,10 @@ mod tests {
             assert_eq!(content_words(t), general(t), "{t}");
         }
         assert_eq!(content_words("The mortar attack, that's it").len(), 2);
-        let mut runner = proptest::test_runner::TestRunner::deterministic();
-        runner
-            .run(&"([a-zA-Z0-9 '’_.,\n-]|é|ſ|İ|\u{a0}|\u{301}|ＡＢ|that|have|ABOUT|Whose){0,40}", |t| {
-                proptest::prop_assert_eq!(content_words(&t), general(&t));
-                Ok(())
-            })
-            .unwrap();
+        crate::analysis::check_random_texts(
+            "([a-zA-Z0-9 '’_.,\n-]|é|ſ|İ|\u{a0}|\u{301}|ＡＢ|that|have|ABOUT|Whose){0,40}",
+            |t| assert_eq!(content_words(t), general(t)),
+        );
     }
 
     /// The content-word hash tells apart every distinct word of the
