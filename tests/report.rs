@@ -631,3 +631,15 @@ fn cli_report_keeps_convokit_folders_whole() {
     // The corpus folder is read as one ConvoKit input (2 conversations), not file by file.
     assert!(corpus.starts_with("# Corpus summary: 2 threads\n"), "{corpus}");
 }
+
+#[test]
+fn markdown_counts_agree_with_their_nouns() {
+    // Seed 004: two unattributed top-level comments, no replies.
+    let thread = read_fixture("fixtures/seeds/004_68a215685d108f0d.txt").remove(0);
+    let analysis = ThreadAnalysis::default();
+    let md =
+        String::from_utf8(render(&report::build(&thread, &analysis), |r, w| markdown::write_markdown(r, w))).unwrap();
+    assert!(md.contains("**2 comments · 0 participants · 2 top-level"), "{md}");
+    assert!(md.contains("- longest chain (1 comment): c1\n"), "{md}");
+    assert!(!md.contains(" 1 comments"), "{md}");
+}

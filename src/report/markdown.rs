@@ -46,6 +46,15 @@ fn quote(text: &str) -> String {
     md_escape(&crate::cli::excerpt(text, QUOTE_CHARS))
 }
 
+/// `1 comment`, `2 comments`: a count with its noun.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn cref(r: &CommentRef) -> String {
     match r.line {
         Some(l) => format!("{} ({}, line {l})", md_escape(&r.author), r.id),
@@ -97,9 +106,9 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     writeln!(w)?;
     writeln!(
         w,
-        "**{} comments · {} participants · {} top-level · max depth {} · {:.0}% got a reply**",
-        s.comments,
-        s.participants,
+        "**{} · {} · {} top-level · max depth {} · {:.0}% got a reply**",
+        counted(s.comments, "comment"),
+        counted(s.participants, "participant"),
         shape.top_level,
         shape.max_depth,
         shape.replied_share * 100.0
@@ -227,11 +236,11 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
         let lead = if i == 0 { "- largest subthreads: " } else { "  " };
         writeln!(
             w,
-            "{lead}{}: {} comments, depth {}, {} participants",
+            "{lead}{}: {}, depth {}, {}",
             cref(&r.comment_ref(sub.root)),
-            sub.size,
+            counted(sub.size, "comment"),
             sub.depth,
-            sub.participants
+            counted(sub.participants, "participant")
         )?;
     }
     if let Some(chain) = r.chains.longest_chains.first() {
@@ -243,7 +252,7 @@ pub fn write_markdown<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
             v.extend(chain[chain.len() - 2..].iter().map(|&c| r.comments.id(c)));
             v
         };
-        writeln!(w, "- longest chain ({} comments): {}", chain.len(), ids.join(" → "))?;
+        writeln!(w, "- longest chain ({}): {}", counted(chain.len(), "comment"), ids.join(" → "))?;
     }
 
     if !r.diagnostics.is_empty() {
