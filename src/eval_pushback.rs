@@ -176,7 +176,7 @@ pub fn evaluate(threads: &[Thread], labels: &Labels, max_misses: usize, model: &
             let label = &labels[&c.id];
             let Some((g_push, g_er)) = gold(label) else { continue };
             matched += 1;
-            let platform = c.metadata.get("platform").cloned().unwrap_or_else(|| "other".into());
+            let platform = c.metadata().get("platform").cloned().unwrap_or_else(|| "other".into());
             for slice in ["all".to_string(), platform.clone()] {
                 *counts.entry(slice.clone()).or_default() += 1;
                 let per = conf.entry(slice).or_default();
@@ -387,7 +387,7 @@ pub fn train(threads: &[Thread], labels: &Labels) -> (Model, TrainReport) {
                 x,
                 push: p,
                 er: e,
-                platform: c.metadata.get("platform").cloned().unwrap_or_else(|| "other".into()),
+                platform: c.metadata().get("platform").cloned().unwrap_or_else(|| "other".into()),
                 rule_push: rules.comments[i].pushback,
                 rule_er: rules.comments[i].evidence_request,
             });

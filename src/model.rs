@@ -178,7 +178,15 @@ impl CommentStatus {
 }
 
 /// One comment of a thread.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+///
+/// The fields a scraped page leaves empty for most comments (quoted
+/// ranges, timestamp, score, metadata) live out of line in a
+/// [`CommentExtra`] allocated only when one is set: a comment of an
+/// indented page costs 144 bytes here instead of 224 (docs/performance.md,
+/// "Memory of one thread"). Read them with [`Comment::quoted`],
+/// [`Comment::created_at`], [`Comment::score`] and [`Comment::metadata`];
+/// set them through [`Comment::extra_mut`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Comment {
     /// Stable id: the platform's id, or `c1`, `c2`, … in document order
     /// for text inputs.
@@ -193,23 +201,109 @@ pub struct Comment {
     /// Body text. Paragraphs are separated by a blank line (`"\n\n"`);
     /// hard-wrapped source lines inside a paragraph are kept as `"\n"`.
     pub text: String,
+    /// Source lines (text inputs only): author line to last body line.
+    pub lines: Option<LineSpan>,
+    /// Deleted, removed, placeholder, …
+    pub status: CommentStatus,
+    /// The rarely set fields, read through the accessors above.
+    pub rare: RareFields,
+}
+
+/// The fields of a [`Comment`] most comments of a scraped page leave empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommentExtra {
     /// Byte ranges of `text` the comment quotes from others (`>` lines,
     /// quoted e-mail), as found by the reader.
     pub quoted: Vec<(usize, usize)>,
-    /// Source lines (text inputs only): author line to last body line.
-    pub lines: Option<LineSpan>,
     /// Timestamp as given by the source (RFC 3339, Unix seconds, or the
     /// page's own words such as "3 hours ago").
     pub created_at: Option<String>,
     /// Score or points, when the source shows them.
     pub score: Option<i64>,
-    /// Deleted, removed, placeholder, …
-    pub status: CommentStatus,
     /// Everything else the source said about the comment, sorted by key.
     pub metadata: BTreeMap<String, String>,
 }
 
+/// A [`CommentExtra`] behind a pointer, absent when empty (8 bytes in a
+/// [`Comment`]). Absent and present-but-empty compare equal: equality is
+/// about the fields' values.
+#[derive(Clone, Debug, Default)]
+pub struct RareFields(Option<Box<CommentExtra>>);
+
+impl RareFields {
+    fn get(&self) -> &CommentExtra {
+        static EMPTY: CommentExtra =
+            CommentExtra { quoted: Vec::new(), created_at: None, score: None, metadata: BTreeMap::new() };
+        self.0.as_deref().unwrap_or(&EMPTY)
+    }
+}
+
+impl PartialEq for RareFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for RareFields {}
+
+/// The JSON of a comment lists every field, in the order they were
+/// declared before the rare ones moved out of line (`tree --json` output
+/// is unchanged).
+impl Serialize for Comment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let extra = self.rare.get();
+        let mut st = s.serialize_struct("Comment", 11)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("author", &self.author)?;
+        st.serialize_field("parent", &self.parent)?;
+        st.serialize_field("depth", &self.depth)?;
+        st.serialize_field("text", &self.text)?;
+        st.serialize_field("quoted", &extra.quoted)?;
+        st.serialize_field("lines", &self.lines)?;
+        st.serialize_field("created_at", &extra.created_at)?;
+        st.serialize_field("score", &extra.score)?;
+        st.serialize_field("status", &self.status)?;
+        st.serialize_field("metadata", &extra.metadata)?;
+        st.end()
+    }
+}
+
 impl Comment {
+    /// Byte ranges of `text` the comment quotes from others (`>` lines,
+    /// quoted e-mail), as found by the reader.
+    pub fn quoted(&self) -> &[(usize, usize)] {
+        &self.rare.get().quoted
+    }
+
+    /// Timestamp as given by the source (RFC 3339, Unix seconds, or the
+    /// page's own words such as "3 hours ago").
+    pub fn created_at(&self) -> Option<&str> {
+        self.rare.get().created_at.as_deref()
+    }
+
+    /// Score or points, when the source shows them.
+    pub fn score(&self) -> Option<i64> {
+        self.rare.get().score
+    }
+
+    /// Everything else the source said about the comment, sorted by key.
+    pub fn metadata(&self) -> &BTreeMap<String, String> {
+        &self.rare.get().metadata
+    }
+
+    /// The rarely set fields, to set them (allocated on first use).
+    pub fn extra_mut(&mut self) -> &mut CommentExtra {
+        self.rare.0.get_or_insert_with(Box::default)
+    }
+
+    /// This comment with `extra` as its rarely set fields (nothing is
+    /// allocated when `extra` is empty).
+    pub fn with_extra(mut self, extra: CommentExtra) -> Comment {
+        self.rare = RareFields((extra != CommentExtra::default()).then(|| Box::new(extra)));
+        self
+    }
+
     /// The author, or `"[unknown]"`.
     pub fn author_or_unknown(&self) -> &str {
         self.author.as_deref().unwrap_or("[unknown]")
@@ -510,6 +604,40 @@ impl Thread {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rare_fields_live_out_of_line_and_compare_by_value() {
+        // The memory budget of a page's thread counts on this size
+        // (docs/performance.md, "Memory of one thread").
+        assert!(std::mem::size_of::<Comment>() <= 144, "{}", std::mem::size_of::<Comment>());
+        let plain = Comment { id: "c1".into(), text: "hi".into(), ..Comment::default() };
+        // Nothing is allocated for empty rare fields, and an empty box
+        // equals none.
+        assert!(plain.clone().with_extra(CommentExtra::default()).rare.0.is_none());
+        let mut boxed = plain.clone();
+        boxed.extra_mut();
+        assert!(boxed.rare.0.is_some());
+        assert_eq!(boxed, plain);
+        // Set fields read back, and make the comments differ.
+        let extra = CommentExtra {
+            quoted: vec![(0, 2)],
+            created_at: Some("1600000000".into()),
+            score: Some(-3),
+            metadata: BTreeMap::from([("k".to_string(), "v".to_string())]),
+        };
+        let full = plain.clone().with_extra(extra);
+        assert_eq!(full.quoted(), [(0, 2)]);
+        assert_eq!(full.created_at(), Some("1600000000"));
+        assert_eq!(full.score(), Some(-3));
+        assert_eq!(full.metadata()["k"], "v");
+        assert_ne!(full, plain);
+        // JSON lists every field in the order of the model's documentation.
+        let json = serde_json::to_string(&full).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":"c1","author":null,"parent":null,"depth":0,"text":"hi","quoted":[[0,2]],"lines":null,"created_at":"1600000000","score":-3,"status":{"kind":"normal"},"metadata":{"k":"v"}}"#
+        );
+    }
 
     #[test]
     fn line_roles_pack_every_role_and_fall_back_past_29_bits() {

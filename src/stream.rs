@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::analysis;
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
+use crate::model::{Comment, CommentExtra, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
 use crate::read::fields::Raw;
 use crate::read::pushshift::{slot_of, Skimmed};
 use crate::read::reddit;
@@ -509,9 +509,9 @@ fn skimmed_record(line: &[u8], n: u64, keep_text: bool) -> Option<Option<(String
         id,
         author: author.filter(|a| !a.is_empty()).map(Cow::into_owned),
         text: text.unwrap_or_default(),
-        created_at: nonempty(created_at),
         ..Comment::default()
-    };
+    }
+    .with_extra(CommentExtra { created_at: nonempty(created_at), ..CommentExtra::default() });
     let key = nonempty(thread_id).unwrap_or_default();
     Some(Some((key, RawComment { comment, parent_id: nonempty(parent_id), record: Some(n) })))
 }
@@ -544,9 +544,9 @@ fn comment_of<T>(rec: Record<'_, T>, line: &[u8], n: u64, text: String) -> Optio
         id,
         author: rec.author.map(|a| a.into_owned()).filter(|a| !a.is_empty()),
         text,
-        created_at: rec.created_at.and_then(Id::into_string),
         ..Comment::default()
-    };
+    }
+    .with_extra(CommentExtra { created_at: rec.created_at.and_then(Id::into_string), ..CommentExtra::default() });
     Some((key, RawComment { comment, parent_id: rec.parent_id.and_then(Id::into_string), record: Some(n) }))
 }
 

@@ -28,10 +28,10 @@ fn browser_dumps_give_the_expected_tree() {
 fn author_line_chrome_goes_to_metadata() {
     let t = read_one(&fixture("browser/thread.w3m.txt"));
     let c = t.comments.iter().find(|c| c.author.as_deref() == Some("χρηστος")).unwrap();
-    assert_eq!(c.created_at.as_deref(), Some("3 hours ago"));
+    assert_eq!(c.created_at(), Some("3 hours ago"));
     let c = t.comments.iter().find(|c| c.author.as_deref() == Some("Putin’s baby")).unwrap();
-    assert_eq!(c.score, Some(12));
-    assert_eq!(c.metadata.get("chrome").map(String::as_str), Some("Reply"));
+    assert_eq!(c.score(), Some(12));
+    assert_eq!(c.metadata().get("chrome").map(String::as_str), Some("Reply"));
 }
 
 #[test]

@@ -26,8 +26,8 @@ fn csv_with_two_threads_placeholders_duplicates_and_a_cycle() {
     let zz = t1.comments.iter().find(|c| c.id == "zz").unwrap();
     assert_eq!(zz.status, CommentStatus::Missing);
     assert!(t1.comments.iter().any(|c| c.id == "a#2"));
-    assert_eq!(t1.comments[0].metadata.get("score").map(String::as_str), Some("5"));
-    assert_eq!(t1.comments[1].created_at.as_deref(), Some("1714558200"));
+    assert_eq!(t1.comments[0].metadata().get("score").map(String::as_str), Some("5"));
+    assert_eq!(t1.comments[1].created_at(), Some("1714558200"));
     let kinds: Vec<(Option<u64>, DiagnosticKind)> = t1.diagnostics.iter().map(|d| (d.line, d.kind)).collect();
     assert_eq!(kinds, vec![(Some(8), DiagnosticKind::MissingParent), (Some(9), DiagnosticKind::DuplicateId)]);
     let t2 = &ts[1];
@@ -52,8 +52,8 @@ fn jsonl_keeps_extra_fields_and_reports_bad_lines() {
             "1 [unknown] | Anonymous reply"
         ]
     );
-    assert_eq!(t.comments[0].metadata.get("lang").map(String::as_str), Some("en"));
-    assert_eq!(t.comments[3].metadata.get("votes").map(String::as_str), Some("{\"down\":1,\"up\":3}"));
+    assert_eq!(t.comments[0].metadata().get("lang").map(String::as_str), Some("en"));
+    assert_eq!(t.comments[3].metadata().get("votes").map(String::as_str), Some("{\"down\":1,\"up\":3}"));
     assert_eq!(t.diagnostics.len(), 1);
     assert_eq!(t.diagnostics[0].line, Some(5));
     assert_eq!(t.diagnostics[0].text.as_deref(), Some("this line is not JSON"));

@@ -74,10 +74,10 @@ fn reddit_handmade_statuses_and_stubs() {
     // Entities decoded, the `>` line marked as quoted.
     let c1 = comment(t, "c1");
     assert!(c1.text.starts_with("> Claim: the bridge"));
-    assert_eq!(c1.quoted, vec![(0, "> Claim: the bridge was closed in 1990.".len())]);
-    assert_eq!(c1.created_at.as_deref(), Some("1600000100"));
-    assert_eq!(c1.score, Some(5));
-    assert_eq!(comment(t, "more_c9").metadata.get("children").map(String::as_str), Some("c9 c10"));
+    assert_eq!(c1.quoted(), vec![(0, "> Claim: the bridge was closed in 1990.".len())]);
+    assert_eq!(c1.created_at(), Some("1600000100"));
+    assert_eq!(c1.score(), Some(5));
+    assert_eq!(comment(t, "more_c9").metadata().get("children").map(String::as_str), Some("c9 c10"));
     // The non-object child is record 8 of the listing.
     assert_eq!(diag_lines(t, DiagnosticKind::MalformedRecord), [8]);
 }
@@ -153,11 +153,11 @@ fn pushshift_type_drift_and_submissions() {
     assert_eq!(t.post.paragraphs, ["The post body.", "Second paragraph."]);
     assert_eq!(ts[1].post.title, None);
     let p2 = comment(t, "p2");
-    assert_eq!((p2.score, p2.created_at.as_deref()), (Some(3), Some("1600000100")));
+    assert_eq!((p2.score(), p2.created_at()), (Some(3), Some("1600000100")));
     let p3 = comment(t, "p3");
-    assert_eq!((p3.score, p3.created_at.as_deref()), (None, Some("1600000200")));
+    assert_eq!((p3.score(), p3.created_at()), (None, Some("1600000200")));
     assert_eq!(comment(t, "p1").text, "Top level & first.");
-    assert_eq!(comment(t, "p1").metadata.get("subreddit").map(String::as_str), Some("test"));
+    assert_eq!(comment(t, "p1").metadata().get("subreddit").map(String::as_str), Some("test"));
 }
 
 #[test]
@@ -173,8 +173,8 @@ fn hacker_news_items_array_and_ndjson_agree() {
         assert_eq!(comment(t, "103").text, "Flagged text & stuff");
         let c = comment(t, "101");
         assert_eq!(c.text, "I disagree.\n\n> quoted claim from the post\n\nSee https://example.com/paper & think.");
-        assert_eq!(&c.text[c.quoted[0].0..c.quoted[0].1], "> quoted claim from the post");
-        assert_eq!(c.created_at.as_deref(), Some("1160418200"));
+        assert_eq!(&c.text[c.quoted()[0].0..c.quoted()[0].1], "> quoted claim from the post");
+        assert_eq!(c.created_at(), Some("1160418200"));
         // The second thread hangs under a story the file lacks.
         assert_eq!(ts[1].post.id.as_deref(), Some("200"));
         assert_eq!(outline(&ts[1]), ["201"]);
@@ -190,7 +190,7 @@ fn hacker_news_algolia_tree() {
     assert_eq!(t.post.title.as_deref(), Some("Y Combinator"));
     assert_eq!(outline(t), ["101", "  102 [deleted]", "    104", "103"]);
     assert_eq!(comment(t, "101").text, "I disagree.\n\n> quoted claim from the post");
-    assert_eq!(comment(t, "104").created_at.as_deref(), Some("2006-10-09T18:28:20.000Z"));
+    assert_eq!(comment(t, "104").created_at(), Some("2006-10-09T18:28:20.000Z"));
 }
 
 #[test]
@@ -201,10 +201,10 @@ fn youtube_info_json() {
     assert_eq!(t.post.paragraphs, ["Line one of the description.", "Line two."]);
     assert_eq!(outline(t), ["UgxAAA", "  UgxAAA.BBB", "UgxCCC", "UgxDDD [missing]", "  UgxDDD.EEE"]);
     let c = comment(t, "UgxAAA");
-    assert_eq!((c.score, c.created_at.as_deref()), (Some(5), Some("1600000000")));
-    assert_eq!(c.metadata.get("is_pinned").map(String::as_str), Some("true"));
-    assert_eq!(comment(t, "UgxAAA.BBB").metadata.get("author_is_uploader").map(String::as_str), Some("true"));
-    assert!(!c.metadata.contains_key("author_thumbnail"));
+    assert_eq!((c.score(), c.created_at()), (Some(5), Some("1600000000")));
+    assert_eq!(c.metadata().get("is_pinned").map(String::as_str), Some("true"));
+    assert_eq!(comment(t, "UgxAAA.BBB").metadata().get("author_is_uploader").map(String::as_str), Some("true"));
+    assert!(!c.metadata().contains_key("author_thumbnail"));
     assert_eq!(diag_lines(t, DiagnosticKind::MalformedRecord), [5]);
 }
 
@@ -255,7 +255,7 @@ fn disqus_export_tree_and_privacy() {
     assert_eq!(outline(t), ["9001", "  9002", "    9004 [deleted]", "9003 [spam]", "8999 [missing]", "  9005"]);
     assert_eq!(comment(t, "9001").text, "Great post & thanks!\n\nSee this article (https://x.example.net/a).");
     let c = comment(t, "9002");
-    assert_eq!(&c.text[c.quoted[0].0..c.quoted[0].1], "Great post");
+    assert_eq!(&c.text[c.quoted()[0].0..c.quoted()[0].1], "Great post");
     assert_eq!(c.author.as_deref(), Some("Bob"));
     assert_eq!(diag_lines(t, DiagnosticKind::MalformedRecord), [121]);
     assert_private(&ts, "disqus");
@@ -276,14 +276,14 @@ fn wordpress_wxr_tree_pingbacks_and_privacy() {
         comment(t, "1").text,
         "Hi, this is a comment.\nTo get started with moderating, editing, and deleting comments, please visit the Comments screen in the dashboard.\n\nSecond paragraph & more."
     );
-    assert_eq!(comment(t, "6").metadata.get("approved").map(String::as_str), Some("0"));
+    assert_eq!(comment(t, "6").metadata().get("approved").map(String::as_str), Some("0"));
     assert_eq!(diag_lines(t, DiagnosticKind::SkippedRecord), [87, 101]);
     assert_private(&ts, "wordpress");
 
     let opts = ReadOptions { include_pingbacks: true, ..ReadOptions::new(Format::Auto) };
     let ts = read_path_with(&fixture("wordpress/blog.wordpress.2020-01-10.xml"), &opts).unwrap();
     let t = &ts[0];
-    assert_eq!(comment(t, "3").metadata.get("comment_type").map(String::as_str), Some("pingback"));
+    assert_eq!(comment(t, "3").metadata().get("comment_type").map(String::as_str), Some("pingback"));
     assert_eq!(comment(t, "3").text, "[…] as the first post says […]");
     assert_eq!(t.comments.len(), 9);
     assert_private(&ts, "wordpress-pingbacks");
@@ -304,8 +304,8 @@ fn mbox_jwz_threads_with_phantoms_and_quotes() {
     );
     let bob = comment(t, "m2@example.org");
     assert_eq!(bob.author.as_deref(), Some("Bob Builder"));
-    assert_eq!(&bob.text[bob.quoted[0].0..bob.quoted[0].1], "> I propose we switch the code base to tabs.");
-    assert!(!bob.text[bob.quoted[0].1..].contains('>'));
+    assert_eq!(&bob.text[bob.quoted()[0].0..bob.quoted()[0].1], "> I propose we switch the code base to tabs.");
+    assert!(!bob.text[bob.quoted()[0].1..].contains('>'));
     let carol = comment(t, "m3@example.org");
     assert_eq!(carol.author.as_deref(), Some("Carol Café"));
     assert!(carol
@@ -341,8 +341,8 @@ fn convokit_corpus_folder() {
     assert_eq!(t.post.paragraphs, ["Original post body."]);
     assert_eq!(outline(t), ["u1", "  u2", "u9 [missing]", "  u3"]);
     let u1 = comment(t, "u1");
-    assert_eq!((u1.score, u1.created_at.as_deref()), (Some(3), Some("1500000100")));
-    assert_eq!(u1.metadata.get("gildings").map(String::as_str), Some("{\"gid_1\":0}"));
+    assert_eq!((u1.score(), u1.created_at()), (Some(3), Some("1500000100")));
+    assert_eq!(u1.metadata().get("gildings").map(String::as_str), Some("{\"gid_1\":0}"));
     assert_eq!(outline(&ts[1]), ["c2"]);
     assert_eq!(comment(&ts[1], "c2").author.as_deref(), Some("y"));
     assert_eq!(diag_lines(t, DiagnosticKind::MalformedRecord), [7]);
@@ -358,7 +358,9 @@ fn essentials(ts: &[Thread]) -> Vec<(String, Vec<String>, Vec<CommentEssentials>
             let comments = t
                 .comments
                 .iter()
-                .map(|c| (c.id.clone(), c.author.clone(), c.text.clone(), c.score, c.created_at.clone()))
+                .map(|c| {
+                    (c.id.clone(), c.author.clone(), c.text.clone(), c.score(), c.created_at().map(str::to_string))
+                })
                 .collect();
             (t.post.id.clone().unwrap_or_default(), outline(t), comments)
         })

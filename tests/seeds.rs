@@ -116,7 +116,7 @@ fn seed_004_widget_comments() {
     assert!(t.comments.iter().all(|c| c.author.is_none() && c.parent.is_none()));
     assert!(t.comments[0].text.starts_with("The neocon (aka zionist)"));
     assert!(t.comments[1].text.ends_with("The US position in the…"));
-    assert_eq!(t.comments[1].metadata.get("truncated").map(String::as_str), Some("true"));
+    assert_eq!(t.comments[1].metadata().get("truncated").map(String::as_str), Some("true"));
     assert!(t.post.paragraphs.last().unwrap().starts_with("Russian General Valery Asapov"));
     assert_eq!(t.line_roles.get(21), Some(LineRole::CommentBody(0)));
     assert!(t.diagnostics.iter().any(|d| d.kind == DiagnosticKind::TruncatedText && d.line == Some(24)));

@@ -154,7 +154,7 @@ fn score_comment<'s>(
         sources
     };
     let addressee = c.parent.and_then(|p| thread.comments[p].author.as_deref());
-    let ctx = Context { sources: Vec::new(), quoted: &c.quoted, comment: i, addressee };
+    let ctx = Context { sources: Vec::new(), quoted: c.quoted(), comment: i, addressee };
     let rules = analyze_lazily(&c.text, &ctx, sources, matcher);
     with_model(&c.text, &ctx, matcher, rules)
 }

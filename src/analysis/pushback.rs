@@ -860,7 +860,7 @@ fn detect_comment(
         }
         let mut ranks = RANKS.take();
         let (p_push, p_er) = model.scores_ranked(&c.text, &hits, depth0, &mut ranks);
-        let platform = c.metadata.get("platform").map(String::as_str);
+        let platform = c.metadata().get("platform").map(String::as_str);
         let (push_policy, er_policy) = (model.pushback.policy(platform), model.evidence_request.policy(platform));
         er_vetoed = er_policy.policy == Policy::Model && p_er < er_policy.threshold;
         push_vetoed = push_policy.policy == Policy::Model && p_push < push_policy.threshold;
@@ -920,7 +920,7 @@ fn model_finding(i: usize, category: Category, rule: &str, why: &str, p: f32, ta
 /// Byte ranges the comment quotes: what the reader marked, plus `>` lines
 /// (record formats keep Markdown quotes in the text).
 fn quote_ranges(c: &crate::model::Comment) -> Vec<(usize, usize)> {
-    let mut out = c.quoted.clone();
+    let mut out = c.quoted().to_vec();
     out.extend(crate::read::html::quoted_lines(&c.text));
     out.sort_unstable();
     out.dedup();
@@ -1740,16 +1740,13 @@ mod tests {
         #[test]
         fn never_panics(post in "\\PC{0,200}", a in "\\PC{0,300}", b in "(\\PC|[?!.\n>“”\"’])*") {
             use crate::builder::{RawComment, ThreadBuilder};
-            use crate::model::{Comment, Source, SourceFormat};
+            use crate::model::{Comment, CommentExtra, Source, SourceFormat};
             let mut tb = ThreadBuilder::new(Source { path: "p".into(), thread_id: None, format: SourceFormat::Jsonl });
             tb.post_mut().paragraphs = vec![post];
             tb.post_mut().author = Some("ann".into());
-            let mk = |id: &str, author: &str, text: &str| Comment {
-                id: id.into(),
-                author: Some(author.into()),
-                text: text.into(),
-                quoted: vec![(0, text.len())],
-                ..Comment::default()
+            let mk = |id: &str, author: &str, text: &str| {
+                Comment { id: id.into(), author: Some(author.into()), text: text.into(), ..Comment::default() }
+                    .with_extra(CommentExtra { quoted: vec![(0, text.len())], ..CommentExtra::default() })
             };
             tb.push(RawComment { comment: mk("c1", "bob", &a), parent_id: None, record: None });
             tb.push(RawComment { comment: mk("c2", "ann", &b), parent_id: Some("c1".into()), record: None });
@@ -1817,7 +1814,7 @@ mod tests {
         let t = &mut threads[2];
         let before = analyze_with(t, &[], Mode::RulesAndModel, &model);
         assert!(before.comments[1].pushback, "no platform: the rule decides");
-        t.comments[1].metadata.insert("platform".into(), "reddit".into());
+        t.comments[1].extra_mut().metadata.insert("platform".into(), "reddit".into());
         let after = analyze_with(t, &[], Mode::RulesAndModel, &model);
         let cp = &after.comments[1];
         assert!(!cp.pushback && !cp.evidence_request && cp.acts.is_empty(), "{:?}", cp.acts);

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::builder::RawComment;
 use crate::error::{Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, SourceFormat, Thread};
+use crate::model::{Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, SourceFormat, Thread};
 use crate::read::fields;
 use crate::read::group::Groups;
 use crate::read::html::quoted_lines;
@@ -107,17 +107,13 @@ pub fn read_utterances(text: &str, path: &str, conversations: Option<&Value>) ->
             Some("missing") => CommentStatus::Missing,
             _ => CommentStatus::Normal,
         };
-        let comment = Comment {
-            id,
-            author: speaker,
-            quoted: quoted_lines(&text),
-            text,
+        let quoted = quoted_lines(&text);
+        let comment = Comment { id, author: speaker, text, status, ..Comment::default() }.with_extra(CommentExtra {
+            quoted,
             created_at,
             score: fields::int(meta, META_SCORE),
-            status,
             metadata: flatten(meta, &[META_STATUS, META_HIDDEN, META_SCORE, META_CREATED, META_INFERRED]),
-            ..Comment::default()
-        };
+        });
         b.push(RawComment { comment, parent_id: reply_to, record: Some(n) });
     }
     g.finish("utterance")
@@ -236,7 +232,7 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
         let speaker = t.post.author.clone().unwrap_or_else(|| UNKNOWN_SPEAKER.into());
         speakers.insert(speaker.clone());
         let times: Vec<Option<&str>> =
-            std::iter::once(t.post.date.as_deref()).chain(t.comments.iter().map(|c| c.created_at.as_deref())).collect();
+            std::iter::once(t.post.date.as_deref()).chain(t.comments.iter().map(|c| c.created_at())).collect();
         let mut times = timestamps(&times).into_iter();
         let (ts, raw, inferred) = times.next().expect("the post's time");
         let mut meta: BTreeMap<String, String> = t.post.metadata.clone();
@@ -259,7 +255,7 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
             speakers.insert(speaker.clone());
             let reply_to = c.parent.map_or_else(|| conv.clone(), |p| t.comments[p].id.clone());
             let (ts, raw, inferred) = times.next().expect("one time per comment");
-            let mut meta = c.metadata.clone();
+            let mut meta = c.metadata().clone();
             note_time(&mut meta, raw, inferred);
             if c.status != CommentStatus::Normal {
                 meta.insert(META_STATUS.into(), c.status.name().into());
@@ -267,7 +263,7 @@ pub fn write_corpus(threads: &[Thread], dir: &Path) -> Result<()> {
             if let CommentStatus::Placeholder { hidden } = c.status {
                 meta.insert(META_HIDDEN.into(), hidden.to_string());
             }
-            if let Some(s) = c.score {
+            if let Some(s) = c.score() {
                 meta.insert(META_SCORE.into(), s.to_string());
             }
             utt_keys.extend(meta.keys().cloned());

@@ -18,7 +18,7 @@ use roxmltree::Node;
 
 use crate::builder::RawComment;
 use crate::error::{Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
+use crate::model::{Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, Post, SourceFormat, Thread};
 use crate::read::group::Groups;
 use crate::read::html::{to_text, Newlines};
 use crate::read::{fields, xml};
@@ -114,10 +114,13 @@ fn comment(node: Node<'_, '_>, id: &str) -> Comment {
         id: id.to_string(),
         author: author.and_then(|a| xml::child_text(a, "name")),
         text: plain.text,
-        quoted: plain.quoted,
-        created_at: xml::child_text(node, "createdAt"),
         status,
-        metadata,
         ..Comment::default()
     }
+    .with_extra(CommentExtra {
+        quoted: plain.quoted,
+        created_at: xml::child_text(node, "createdAt"),
+        metadata,
+        ..CommentExtra::default()
+    })
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
+use crate::model::{Comment, CommentExtra, Diagnostic, DiagnosticKind, Source, SourceFormat, Thread};
 use crate::read::fields::{self, Raw};
 
 /// One record with its line number: the fields read by name
@@ -140,7 +140,11 @@ impl Threads {
             metadata.insert("kind".into(), kind);
         }
         b.push(RawComment {
-            comment: Comment { id, author, text, created_at, metadata, ..Comment::default() },
+            comment: Comment { id, author, text, ..Comment::default() }.with_extra(CommentExtra {
+                created_at,
+                metadata,
+                ..CommentExtra::default()
+            }),
             parent_id,
             record: Some(line),
         });
@@ -499,7 +503,7 @@ mod tests {
         assert_eq!(ts[0].post.id.as_deref(), Some("p"));
         assert_eq!(ts[0].comments.len(), 2);
         assert_eq!(ts[0].comments[1].parent, Some(0));
-        assert_eq!(ts[0].comments[0].metadata.get("score").map(String::as_str), Some("3"));
+        assert_eq!(ts[0].comments[0].metadata().get("score").map(String::as_str), Some("3"));
         assert_eq!(ts[0].comments[1].text, "multi\nline");
         assert_eq!(ts[1].source.thread_id.as_deref(), Some("t2"));
     }

@@ -20,7 +20,9 @@ use serde_json::{Map, Value};
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
+use crate::model::{
+    Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread,
+};
 use crate::read::fields;
 use crate::read::group::Groups;
 use crate::read::html::{to_text, Newlines};
@@ -83,17 +85,14 @@ fn comment_from(item: &Map<String, Value>, id: String) -> Comment {
     };
     let mut metadata = Default::default();
     fields::keep(item, &["type", "dead", "deleted"], &mut metadata);
-    Comment {
-        id,
-        author: fields::text(item, "by"),
-        text: plain.text,
-        quoted: plain.quoted,
-        created_at: fields::time(item, "time"),
-        score: fields::int(item, "score"),
-        status,
-        metadata,
-        ..Comment::default()
-    }
+    Comment { id, author: fields::text(item, "by"), text: plain.text, status, ..Comment::default() }.with_extra(
+        CommentExtra {
+            quoted: plain.quoted,
+            created_at: fields::time(item, "time"),
+            score: fields::int(item, "score"),
+            metadata,
+        },
+    )
 }
 
 fn post_from(item: &Map<String, Value>, id: String) -> Post {
@@ -258,8 +257,9 @@ fn read_algolia(root: &Map<String, Value>, path: &str) -> Thread {
         };
         let mut c = comment_from(node, id.clone());
         c.author = fields::text(node, "author");
-        c.created_at = fields::text(node, "created_at").or_else(|| fields::time(node, "created_at_i"));
-        c.score = fields::int(node, "points");
+        let extra = c.extra_mut();
+        extra.created_at = fields::text(node, "created_at").or_else(|| fields::time(node, "created_at_i"));
+        extra.score = fields::int(node, "points");
         if c.author.is_none() && node.get("text").is_none_or(Value::is_null) {
             c.status = CommentStatus::Deleted;
         }
@@ -306,6 +306,6 @@ mod tests {
         assert_eq!(ts.len(), 1);
         let ids: Vec<(&str, Option<usize>)> = ts[0].comments.iter().map(|c| (c.id.as_str(), c.parent)).collect();
         assert_eq!(ids, [("4", None), ("2", None), ("3", None)]);
-        assert_eq!(ts[0].comments[1].score, Some(10));
+        assert_eq!(ts[0].comments[1].score(), Some(10));
     }
 }

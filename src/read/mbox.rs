@@ -26,7 +26,9 @@ use mailparse::ParsedMail;
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
+use crate::model::{
+    Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread,
+};
 use crate::read::fields;
 use crate::read::html::{quoted_lines, to_text, Newlines};
 
@@ -149,12 +151,15 @@ pub fn read_mbox(text: &str, path: &str) -> Result<Vec<Thread>> {
                     Comment {
                         id: cs[c].id.clone(),
                         author: msg.author.clone(),
-                        quoted: quoted_lines(&msg.body),
                         text: msg.body.clone(),
-                        created_at: msg.date.clone(),
-                        metadata,
                         ..Comment::default()
                     }
+                    .with_extra(CommentExtra {
+                        quoted: quoted_lines(&msg.body),
+                        created_at: msg.date.clone(),
+                        metadata,
+                        ..CommentExtra::default()
+                    })
                 }
                 None => {
                     b.diagnostic(Diagnostic::new(

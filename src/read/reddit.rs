@@ -17,7 +17,9 @@ use serde_json::{Map, Value};
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
+use crate::model::{
+    Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread,
+};
 use crate::read::fields;
 use crate::read::html::{decode_entities, quoted_lines};
 
@@ -103,17 +105,12 @@ pub(crate) fn comment_from(obj: &(impl fields::Record + ?Sized)) -> Option<(Comm
     let mut metadata = Default::default();
     fields::keep(obj, COMMENT_META, &mut metadata);
     let quoted = quoted_lines(&text);
-    let comment = Comment {
-        id,
-        author,
-        text,
+    let comment = Comment { id, author, text, status, ..Comment::default() }.with_extra(CommentExtra {
         quoted,
         created_at: fields::time(obj, "created_utc"),
         score: fields::int(obj, "score"),
-        status,
         metadata,
-        ..Comment::default()
-    };
+    });
     Some((comment, fields::text(obj, "parent_id")))
 }
 
@@ -154,7 +151,8 @@ pub(crate) fn placeholder_from(obj: &Map<String, Value>, record: u64) -> Comment
             metadata.insert("children".into(), ids.join(" "));
         }
     }
-    Comment { id, status: CommentStatus::Placeholder { hidden }, metadata, ..Comment::default() }
+    Comment { id, status: CommentStatus::Placeholder { hidden }, ..Comment::default() }
+        .with_extra(CommentExtra { metadata, ..CommentExtra::default() })
 }
 
 /// The `children` of a Listing (`{"kind":"Listing","data":{"children":[…]}}`).

@@ -24,7 +24,9 @@ use serde_json::Value;
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{decode_text, Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
+use crate::model::{
+    Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread,
+};
 
 /// True when `dir` is one RumourEval thread folder (it has `structure.json`).
 pub fn is_thread_dir(dir: &Path) -> bool {
@@ -112,12 +114,9 @@ fn parse_reply(v: &Value, id: &str) -> Reply {
         metadata.insert("platform".to_string(), "reddit".to_string());
         if kind == "more" {
             let hidden = data.get("count").and_then(Value::as_u64).unwrap_or(0);
-            let comment = Comment {
-                id: id.to_string(),
-                status: CommentStatus::Placeholder { hidden },
-                metadata,
-                ..Comment::default()
-            };
+            let comment =
+                Comment { id: id.to_string(), status: CommentStatus::Placeholder { hidden }, ..Comment::default() }
+                    .with_extra(CommentExtra { metadata, ..CommentExtra::default() });
             return Reply { comment, own_parent };
         }
         let text = unescape_html(str_field(data, "body").unwrap_or(""));
@@ -128,17 +127,14 @@ fn parse_reply(v: &Value, id: &str) -> Reply {
             _ if author.as_deref() == Some("[deleted]") => CommentStatus::AuthorDeleted,
             _ => CommentStatus::Normal,
         };
-        let comment = Comment {
-            id: id.to_string(),
-            author,
-            quoted: crate::read::html::quoted_lines(&text),
-            text,
-            created_at: data.get("created_utc").and_then(Value::as_f64).map(|t| format!("{}", t as i64)),
-            score: data.get("score").and_then(Value::as_i64),
-            status,
-            metadata,
-            ..Comment::default()
-        };
+        let quoted = crate::read::html::quoted_lines(&text);
+        let comment =
+            Comment { id: id.to_string(), author, text, status, ..Comment::default() }.with_extra(CommentExtra {
+                quoted,
+                created_at: data.get("created_utc").and_then(Value::as_f64).map(|t| format!("{}", t as i64)),
+                score: data.get("score").and_then(Value::as_i64),
+                metadata,
+            });
         return Reply { comment, own_parent };
     }
     // Twitter: a tweet object.
@@ -146,15 +142,12 @@ fn parse_reply(v: &Value, id: &str) -> Reply {
     let mut metadata = BTreeMap::new();
     metadata.insert("platform".to_string(), "twitter".to_string());
     let author = v.get("user").and_then(|u| str_field(u, "screen_name")).map(str::to_string);
-    let comment = Comment {
-        id: id.to_string(),
-        author,
-        text,
+    let comment = Comment { id: id.to_string(), author, text, ..Comment::default() }.with_extra(CommentExtra {
         created_at: str_field(v, "created_at").map(str::to_string),
         score: v.get("favorite_count").and_then(Value::as_i64),
         metadata,
-        ..Comment::default()
-    };
+        ..CommentExtra::default()
+    });
     Reply {
         comment,
         own_parent: id_string(v, "in_reply_to_status_id_str").or_else(|| id_string(v, "in_reply_to_status_id")),
@@ -352,7 +345,7 @@ mod tests {
         assert_eq!(shape(&t), ["d08w400", "d096cv8(d08w400)", "d08y9vc", "d0ac82t"]);
         assert_eq!(t.comments[0].author.as_deref(), Some("RA2lover"));
         assert!(t.comments[3].text.starts_with("Poppycock. Rubbish."));
-        assert_eq!(t.comments[0].metadata["platform"], "reddit");
+        assert_eq!(t.comments[0].metadata()["platform"], "reddit");
         assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
     }
 

@@ -28,7 +28,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::builder::ThreadBuilder;
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, LineRole, LineRoles, LineSpan, Source, Thread};
+use crate::model::{
+    Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, LineRole, LineRoles, LineSpan, Source, Thread,
+};
 use crate::read::article::{self, parse_article};
 
 /// Glyphs that browsers and scrapers put before an author line.
@@ -849,22 +851,24 @@ impl Draft {
     /// The comment, without its id (given after ordering).
     #[inline(always)]
     fn into_comment(self) -> Comment {
-        let (created_at, score, metadata) = match self.rare {
-            Some(r) => (r.created_at, r.score, r.metadata),
-            None => (None, None, BTreeMap::new()),
-        };
-        Comment {
+        let comment = Comment {
             id: String::new(),
             author: self.author.map(String::from),
             parent: None,
             depth: 0,
             text: self.text,
-            quoted: Vec::new(),
             lines: Some(self.lines),
-            created_at,
-            score,
             status: CommentStatus::Normal,
-            metadata,
+            ..Comment::default()
+        };
+        match self.rare {
+            Some(r) => comment.with_extra(CommentExtra {
+                created_at: r.created_at,
+                score: r.score,
+                metadata: r.metadata,
+                ..CommentExtra::default()
+            }),
+            None => comment,
         }
     }
 }
@@ -1641,7 +1645,7 @@ mod tests {
     #[test]
     fn chrome_line_under_name() {
         let t = read("T\n\n      * Ann\n        3 hours ago\n        Body text here\n");
-        assert_eq!(t.comments[0].created_at.as_deref(), Some("3 hours ago"));
+        assert_eq!(t.comments[0].created_at(), Some("3 hours ago"));
         assert_eq!(t.comments[0].text, "Body text here");
     }
 
@@ -1667,7 +1671,7 @@ mod tests {
         let t = read("T\n\n  • alice\n\n    Like I said, this is wrong.\n\n    • bob\n\n      Report it then.\n");
         assert_eq!(t.comments.len(), 2);
         assert_eq!(t.comments[0].text, "Like I said, this is wrong.");
-        assert!(t.comments[0].metadata.is_empty());
+        assert!(t.comments[0].metadata().is_empty());
         assert_eq!(t.comments[1].author.as_deref(), Some("bob"));
         assert_eq!(t.comments[1].text, "Report it then.");
         assert_eq!(t.comments[1].parent, Some(0));

@@ -16,7 +16,9 @@
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
+use crate::model::{
+    Comment, CommentExtra, CommentStatus, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread,
+};
 use crate::read::html::{to_text, Newlines};
 use crate::read::{fields, xml};
 
@@ -115,12 +117,15 @@ pub fn read_wordpress(text: &str, path: &str, include_pingbacks: bool) -> Result
                 id,
                 author: xml::child_text(c, "comment_author"),
                 text: plain.text,
+                status,
+                ..Comment::default()
+            }
+            .with_extra(CommentExtra {
                 quoted: plain.quoted,
                 created_at: xml::child_text(c, "comment_date_gmt").or_else(|| xml::child_text(c, "comment_date")),
-                status,
                 metadata,
-                ..Comment::default()
-            };
+                ..CommentExtra::default()
+            });
             let parent_id = xml::child_text(c, "comment_parent").filter(|p| p != "0");
             b.push(RawComment { comment, parent_id, record: Some(line) });
         }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::builder::{RawComment, ThreadBuilder};
 use crate::error::{Error, Result};
-use crate::model::{Comment, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
+use crate::model::{Comment, CommentExtra, Diagnostic, DiagnosticKind, Post, Source, SourceFormat, Thread};
 use crate::read::fields;
 use crate::read::html::quoted_lines;
 
@@ -57,16 +57,14 @@ pub fn read_youtube(text: &str, path: &str) -> Result<Vec<Thread>> {
         let text = fields::text(obj, "text").unwrap_or_default();
         let mut metadata = Default::default();
         fields::keep(obj, COMMENT_META, &mut metadata);
-        let comment = Comment {
-            id,
-            author: fields::text(obj, "author"),
-            quoted: quoted_lines(&text),
-            text,
-            created_at: fields::time(obj, "timestamp"),
-            score: fields::int(obj, "like_count"),
-            metadata,
-            ..Comment::default()
-        };
+        let quoted = quoted_lines(&text);
+        let comment =
+            Comment { id, author: fields::text(obj, "author"), text, ..Comment::default() }.with_extra(CommentExtra {
+                quoted,
+                created_at: fields::time(obj, "timestamp"),
+                score: fields::int(obj, "like_count"),
+                metadata,
+            });
         let parent_id = fields::text(obj, "parent").filter(|p| p != "root");
         b.push(RawComment { comment, parent_id, record: Some(n) });
     }
