@@ -1160,10 +1160,12 @@ fn post_text(thread: &Thread) -> String {
     t
 }
 
-/// A target's text and its claim analysis, computed once per target.
-struct TargetView {
-    text: String,
-    author: Option<String>,
+/// A target's text and its claim analysis, computed once per target. The
+/// text and author are borrowed from the thread (only the post's text,
+/// joined from its paragraphs, is owned).
+struct TargetView<'t> {
+    text: std::borrow::Cow<'t, str>,
+    author: Option<&'t str>,
     claims: claims::ClaimView,
     /// Content word → the sentences holding it (for the overlap tie).
     /// Sorted `(word, sentence)` pairs (one allocation per target).
@@ -1173,11 +1175,12 @@ struct TargetView {
     squashed: std::cell::OnceCell<Vec<String>>,
 }
 
-impl TargetView {
-    fn new(thread: &Thread, target: Option<usize>, scans: &[Option<Scan>]) -> TargetView {
+impl<'t> TargetView<'t> {
+    fn new(thread: &'t Thread, target: Option<usize>, scans: &[Option<Scan>]) -> TargetView<'t> {
+        use std::borrow::Cow;
         let (text, author) = match target {
-            Some(p) => (thread.comments[p].text.clone(), thread.comments[p].author.clone()),
-            None => (post_text(thread), thread.post.author.clone()),
+            Some(p) => (Cow::Borrowed(thread.comments[p].text.as_str()), thread.comments[p].author.as_deref()),
+            None => (Cow::Owned(post_text(thread)), thread.post.author.as_deref()),
         };
         let cues = match target.and_then(|p| scans.get(p)).and_then(Option::as_ref) {
             Some(scan) => scan.support_hits(&text),
@@ -1278,11 +1281,11 @@ fn follow(
             },
         },
     };
-    let author = view.author.as_deref();
+    let author = view.author;
     let target = TargetClaim {
         comment: c.parent,
         id: cp.target_id.clone(),
-        author: view.author.clone(),
+        author: view.author.map(str::to_string),
         sentence,
         quoted: tied_by == TieKind::Quoted,
         tied_by,
