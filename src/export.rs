@@ -199,7 +199,7 @@ fn write_rows(
                 flag(p.pushback),
                 kinds.as_str(),
                 flag(p.evidence_request),
-                p.target_id.as_deref().unwrap_or(""),
+                p.target_id(t).unwrap_or(""),
                 p.claim_support.map_or("", |s| s.name()),
             ],
         );

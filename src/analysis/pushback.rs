@@ -620,12 +620,21 @@ pub struct CommentPushback {
     pub findings: Vec<Finding>,
     /// True when an evidence request fires.
     pub evidence_request: bool,
-    /// Id of the comment whose claim this one answers; `None` for the post.
-    pub target_id: Option<String>,
+    /// Index of the comment whose claim this one answers (its parent);
+    /// `None` for the post. [`CommentPushback::target_id`] gives its id.
+    pub target: Option<usize>,
     /// How this comment supports its own claim; `None` when it makes none.
     pub claim_support: Option<Support>,
     /// Model probabilities `(pushback, evidence_request)`, for auditing.
     pub model_scores: (f32, f32),
+}
+
+impl CommentPushback {
+    /// The id of the comment whose claim this one answers, read from the
+    /// thread the analysis ran on; `None` for the post.
+    pub fn target_id<'t>(&self, thread: &'t Thread) -> Option<&'t str> {
+        self.target.and_then(|k| thread.comments.get(k)).map(|c| c.id.as_str())
+    }
 }
 
 /// What the challenged author did next.
@@ -821,9 +830,9 @@ fn detect_comment(
         Some(_) => Target::ParentClaim,
         None => Target::PostClaim,
     };
-    let target_id = c.parent.map(|p| thread.comments[p].id.clone());
+    let target_comment = c.parent;
     if !is_scanned(c) {
-        return (CommentPushback { target_id, ..CommentPushback::default() }, None);
+        return (CommentPushback { target: target_comment, ..CommentPushback::default() }, None);
     }
     let scan = scan.unwrap_or_else(|| Scan::of(&c.text));
     let hits = scan.act_hits(&c.text);
@@ -898,7 +907,15 @@ fn detect_comment(
     let pushback = acts.iter().any(|a| a.is_pushback());
     let evidence_request = acts.contains(&Category::EvidenceRequest);
     let claim_support = scan.support_kind(&c.text);
-    let cp = CommentPushback { pushback, acts, findings, evidence_request, target_id, claim_support, model_scores };
+    let cp = CommentPushback {
+        pushback,
+        acts,
+        findings,
+        evidence_request,
+        target: target_comment,
+        claim_support,
+        model_scores,
+    };
     (cp, Some(scan))
 }
 
@@ -1284,7 +1301,7 @@ fn follow(
     let author = view.author;
     let target = TargetClaim {
         comment: c.parent,
-        id: cp.target_id.clone(),
+        id: cp.target_id(thread).map(str::to_string),
         author: view.author.map(str::to_string),
         sentence,
         quoted: tied_by == TieKind::Quoted,
@@ -1911,7 +1928,7 @@ mod tests {
         let threads = read_bytes(text.as_bytes(), "outcomes.jsonl", Format::Jsonl).unwrap();
         let a = analyze_with(&threads[2], &[], Mode::Rules, pushback_model::builtin());
         let cp = &a.comments[1];
-        assert_eq!((cp.pushback, cp.evidence_request, cp.target_id.as_deref()), (true, true, Some("c1")));
+        assert_eq!((cp.pushback, cp.evidence_request, cp.target_id(&threads[2])), (true, true, Some("c1")));
         assert_eq!(a.comments[0].claim_support, Some(Support::Unsupported));
         // A question without `?` makes no claim of its own.
         assert_eq!(a.comments[1].claim_support, None);
