@@ -2,7 +2,7 @@
 //! a JSON Lines file) N times, for callgrind.
 //!
 //! `hostility_profile N [FILE.jsonl] [STAGE]` (FILE `""`: the seeds); STAGE `normalize`, `scan`
-//! (normalize + scan) or `model` runs that stage alone; `all` (the
+//! (normalize + scan), `rules` (the lexicon rules, no model) or `model` runs that stage alone; `all` (the
 //! default) runs `analyze_text`.
 // The binary's allocator (src/main.rs): the detectors allocate per comment,
 // so the allocator is part of what the user gets.
@@ -33,6 +33,7 @@ fn main() {
     }
     let stage = std::env::args().nth(3).unwrap_or_else(|| "all".to_string());
     let m = Matcher::builtin();
+    let rules_only = m.clone().without_model();
     let _ = analyze_text("warm up you idiot", &Context::default(), m);
     let mut n = 0;
     let mut f = 0;
@@ -42,6 +43,11 @@ fn main() {
             match stage.as_str() {
                 "normalize" => n += m.normalize(c).text.len(),
                 "scan" => f += m.scan(&m.normalize(c).text).len(),
+                "rules" => n += analyze_text(c, &Context::default(), &rules_only).hostile as usize,
+                "rules+model" => {
+                    n += analyze_text(c, &Context::default(), &rules_only).hostile as usize;
+                    f += m.model().and_then(|model| model.score(c)).is_some() as usize;
+                }
                 "model" => n += m.model().and_then(|model| model.score(c)).is_some() as usize,
                 _ => {
                     let h = analyze_text(c, &Context::default(), m);
