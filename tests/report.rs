@@ -197,10 +197,10 @@ fn seed001_exchanges_and_escalation() {
     let groups: Vec<(&str, usize)> = r.hostile.iter().map(|g| (g.category.name(), g.comments.len())).collect();
     assert_eq!(groups, vec![("insult", 2), ("identity_attack", 2), ("dehumanizing", 2)]);
     // Pushback on the post: others replied (BL with a documentary), the byline author did not.
-    let pb = &r.pushback[0];
+    let pb = r.pushback.get(0);
     assert_eq!((pb.comment.id.as_str(), pb.target.is_none(), pb.outcome.as_str()), ("c64", true, "no_reply"));
     assert_eq!(pb.support.as_deref(), Some("sourced"));
-    assert_eq!(r.pushback[1].target.as_ref().map(|t| t.id.as_str()), Some("c64"));
+    assert_eq!(r.pushback.get(1).target.as_ref().map(|t| t.id.as_str()), Some("c64"));
     let h = r.chains.authors.authors.iter().find(|a| a.name == "Harold Smith").unwrap();
     assert_eq!((h.comments, h.hostile_comments, h.replies_received, h.hostile_received), (5, 3, 2, 1));
 }

@@ -48,8 +48,8 @@ pub struct Report<'a> {
     /// Hostile comments grouped by category, categories in
     /// [`Category`] order, comments by score (highest first) then display order.
     pub hostile: Vec<HostileGroup>,
-    /// Pushback comments in display order.
-    pub pushback: Vec<PushbackEvent>,
+    /// Pushback comments in display order, built as they are read.
+    pub pushback: PushbackEvents<'a>,
     /// Authors ranked by comments written (then name), at most 5.
     pub most_active: Vec<String>,
     /// Authors with hostile comments ranked by their count (then name), at most 5.
@@ -212,23 +212,31 @@ impl<'a> Comments<'a> {
     }
 }
 
-impl Serialize for Comments<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
+/// Serialize (as a JSON array), `Debug` and `PartialEq` for a list built
+/// on demand: through its `iter()` and `len()`, as if it were the `Vec`.
+macro_rules! built_on_demand {
+    ($t:ident) => {
+        impl Serialize for $t<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.iter())
+            }
+        }
+
+        impl std::fmt::Debug for $t<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_list().entries(self.iter()).finish()
+            }
+        }
+
+        impl PartialEq for $t<'_> {
+            fn eq(&self, other: &Self) -> bool {
+                self.len() == other.len() && self.iter().eq(other.iter())
+            }
+        }
+    };
 }
 
-impl std::fmt::Debug for Comments<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-impl PartialEq for Comments<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
+built_on_demand!(Comments);
 
 /// One comment with its flags, borrowed from the thread and its analysis.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -323,7 +331,7 @@ pub fn build<'a>(thread: &'a Thread, analysis: &'a ThreadAnalysis) -> Report<'a>
     let n = thread.comments.len();
     let comments = Comments { thread, analysis };
     let hostile = hostile_groups(thread, analysis, comments);
-    let pushback = pushback_events(thread, analysis, comments);
+    let pushback = pushback_events(analysis, comments);
 
     let mut active: Vec<&chains::AuthorStats> = chains.authors.authors.iter().collect();
     active.sort_by(|a, b| b.comments.cmp(&a.comments).then_with(|| a.name.cmp(&b.name)));
@@ -509,38 +517,80 @@ fn comment_ref(thread: &Thread, c: usize) -> CommentRef {
     CommentRef { id: com.id.clone(), author: com.author_or_unknown().to_string(), line: com.lines.map(|l| l.start) }
 }
 
+/// The pushback events of a report, in display order, each built when a
+/// renderer (or the JSON serializer) reaches it from the thread and its
+/// analysis: a report holds an index per event, not the events' text.
+/// Serializes as the JSON array `pushback`.
+#[derive(Clone)]
+pub struct PushbackEvents<'a> {
+    comments: Comments<'a>,
+    /// Indices into the analysis's events of the events reported.
+    events: Vec<usize>,
+}
+
+impl PushbackEvents<'_> {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Event `k`. Panics when `k` is out of range, as indexing a slice does.
+    pub fn get(&self, k: usize) -> PushbackEvent {
+        let Comments { thread, analysis } = self.comments;
+        pushback_event(thread, self.comments, &analysis.pushback.events[self.events[k]])
+    }
+
+    /// The events in display order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = PushbackEvent> + '_ {
+        (0..self.len()).map(|k| self.get(k))
+    }
+}
+
+built_on_demand!(PushbackEvents);
+
 /// Pushback events as the pushback analysis decided them (target claim,
 /// its support, the claimant's answer), with the report's comment
 /// references and matched words. The report adds no judgment of its own,
 /// so `flags`, exports and reports always agree.
-fn pushback_events(thread: &Thread, analysis: &ThreadAnalysis, comments: Comments<'_>) -> Vec<PushbackEvent> {
-    let mut out = Vec::new();
-    for e in &analysis.pushback.events {
-        if e.comment >= comments.len() || !is_pushback(analysis, e.comment) {
-            continue;
+fn pushback_events<'a>(analysis: &ThreadAnalysis, comments: Comments<'a>) -> PushbackEvents<'a> {
+    let events = (analysis.pushback.events.iter().enumerate())
+        .filter(|(_, e)| e.comment < comments.len() && is_pushback(analysis, e.comment))
+        .map(|(k, _)| k)
+        .collect();
+    PushbackEvents { comments, events }
+}
+
+/// The report's record of one analysis event.
+fn pushback_event(
+    thread: &Thread,
+    comments: Comments<'_>,
+    e: &crate::analysis::pushback::PushbackEvent,
+) -> PushbackEvent {
+    let co = comments.get(e.comment);
+    let target = e.target.comment.map(|p| comment_ref(thread, p));
+    let claim = if e.target.sentence.is_empty() {
+        match e.target.comment {
+            Some(p) => thread.comments[p].text.as_str(),
+            None => thread.post.paragraphs.first().map_or("", String::as_str),
         }
-        let co = comments.get(e.comment);
-        let target = e.target.comment.map(|p| comment_ref(thread, p));
-        let claim = if e.target.sentence.is_empty() {
-            match e.target.comment {
-                Some(p) => thread.comments[p].text.as_str(),
-                None => thread.post.paragraphs.first().map_or("", String::as_str),
-            }
-        } else {
-            e.target.sentence.as_str()
-        };
-        out.push(PushbackEvent {
-            comment: comment_ref(thread, e.comment),
-            acts: co.acts.to_vec(),
-            matched: matched_words(&co, Category::is_pushback),
-            target,
-            claim: crate::cli::excerpt(claim, EXCERPT_CHARS),
-            support: e.target.support.as_ref().map(|s| s.support.name().to_string()),
-            outcome: e.outcome.name().to_string(),
-            reply: e.reply.map(|k| comment_ref(thread, k)),
-        });
+    } else {
+        e.target.sentence.as_str()
+    };
+    PushbackEvent {
+        comment: comment_ref(thread, e.comment),
+        acts: co.acts.to_vec(),
+        matched: matched_words(&co, Category::is_pushback),
+        target,
+        claim: crate::cli::excerpt(claim, EXCERPT_CHARS),
+        support: e.target.support.as_ref().map(|s| s.support.name().to_string()),
+        outcome: e.outcome.name().to_string(),
+        reply: e.reply.map(|k| comment_ref(thread, k)),
     }
-    out
 }
 
 /// How a pushback's target supports its claim, in words: `claim sourced`,
@@ -710,7 +760,7 @@ mod tests {
         hostility[5].hostile = true;
         let an = ThreadAnalysis { pushback: crate::analysis::pushback::analyze(&t, &hostility), hostility };
         let r = build(&t, &an);
-        let from_analysis: Vec<(String, Option<String>, &str, Option<String>)> = an
+        let from_analysis: Vec<(String, Option<String>, String, Option<String>)> = an
             .pushback
             .events
             .iter()
@@ -719,19 +769,19 @@ mod tests {
                 (
                     t.comments[e.comment].id.clone(),
                     e.target.id.clone(),
-                    e.outcome.name(),
+                    e.outcome.name().to_string(),
                     e.reply.map(|k| t.comments[k].id.clone()),
                 )
             })
             .collect();
-        let in_report: Vec<(String, Option<String>, &str, Option<String>)> = r
+        let in_report: Vec<(String, Option<String>, String, Option<String>)> = r
             .pushback
             .iter()
             .map(|p| {
                 (
                     p.comment.id.clone(),
                     p.target.as_ref().map(|c| c.id.clone()),
-                    p.outcome.as_str(),
+                    p.outcome.clone(),
                     p.reply.as_ref().map(|c| c.id.clone()),
                 )
             })
