@@ -38,7 +38,7 @@ fn seed_001_verdicts() {
     let by_id = |id: &str| &h[t.comments.iter().position(|c| c.id == id).unwrap()];
     // Profanity about a militant group is reported, but is not hostile.
     let c18 = by_id("c18");
-    assert_eq!((c18.hostile, c18.categories.as_slice()), (false, &[Category::Profanity][..]));
+    assert_eq!((c18.hostile, c18.categories.iter().collect::<Vec<_>>()), (false, vec![Category::Profanity]));
     assert_eq!(c18.findings[0].matched, "cr*p");
     // The idiom about a country and the quoting reply fire nothing.
     assert!(by_id("c32").findings.is_empty());

@@ -87,9 +87,7 @@ fn flagged_analysis(t: &Thread) -> ThreadAnalysis {
         let h = &mut an.hostility[f.comment];
         if f.counts() && f.category.is_hostile() {
             h.hostile = true;
-            h.categories.push(f.category);
-            h.categories.sort();
-            h.categories.dedup();
+            h.categories.insert(f.category);
         }
         h.score = h.score.max(if f.counts() { f.severity } else { 0.0 });
         h.findings.push(f);
@@ -98,7 +96,7 @@ fn flagged_analysis(t: &Thread) -> ThreadAnalysis {
         let p = &mut an.pushback.comments[f.comment];
         if f.category.is_pushback() {
             p.pushback = true;
-            p.acts.push(f.category);
+            p.acts.insert(f.category);
         }
         p.findings.push(f);
     }
@@ -520,12 +518,12 @@ proptest::proptest! {
             if category.is_pushback() || category == Category::CounterEvidence {
                 let p = &mut an.pushback.comments[c];
                 p.pushback |= category.is_pushback();
-                p.acts.push(category);
+                p.acts.insert(category);
                 p.findings.push(f);
             } else {
                 let h = &mut an.hostility[c];
                 h.hostile |= category.is_hostile() && counts;
-                h.categories.push(category);
+                h.categories.insert(category);
                 h.score = 0.5;
                 h.findings.push(f);
             }
@@ -556,7 +554,7 @@ fn markdown_lists_are_capped() {
     for (i, c) in t.comments.iter().enumerate().filter(|(_, c)| c.text.len() > 20) {
         let h = &mut an.hostility[i];
         h.hostile = true;
-        h.categories = vec![Category::Insult];
+        h.categories = [Category::Insult].into();
         for (k, w) in words.iter().enumerate() {
             h.findings.push(Finding {
                 comment: i,

@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::analysis::lexicon::{EntryKind, Hit, Matcher, Scope};
 use crate::analysis::normalize::{is_word_byte, nonword_bytes, Normalized};
 use crate::analysis::quote::{self, QuoteKind};
-use crate::analysis::{Category, Finding, Target};
+use crate::analysis::{Category, CategorySet, Finding, Target};
 use crate::model::Thread;
 
 /// The hostility verdict for one comment.
@@ -45,7 +45,7 @@ pub struct CommentHostility {
     /// True when any category but profanity fires (and counts).
     pub hostile: bool,
     /// Categories that fired and count, sorted, deduplicated.
-    pub categories: Vec<Category>,
+    pub categories: CategorySet,
     /// Severity score in `[0, 1]`.
     pub score: f32,
     /// Every finding, including quoted and mentioned ones (which do not count).
@@ -55,7 +55,7 @@ pub struct CommentHostility {
 impl CommentHostility {
     /// True when a dehumanizing finding counts.
     pub fn dehumanizing(&self) -> bool {
-        self.categories.contains(&Category::Dehumanizing)
+        self.categories.contains(Category::Dehumanizing)
     }
 
     /// The counting categories joined by `;` (for CSV).
@@ -347,9 +347,7 @@ fn analyze_lazily<'s>(
 fn verdict(mut findings: Vec<Finding>) -> CommentHostility {
     findings.sort_by(|a, b| (a.start, a.end, a.category, &a.rule).cmp(&(b.start, b.end, b.category, &b.rule)));
     findings.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.category == b.category);
-    let mut categories: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
-    categories.sort();
-    categories.dedup();
+    let categories: CategorySet = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     let hostile = categories.iter().any(|c| c.is_hostile());
     let mut keep = 1.0f32;
     let mut profanity = 0.0f32;

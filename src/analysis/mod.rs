@@ -71,6 +71,124 @@ impl Category {
     }
 }
 
+impl Category {
+    /// Every category, in order.
+    pub const ALL: [Category; 9] = [
+        Category::Insult,
+        Category::IdentityAttack,
+        Category::Dehumanizing,
+        Category::Violence,
+        Category::Profanity,
+        Category::EvidenceRequest,
+        Category::Denial,
+        Category::SpeculationCallout,
+        Category::CounterEvidence,
+    ];
+
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// A set of [`Category`]s in two bytes, iterated (and serialized, as a
+/// JSON array) in category order: what a sorted, deduplicated
+/// `Vec<Category>` was, without an allocation per comment.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CategorySet(u16);
+
+impl CategorySet {
+    /// True when `c` is in the set.
+    pub fn contains(&self, c: Category) -> bool {
+        self.0 & c.bit() != 0
+    }
+
+    /// Add `c`.
+    pub fn insert(&mut self, c: Category) {
+        self.0 |= c.bit();
+    }
+
+    /// Remove `c`.
+    pub fn remove(&mut self, c: Category) {
+        self.0 &= !c.bit();
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// How many categories.
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The categories, in category order.
+    pub fn iter(&self) -> CategoryIter {
+        CategoryIter(self.0)
+    }
+
+    /// Keep only the categories `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(Category) -> bool) {
+        for c in Category::ALL {
+            if !keep(c) {
+                self.remove(c);
+            }
+        }
+    }
+}
+
+impl FromIterator<Category> for CategorySet {
+    fn from_iter<I: IntoIterator<Item = Category>>(iter: I) -> CategorySet {
+        let mut set = CategorySet::default();
+        for c in iter {
+            set.insert(c);
+        }
+        set
+    }
+}
+
+impl<const N: usize> From<[Category; N]> for CategorySet {
+    fn from(cs: [Category; N]) -> CategorySet {
+        cs.into_iter().collect()
+    }
+}
+
+impl IntoIterator for CategorySet {
+    type Item = Category;
+    type IntoIter = CategoryIter;
+
+    fn into_iter(self) -> CategoryIter {
+        CategoryIter(self.0)
+    }
+}
+
+/// The categories of a [`CategorySet`], in category order.
+#[derive(Clone, Debug)]
+pub struct CategoryIter(u16);
+
+impl Iterator for CategoryIter {
+    type Item = Category;
+
+    fn next(&mut self) -> Option<Category> {
+        let k = self.0.trailing_zeros() as usize;
+        let c = *Category::ALL.get(k)?;
+        self.0 &= self.0 - 1;
+        Some(c)
+    }
+}
+
+impl std::fmt::Debug for CategorySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for CategorySet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 /// Whom a finding is aimed at.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "name")]
@@ -212,4 +330,33 @@ pub(crate) fn fixture_comment_texts() -> Vec<String> {
         }
     }
     texts
+}
+
+#[cfg(test)]
+mod category_set_tests {
+    use super::*;
+
+    #[test]
+    fn a_set_reads_like_the_sorted_deduplicated_vec() {
+        // Every subset of the nine categories, inserted in reverse with repeats.
+        for bits in 0u16..(1 << Category::ALL.len()) {
+            let want: Vec<Category> =
+                Category::ALL.into_iter().enumerate().filter(|(k, _)| bits >> k & 1 == 1).map(|(_, c)| c).collect();
+            let set: CategorySet = want.iter().rev().chain(want.iter()).copied().collect();
+            assert_eq!(set.iter().collect::<Vec<_>>(), want);
+            assert_eq!(set.into_iter().collect::<Vec<_>>(), want);
+            assert_eq!((set.len(), set.is_empty()), (want.len(), want.is_empty()));
+            assert_eq!(serde_json::to_string(&set).unwrap(), serde_json::to_string(&want).unwrap());
+            assert_eq!(format!("{set:?}"), format!("{want:?}"));
+            for c in Category::ALL {
+                assert_eq!(set.contains(c), want.contains(&c));
+            }
+            let mut pushback = set;
+            pushback.retain(Category::is_pushback);
+            assert_eq!(
+                pushback.iter().collect::<Vec<_>>(),
+                want.iter().copied().filter(|c| c.is_pushback()).collect::<Vec<_>>()
+            );
+        }
+    }
 }

@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::analysis::claims::{self, ClaimSupport, Support};
 use crate::analysis::hostility::CommentHostility;
 use crate::analysis::pushback_model::{self, Model, Policy, Which};
-use crate::analysis::{Category, Finding, Target};
+use crate::analysis::{Category, CategorySet, Finding, Target};
 use crate::error::{Error, Result};
 use crate::graph::Node;
 use crate::model::Thread;
@@ -614,8 +614,8 @@ pub fn act_category(name: &str) -> Option<Category> {
 pub struct CommentPushback {
     /// True when evidence_request, denial or speculation_callout fires.
     pub pushback: bool,
-    /// Acts that fired, sorted, deduplicated.
-    pub acts: Vec<Category>,
+    /// Acts that fired.
+    pub acts: CategorySet,
     /// The findings behind them.
     pub findings: Vec<Finding>,
     /// True when an evidence request fires.
@@ -706,7 +706,7 @@ pub struct PushbackEvent {
     /// Index of the pushback comment.
     pub comment: usize,
     /// The pushback acts (and counter-evidence, if any) it makes.
-    pub acts: Vec<Category>,
+    pub acts: CategorySet,
     /// The claim it answers.
     pub target: TargetClaim,
     /// What the target's author did next.
@@ -901,20 +901,18 @@ fn detect_comment(
         }
         RANKS.set(ranks);
     }
-    let mut acts: Vec<Category> = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
-    acts.sort();
-    acts.dedup();
+    let mut acts: CategorySet = findings.iter().filter(|f| f.counts()).map(|f| f.category).collect();
     // Where the platform's policy lets the model decide, a rule hit the
     // model does not back stays a finding (it explains the score) but is
     // not an act.
     if er_vetoed {
-        acts.retain(|a| *a != Category::EvidenceRequest);
+        acts.remove(Category::EvidenceRequest);
     }
     if push_vetoed {
         acts.retain(|a| !a.is_pushback());
     }
     let pushback = acts.iter().any(|a| a.is_pushback());
-    let evidence_request = acts.contains(&Category::EvidenceRequest);
+    let evidence_request = acts.contains(Category::EvidenceRequest);
     let claim_support = scan.support_kind(&c.text);
     let cp = CommentPushback {
         pushback,
@@ -1326,7 +1324,7 @@ fn follow(
             && !thread.comments[j].status.is_stand_in()
             && replies.offers_evidence(thread, j)
     });
-    PushbackEvent { comment: i, acts: cp.acts.clone(), target, outcome, reply, outcome_cues, third_party_evidence }
+    PushbackEvent { comment: i, acts: cp.acts, target, outcome, reply, outcome_cues, third_party_evidence }
 }
 
 /// The target author's first reply among `below` (the pushback's
@@ -1856,7 +1854,7 @@ mod tests {
         let model = Model::new(LogReg::new(10.0, 0.5, Vec::new()), er);
         let cp = &analyze_with(t, &[], Mode::RulesAndModel, &model).comments[1];
         assert_eq!((cp.pushback, cp.evidence_request), (true, false));
-        assert_eq!(cp.acts, [Category::Denial]);
+        assert_eq!(cp.acts, CategorySet::from([Category::Denial]));
         assert!(cp.findings.iter().any(|f| f.rule == "model_pushback"));
     }
 

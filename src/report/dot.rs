@@ -78,7 +78,7 @@ pub enum GraphKind {
 fn top_category(c: &CommentOut) -> Option<Category> {
     const ORDER: [Category; 5] =
         [Category::Violence, Category::Dehumanizing, Category::IdentityAttack, Category::Insult, Category::Profanity];
-    let has = |k: Category| c.categories.contains(&k) || c.findings.iter().any(|f| f.counts && f.category == k);
+    let has = |k: Category| c.categories.contains(k) || c.findings.iter().any(|f| f.counts && f.category == k);
     ORDER.into_iter().find(|&k| has(k) && (c.hostile || !k.is_hostile()))
 }
 

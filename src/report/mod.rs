@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::chains::{self, ChainAnalysis};
-use crate::analysis::{Category, Finding, ThreadAnalysis};
+use crate::analysis::{Category, CategorySet, Finding, ThreadAnalysis};
 use crate::graph::Node;
 use crate::model::Thread;
 
@@ -262,12 +262,12 @@ pub struct CommentOut<'a> {
     pub hostile: bool,
     /// Hostility score.
     pub score: f32,
-    /// Hostility categories that count, sorted.
-    pub categories: &'a [Category],
+    /// Hostility categories that count, in category order.
+    pub categories: CategorySet,
     /// Pushback per the detector.
     pub pushback: bool,
-    /// Pushback acts, sorted.
-    pub acts: &'a [Category],
+    /// Pushback acts, in category order.
+    pub acts: CategorySet,
     /// All findings (hostility then pushback), sorted by start offset.
     pub findings: Vec<FindingOut<'a>>,
 }
@@ -458,9 +458,9 @@ fn comment_out<'a>(thread: &'a Thread, analysis: &'a ThreadAnalysis, c: usize) -
         text: &com.text,
         hostile: h.is_some_and(|h| h.hostile),
         score: h.map_or(0.0, |h| h.score),
-        categories: h.map_or(&[], |h| &h.categories),
+        categories: h.map_or(CategorySet::default(), |h| h.categories),
         pushback: p.is_some_and(|p| p.pushback),
-        acts: p.map_or(&[], |p| &p.acts),
+        acts: p.map_or(CategorySet::default(), |p| p.acts),
         findings,
     }
 }
@@ -485,7 +485,7 @@ fn hostile_groups(thread: &Thread, analysis: &ThreadAnalysis, comments: Comments
         let c = comments.get(i);
         let mut cats: Vec<Category> =
             c.findings.iter().filter(|f| f.counts && f.category.is_hostile()).map(|f| f.category).collect();
-        cats.extend(c.categories.iter().copied().filter(|k| k.is_hostile()));
+        cats.extend(c.categories.iter().filter(|k| k.is_hostile()));
         cats.sort();
         cats.dedup();
         for cat in cats {
@@ -583,7 +583,7 @@ fn pushback_event(
     };
     PushbackEvent {
         comment: comment_ref(thread, e.comment),
-        acts: co.acts.to_vec(),
+        acts: co.acts.iter().collect(),
         matched: matched_words(&co, Category::is_pushback),
         target,
         claim: crate::cli::excerpt(claim, EXCERPT_CHARS),
