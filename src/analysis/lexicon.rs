@@ -882,27 +882,12 @@ fn joint_walk(
 /// stopped (the states are those before that byte). Four bytes at a time,
 /// then one at a time: the two tables are read in one loop, so the two
 /// chains of dependent reads overlap.
-fn joint_run(terms: &TermTable, pats: &LazyTable, hay: &[u8], i: usize, t: &mut u16, p: &mut u32) -> usize {
-    match &pats.trans {
-        Trans::Wide(pt) => joint_run_rows(terms, WideRows(pt), &pats.classes, hay, i, t, p),
-        Trans::Narrow(pt) => joint_run_rows(terms, NarrowRows(pt), &pats.classes, hay, i, t, p),
-    }
-}
-
-/// [`joint_run`] over the pattern table's transitions `pt` (byte classes `pc`).
 #[inline(never)]
-fn joint_run_rows<R: Rows>(
-    terms: &TermTable,
-    pt: R,
-    pc: &[u8; 256],
-    hay: &[u8],
-    mut i: usize,
-    t: &mut u16,
-    p: &mut u32,
-) -> usize {
+fn joint_run(terms: &TermTable, pats: &LazyTable, hay: &[u8], mut i: usize, t: &mut u16, p: &mut u32) -> usize {
     let (tt, tc) = (&*terms.trans, &terms.classes);
+    let (pt, pc) = (&pats.trans[..], &pats.classes);
     let tstep = |s: u16, b: u8| tt[usize::from(s) + usize::from(tc[usize::from(b)])];
-    let pstep = |s: u32, b: u8| pt.at(s, pc[usize::from(b)]);
+    let pstep = |s: u32, b: u8| pt[s as usize + usize::from(pc[usize::from(b)])];
     let (mut ct, mut cp) = (*t, *p);
     if let Some(rest) = hay.get(i..) {
         for block in rest.chunks_exact(4) {
@@ -958,8 +943,7 @@ struct Walker {
 /// (ends after `mid`) are exactly those of one walk; otherwise A goes on
 /// alone from `mid` and B's are dropped. `None` (nothing usable pushed;
 /// the caller walks the chunk again as one) if the lazy DFA cleared its
-/// cache or the table turned wide (the ids of one walker would be stale)
-/// or gave up.
+/// cache (the ids of one walker would be stale) or gave up.
 #[allow(clippy::too_many_arguments)]
 fn split_walk(
     terms: &TermTable,
@@ -983,8 +967,7 @@ fn split_walk(
     let mut b = Walker { t: terms.start, p: start, i: mid - SPLIT_LEAD, end: mid };
     // B's states at `mid`, once it got there.
     let mut at_mid = None;
-    let epoch = table.epoch;
-    let cx = SplitStep { terms, term_info, dfa, bytes, from, clears, epoch };
+    let cx = SplitStep { terms, term_info, dfa, bytes, from, clears };
     loop {
         if b.i == mid && at_mid.is_none() {
             at_mid = Some((b.t, b.p));
@@ -1051,8 +1034,6 @@ struct SplitStep<'a> {
     from: usize,
     /// The lazy DFA cache's clear count when the walk began.
     clears: usize,
-    /// The pattern table's [`LazyTable::epoch`] when the walk began.
-    epoch: usize,
 }
 
 impl SplitStep<'_> {
@@ -1075,7 +1056,7 @@ impl SplitStep<'_> {
         let byte = self.bytes[w.i];
         let nt = self.terms.step(w.t, byte);
         let np = table.next(self.dfa, cache, w.p, byte)?;
-        if cache.clear_count() != self.clears || table.epoch != self.epoch {
+        if cache.clear_count() != self.clears {
             return None;
         }
         w.i += 1;
@@ -1097,19 +1078,12 @@ impl SplitStep<'_> {
 /// [`joint_run`] for two walkers in one loop: both take the transitions
 /// of both tables, four bytes each at a time, while none is flagged and
 /// both have four bytes left before their `end`.
-fn pair_run(terms: &TermTable, pats: &LazyTable, bytes: &[u8], a: &mut Walker, b: &mut Walker) {
-    match &pats.trans {
-        Trans::Wide(pt) => pair_run_rows(terms, WideRows(pt), &pats.classes, bytes, a, b),
-        Trans::Narrow(pt) => pair_run_rows(terms, NarrowRows(pt), &pats.classes, bytes, a, b),
-    }
-}
-
-/// [`pair_run`] over the pattern table's transitions `pt` (byte classes `pc`).
 #[inline(never)]
-fn pair_run_rows<R: Rows>(terms: &TermTable, pt: R, pc: &[u8; 256], bytes: &[u8], a: &mut Walker, b: &mut Walker) {
+fn pair_run(terms: &TermTable, pats: &LazyTable, bytes: &[u8], a: &mut Walker, b: &mut Walker) {
     let (tt, tc) = (&*terms.trans, &terms.classes);
+    let (pt, pc) = (&pats.trans[..], &pats.classes);
     let tstep = |s: u16, b: u8| tt[usize::from(s) + usize::from(tc[usize::from(b)])];
-    let pstep = |s: u32, b: u8| pt.at(s, pc[usize::from(b)]);
+    let pstep = |s: u32, b: u8| pt[s as usize + usize::from(pc[usize::from(b)])];
     let (mut ta, mut pa, mut tb, mut pb) = (a.t, a.p, b.t, b.p);
     let (mut i, mut j) = (a.i, b.i);
     while let (Some(x), Some(y)) = (bytes[..a.end].get(i..i + 4), bytes[..b.end].get(j..j + 4)) {
@@ -1224,12 +1198,6 @@ impl PatternDfa {
 
     /// [`PatternDfa::new`] with a given lazy DFA cache configuration.
     fn with_cache(regexes: &[(usize, Regex)], cache: hybrid::dfa::Config) -> Option<PatternDfa> {
-        PatternDfa::with_table(regexes, cache, NARROW_IDS)
-    }
-
-    /// [`PatternDfa::with_cache`] whose walk tables stay narrow for ids
-    /// below `narrow_ids` ([`LazyTable::new`]).
-    fn with_table(regexes: &[(usize, Regex)], cache: hybrid::dfa::Config, narrow_ids: usize) -> Option<PatternDfa> {
         let pats: Vec<&str> = regexes.iter().map(|(_, r)| r.as_str()).collect();
         let dfa = hybrid::dfa::DFA::builder()
             .configure(cache.match_kind(PatternMatchKind::All).unicode_word_boundary(true))
@@ -1249,7 +1217,7 @@ impl PatternDfa {
         let n = pats.len();
         let create: ScratchFn = Box::new(move || Scratch {
             cache: make.create_cache(),
-            table: LazyTable::new(&make, narrow_ids),
+            table: LazyTable::new(&make),
             ends: vec![(usize::MAX, 0); n],
             seen: Vec::new(),
             ends_b: vec![(usize::MAX, 0); n],
@@ -1323,87 +1291,28 @@ impl PatternDfa {
     }
 }
 
-/// Ids a narrow pattern table ([`Trans::Narrow`]) can hand out: they are
-/// `u16` unit numbers, so it holds up to 32,768 states of 128 entries.
-const NARROW_IDS: usize = 1 << 16;
-
-/// log2 of the entries in a narrow table's unit: a narrow id is the number
-/// of the unit where its state's row begins.
-const NARROW_SHIFT: u32 = 6;
-
-/// What a walk step reads from a pattern table's transitions.
-trait Rows: Copy {
-    /// The id after state `s` reads a byte of class `class`.
-    fn at(self, s: u32, class: u8) -> u32;
-}
-
-/// A wide table's transitions: `u32` ids premultiplied by the stride.
-#[derive(Clone, Copy)]
-struct WideRows<'a>(&'a [u32]);
-
-impl Rows for WideRows<'_> {
-    #[inline(always)]
-    fn at(self, s: u32, class: u8) -> u32 {
-        self.0[s as usize + usize::from(class)]
-    }
-}
-
-/// A narrow table's transitions: `u16` ids, each the unit where its row
-/// begins (one shift more per step, half the bytes per row).
-#[derive(Clone, Copy)]
-struct NarrowRows<'a>(&'a [u16]);
-
-impl Rows for NarrowRows<'_> {
-    #[inline(always)]
-    fn at(self, s: u32, class: u8) -> u32 {
-        u32::from(self.0[((s as usize) << NARROW_SHIFT) + usize::from(class)])
-    }
-}
-
-/// A [`LazyTable`]'s transitions, narrow while its ids fit in `u16`.
-#[derive(Debug)]
-enum Trans {
-    /// `u16` ids: the number of the 64-entry unit where the state's row
-    /// begins; rows of flagged states begin at odd units, the others at
-    /// even ones, so the id's low bit is the flag.
-    Narrow(Vec<u16>),
-    /// `u32` ids premultiplied by the stride, the flag in the low bit (a
-    /// flagged state's row begins one entry after its base).
-    Wide(Vec<u32>),
-}
-
 /// Our own transition table over a [`PatternDfa`]'s lazy DFA, filled as
-/// walks meet transitions (the lazy DFA computes each one once): state
-/// ids, the lazy DFA's byte classes, and a flag in the id's low bit for
-/// special states (match, dead, quit) and for transitions not known yet.
-/// Every id indexes its row as `row(id) + class`, flagged or not, so four
-/// transitions can be chained before one test of their flags: an unknown
-/// transition leads to [`LazyTable::UNKNOWN`], whose row leads back to
+/// walks meet transitions (the lazy DFA computes each one once): `u32`
+/// state ids premultiplied by the stride, the lazy DFA's byte classes,
+/// and a flag in the id's low bit for special states (match, dead, quit)
+/// and for transitions not known yet. As in [`TermTable`], a flagged id's
+/// row is stored one entry after its base, so `id + class` indexes every
+/// row, and four transitions can be chained before one test of their
+/// flags: an unknown transition leads to state 0, whose row leads back to
 /// itself, flagged.
 ///
-/// The table starts narrow (`u16` entries, rows of 256 bytes for the
-/// built-in lexicon's 126 byte classes) and turns wide (`u32` entries,
-/// premultiplied ids: one add per step, rows twice as long) when a new
-/// state's id would not fit in `u16`; it then stays wide.
-///
 /// Lazy DFA state ids become invalid when the lazy DFA clears its cache
-/// (it does when its cache is full); the table is then emptied and
-/// refills. Emptying (a clear or the switch to wide) makes every id handed
-/// out before stale: [`LazyTable::epoch`] counts them.
+/// (it does when its cache is full); the table is then emptied and refills.
 #[derive(Debug)]
 struct LazyTable {
     /// Byte class of every byte (the lazy DFA's).
     classes: [u8; 256],
     /// log2 of the stride (classes plus one, rounded up to a power of two).
     stride2: u32,
-    /// The transitions: `row(id) + class` is the id after state `id`
-    /// reads a byte of `class`, or [`LazyTable::UNKNOWN`].
-    trans: Trans,
-    /// Narrow ids must stay below this (at most [`NARROW_IDS`]).
-    narrow_ids: usize,
-    /// Narrow table: the first unit no row uses yet.
-    units: usize,
-    /// Per state ([`LazyTable::index`] of its id): its lazy DFA state.
+    /// `trans[id + class]`: the id after state `id` reads a byte of `class`,
+    /// or [`LazyTable::UNKNOWN`].
+    trans: Vec<u32>,
+    /// Per state (`id >> stride2`): its lazy DFA state.
     lazy: Vec<LazyStateID>,
     /// Per state: its range in `pats` (empty unless a match state).
     matches: Vec<(u32, u32)>,
@@ -1415,37 +1324,29 @@ struct LazyTable {
     start: Option<u32>,
     /// The lazy DFA cache's clear count the table was filled under.
     clears: usize,
-    /// How many times the table was emptied.
-    epoch: usize,
 }
 
 impl LazyTable {
-    /// The id of the transitions not known yet, flagged (narrow: unit 1;
-    /// wide: state 0).
+    /// The id of the transitions not known yet: state 0, flagged.
     const UNKNOWN: u32 = 1;
 
-    /// An empty table for `dfa`, narrow if its rows are at least a unit
-    /// long and `narrow_ids` > 0, for ids below `narrow_ids`.
-    fn new(dfa: &hybrid::dfa::DFA, narrow_ids: usize) -> LazyTable {
+    /// An empty table for `dfa`.
+    fn new(dfa: &hybrid::dfa::DFA) -> LazyTable {
         let mut classes = [0u8; 256];
         for b in 0..=255u8 {
             classes[usize::from(b)] = dfa.byte_classes().get(b);
         }
         let stride2 = (dfa.byte_classes().alphabet_len() + 1).next_power_of_two().trailing_zeros();
-        let narrow = stride2 >= NARROW_SHIFT && narrow_ids > 0;
         let mut table = LazyTable {
             classes,
             stride2,
-            trans: if narrow { Trans::Narrow(Vec::new()) } else { Trans::Wide(Vec::new()) },
-            narrow_ids: narrow_ids.min(NARROW_IDS),
-            units: 0,
+            trans: Vec::new(),
             lazy: Vec::new(),
             matches: Vec::new(),
             pats: Vec::new(),
             ids: std::collections::HashMap::new(),
             start: None,
             clears: 0,
-            epoch: 0,
         };
         table.reset(0);
         table
@@ -1453,44 +1354,21 @@ impl LazyTable {
 
     /// Forget every state (their lazy ids are invalid after a clear).
     fn reset(&mut self, clears: usize) {
-        let stride = 1usize << self.stride2;
+        self.trans.clear();
+        self.trans.resize(2 << self.stride2, LazyTable::UNKNOWN);
         self.lazy.clear();
+        self.lazy.push(LazyStateID::default());
         self.matches.clear();
-        match &mut self.trans {
-            Trans::Wide(t) => {
-                t.clear();
-                t.resize(2 * stride, LazyTable::UNKNOWN);
-                self.lazy.push(LazyStateID::default());
-                self.matches.push((0, 0));
-            }
-            Trans::Narrow(t) => {
-                // Unit 0 unused, UNKNOWN's row from unit 1.
-                self.units = 1 + (stride >> NARROW_SHIFT);
-                t.clear();
-                t.resize(self.units << NARROW_SHIFT, LazyTable::UNKNOWN as u16);
-                self.lazy.resize(2, LazyStateID::default());
-                self.matches.resize(2, (0, 0));
-            }
-        }
+        self.matches.push((0, 0));
         self.pats.clear();
         self.ids.clear();
         self.start = None;
         self.clears = clears;
-        self.epoch += 1;
     }
 
-    /// The state index of id `s` (in `lazy` and `matches`).
+    /// The state index of id `s`.
     fn index(&self, s: u32) -> usize {
-        match self.trans {
-            Trans::Wide(_) => (s >> self.stride2) as usize,
-            Trans::Narrow(_) => s as usize,
-        }
-    }
-
-    /// Is the table narrow?
-    #[cfg(test)]
-    fn is_narrow(&self) -> bool {
-        matches!(self.trans, Trans::Narrow(_))
+        (s >> self.stride2) as usize
     }
 
     /// Our id of the unanchored start state.
@@ -1510,62 +1388,31 @@ impl LazyTable {
         Some(s)
     }
 
-    /// Our id of lazy DFA state `lazy`, added to the table if new (the
-    /// table turns wide, emptied, if a narrow id would not fit; `None` if
-    /// the table would outgrow `u32` ids).
+    /// Our id of lazy DFA state `lazy`, added to the table if new (`None`
+    /// if the table would outgrow `u32` ids).
     fn id_of(&mut self, dfa: &hybrid::dfa::DFA, cache: &hybrid::dfa::Cache, lazy: LazyStateID) -> Option<u32> {
         if let Some(&s) = self.ids.get(&lazy) {
             return Some(s);
         }
-        let flag = usize::from(lazy.is_tagged());
-        // A narrow row begins at an odd unit if flagged, else at an even one.
-        let unit = self.units + ((self.units ^ flag) & 1);
-        if matches!(self.trans, Trans::Narrow(_)) && unit >= self.narrow_ids {
-            self.trans = Trans::Wide(Vec::new());
-            self.reset(self.clears);
-        }
-        let (k, s) = match &mut self.trans {
-            Trans::Wide(t) => {
-                let k = self.lazy.len();
-                let s = u32::try_from(k << self.stride2).ok()? | flag as u32;
-                u32::try_from((k + 2) << self.stride2).ok()?;
-                t.resize((k + 1) << self.stride2, LazyTable::UNKNOWN);
-                (k, s)
-            }
-            Trans::Narrow(t) => {
-                self.units = unit + (1 << (self.stride2 - NARROW_SHIFT));
-                t.resize(self.units << NARROW_SHIFT, LazyTable::UNKNOWN as u16);
-                (unit, u32::try_from(unit).ok()?)
-            }
-        };
-        self.lazy.resize(k + 1, LazyStateID::default());
-        self.lazy[k] = lazy;
+        let k = self.lazy.len();
+        let s = u32::try_from(k << self.stride2).ok()? | u32::from(lazy.is_tagged());
+        u32::try_from((k + 2) << self.stride2).ok()?;
+        self.trans.resize((k + 1) << self.stride2, LazyTable::UNKNOWN);
+        self.lazy.push(lazy);
         let from = self.pats.len() as u32;
         if lazy.is_match() {
             self.pats.extend((0..dfa.match_len(cache, lazy)).map(|m| dfa.match_pattern(cache, lazy, m).as_u32()));
         }
-        self.matches.resize(k + 1, (0, 0));
-        self.matches[k] = (from, self.pats.len() as u32);
+        self.matches.push((from, self.pats.len() as u32));
         self.ids.insert(lazy, s);
         Some(s)
-    }
-
-    /// Where the transition of state `s` on a byte of `class` is stored.
-    fn slot(&self, s: u32, class: u8) -> usize {
-        match self.trans {
-            Trans::Wide(_) => s as usize + usize::from(class),
-            Trans::Narrow(_) => ((s as usize) << NARROW_SHIFT) + usize::from(class),
-        }
     }
 
     /// The state after state `s` (not [`LazyTable::UNKNOWN`]) reads `b`,
     /// computed by the lazy DFA if the table does not know it yet.
     fn next(&mut self, dfa: &hybrid::dfa::DFA, cache: &mut hybrid::dfa::Cache, s: u32, b: u8) -> Option<u32> {
-        let at = self.slot(s, self.classes[usize::from(b)]);
-        let known = match &self.trans {
-            Trans::Wide(t) => t[at],
-            Trans::Narrow(t) => u32::from(t[at]),
-        };
+        let at = s as usize + usize::from(self.classes[usize::from(b)]);
+        let known = self.trans[at];
         if known != LazyTable::UNKNOWN {
             return Some(known);
         }
@@ -1575,14 +1422,8 @@ impl LazyTable {
             self.reset(cache.clear_count());
             return self.id_of(dfa, cache, lazy);
         }
-        let epoch = self.epoch;
         let next = self.id_of(dfa, cache, lazy)?;
-        if self.epoch == epoch {
-            match &mut self.trans {
-                Trans::Wide(t) => t[at] = next,
-                Trans::Narrow(t) => t[at] = u16::try_from(next).ok()?,
-            }
-        }
+        self.trans[at] = next;
         Some(next)
     }
 
@@ -1630,30 +1471,24 @@ impl LazyTable {
     /// From state `s` before byte `i`, take transitions while none is
     /// special or unknown; returns where it stopped (`s` is the state
     /// before that byte). Four at a time, then one at a time.
-    fn run(&self, hay: &[u8], i: usize, s: &mut u32) -> usize {
-        match &self.trans {
-            Trans::Wide(t) => run_rows(WideRows(t), &self.classes, hay, i, s),
-            Trans::Narrow(t) => run_rows(NarrowRows(t), &self.classes, hay, i, s),
+    #[inline(never)]
+    fn run(&self, hay: &[u8], mut i: usize, s: &mut u32) -> usize {
+        let trans = &self.trans[..];
+        let classes = &self.classes;
+        let step = |s: u32, b: u8| trans[s as usize + usize::from(classes[usize::from(b)])];
+        let mut cur;
+        (i, cur) = skip_unflagged(hay, i, *s, step);
+        while let Some(&b) = hay.get(i) {
+            let next = step(cur, b);
+            if next & 1 != 0 {
+                break;
+            }
+            cur = next;
+            i += 1;
         }
+        *s = cur;
+        i
     }
-}
-
-/// [`LazyTable::run`] over the table's transitions `rows`.
-#[inline(never)]
-fn run_rows<R: Rows>(rows: R, classes: &[u8; 256], hay: &[u8], mut i: usize, s: &mut u32) -> usize {
-    let step = |s: u32, b: u8| rows.at(s, classes[usize::from(b)]);
-    let mut cur;
-    (i, cur) = skip_unflagged(hay, i, *s, step);
-    while let Some(&b) = hay.get(i) {
-        let next = step(cur, b);
-        if next & 1 != 0 {
-            break;
-        }
-        cur = next;
-        i += 1;
-    }
-    *s = cur;
-    i
 }
 
 /// From state `s` before byte `k`, take transitions (`step`) four bytes at
@@ -2201,74 +2036,6 @@ mod tests {
         assert!(met > 1_000 && not_met > 100, "{met} split walks met at the middle, {not_met} did not");
         assert!(small.patterns.as_ref().unwrap().scratch.get().cache.clear_count() > 10);
         assert!(total > 10_000, "only {total} hits");
-    }
-
-    /// The narrow (`u16`) pattern table finds exactly the hits of the
-    /// wide (`u32`) one, in one walk and in split walks, on every fixture
-    /// comment, the curated lists, the reddit bodies and the adversarial
-    /// texts; and so does a table forced to turn wide mid-walk (narrow
-    /// ids capped at 300: it switches after ~150 states, ids handed out
-    /// before go stale), also in the first chunk of a fresh table walked
-    /// by two walkers.
-    #[test]
-    fn narrow_table_matches_the_wide_one() {
-        let builtin = Matcher::builtin();
-        let with_ids = |narrow_ids: usize| {
-            let mut m = builtin.clone();
-            let config = hybrid::dfa::DFA::config().cache_capacity(1 << 24);
-            m.patterns = Some(Arc::new(PatternDfa::with_table(&builtin.regexes, config, narrow_ids).unwrap()));
-            m
-        };
-        let (narrow, wide, forced) = (with_ids(NARROW_IDS), with_ids(0), with_ids(300));
-        let mut texts = scan_texts(builtin);
-        let real = texts.len();
-        texts.extend(adversarial_texts());
-        let (mut total, mut failures) = (0, Vec::new());
-        for text in &texts {
-            let mut runs = Vec::new();
-            for m in [&wide, &narrow, &forced] {
-                let (table, patterns) = (m.table.as_ref().unwrap(), m.patterns.as_ref().unwrap());
-                for split in [false, true] {
-                    let mut hits = Vec::new();
-                    m.joint_hits(table, patterns, text, &mut hits, split);
-                    hits.sort();
-                    runs.push(hits);
-                }
-            }
-            total += runs[0].len();
-            if runs.iter().any(|r| *r != runs[0]) {
-                failures.push(format!("{:?}", &text[..text.floor_char_boundary(100)]));
-            }
-        }
-        // A fresh table forced to turn wide after ~15 or ~150 states on
-        // long texts does so in a split walk's first chunk, both walkers'
-        // ids in use.
-        let mut widened = 0;
-        let long = texts[..real].iter().filter(|t| t.len() >= 400).step_by(10).take(30);
-        for (text, cap) in long.flat_map(|t| [(t, 40), (t, 300)]) {
-            let fresh = with_ids(cap);
-            let mut hits = Vec::new();
-            fresh.joint_hits(fresh.table.as_ref().unwrap(), fresh.patterns.as_ref().unwrap(), text, &mut hits, true);
-            hits.sort();
-            let mut want = Vec::new();
-            wide.joint_hits(wide.table.as_ref().unwrap(), wide.patterns.as_ref().unwrap(), text, &mut want, true);
-            want.sort();
-            assert!(hits == want, "{:?}", &text[..text.floor_char_boundary(100)]);
-            widened += usize::from(!fresh.patterns.as_ref().unwrap().scratch.get().table.is_narrow());
-        }
-        assert!(widened >= 12, "{widened} fresh tables turned wide");
-        let table = |m: &Matcher| {
-            let s = m.patterns.as_ref().unwrap().scratch.get();
-            (s.table.is_narrow(), s.table.ids.len(), s.table.epoch)
-        };
-        let (n, w, f) = (table(&narrow), table(&wide), table(&forced));
-        assert!(failures.is_empty(), "{} texts differ:\n{}", failures.len(), failures.join("\n"));
-        assert!(total > 7_000, "only {total} hits");
-        // The built-in lexicon's states fit the narrow table; the forced
-        // one turned wide (one reset, no cache clears) and kept its states.
-        assert!(n.0 && n.1 > 2_000 && n.1 < NARROW_IDS / 2, "narrow table {n:?}");
-        assert!(!w.0 && w.1 == n.1, "wide table {w:?}, narrow {n:?}");
-        assert!(!f.0 && f.2 == 2 && f.1 == n.1, "forced table {f:?}, narrow {n:?}");
     }
 
     /// [`Matcher::keep_longest`] as it was, with a second vector.
