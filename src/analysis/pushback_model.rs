@@ -822,21 +822,28 @@ struct Vocab {
 
 impl Vocab {
     /// The vocabulary of the feature names `names` (rank → names).
-    fn new(names: &[(Box<str>, Box<str>)]) -> Vocab {
-        /// The entry of word `w`, marked used.
-        fn word<'m>(words: &'m mut BTreeMap<u64, Word>, w: &str) -> &'m mut Word {
+    /// Also returns the [`short_key`]s of its words, for
+    /// [`KeyedVocab::new`].
+    fn new(names: &[(Box<str>, Box<str>)]) -> (Vocab, Vec<u64>) {
+        /// The entry of word `w`, marked used; its short key noted.
+        fn word<'m>(words: &'m mut BTreeMap<u64, Word>, keys: &mut Vec<u64>, w: &str) -> &'m mut Word {
             let e = words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
+            if e.flags == 0 {
+                // A new word.
+                keys.extend(short_key(w));
+            }
             e.flags |= W_USED;
             e
         }
         let mut words: BTreeMap<u64, Word> = BTreeMap::new();
+        let mut keys: Vec<u64> = Vec::new();
         for (rank, (a, b)) in names.iter().enumerate() {
             for name in [a, b] {
                 if let Some(w) = name.strip_prefix("w:") {
-                    word(&mut words, w).unigram = rank as u32;
+                    word(&mut words, &mut keys, w).unigram = rank as u32;
                 } else if let Some((l, r)) = name.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
-                    word(&mut words, l).flags |= W_LEFT;
-                    word(&mut words, r).flags |= W_RIGHT;
+                    word(&mut words, &mut keys, l).flags |= W_LEFT;
+                    word(&mut words, &mut keys, r).flags |= W_RIGHT;
                 }
             }
         }
@@ -850,7 +857,7 @@ impl Vocab {
             }
             v.slots[slot] = (h, w);
         }
-        v
+        (v, keys)
     }
 
     #[inline]
@@ -897,29 +904,20 @@ struct KeyedVocab {
 }
 
 impl KeyedVocab {
-    /// The short words of `vocab`, whose words are those of the feature
-    /// names `names` (rank → names).
-    fn new(vocab: &Vocab, names: &[(Box<str>, Box<str>)]) -> KeyedVocab {
-        let mut short: BTreeMap<u64, (u64, Word)> = BTreeMap::new();
-        for (a, b) in names {
-            for name in [a, b] {
-                let words: Vec<&str> = if let Some(w) = name.strip_prefix("w:") {
-                    vec![w]
-                } else if let Some((l, r)) = name.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
-                    vec![l, r]
-                } else {
-                    Vec::new()
-                };
-                for w in words {
-                    if let Some(key) = short_key(w) {
-                        let h = fnv(FNV_OFFSET, w.as_bytes());
-                        short.insert(key, (h, vocab.get(h)));
-                    }
-                }
-            }
-        }
+    /// The short words of `vocab`, whose [`short_key`]s are `keys` (in
+    /// any order, repeats allowed).
+    fn new(vocab: &Vocab, mut keys: Vec<u64>) -> KeyedVocab {
+        keys.sort_unstable();
+        keys.dedup();
+        let short: Vec<(u64, (u64, Word))> = keys
+            .into_iter()
+            .map(|key| {
+                let h = fnv(FNV_OFFSET, key_bytes(&key.to_le_bytes()));
+                (key, (h, vocab.get(h)))
+            })
+            .collect();
         let mut words = vec![(0, Word { unigram: NO_RANK, flags: 0 })];
-        words.extend(short.values().copied());
+        words.extend(short.iter().map(|&(_, w)| w));
         // From a table at most three eighths full, the first multiplier
         // (of a fixed sequence: the same table every run) that fits every
         // key in its bucket.
@@ -928,7 +926,7 @@ impl KeyedVocab {
         loop {
             for _ in 0..64 {
                 let (mut keys, mut index) = (vec![[0u64; 8]; 1 << bits], vec![[0u16; 16]; 1 << bits]);
-                let fits = short.keys().enumerate().all(|(n, &key)| {
+                let fits = short.iter().enumerate().all(|(n, &(key, _))| {
                     let b = (key.wrapping_mul(mult) >> (64 - bits)) as usize;
                     match keys[b].iter().position(|&k| k == 0) {
                         Some(p) => {
@@ -1164,8 +1162,9 @@ impl FeatureTable {
             vocab: Vocab::default(),
             keyed: KeyedVocab::default(),
         };
-        t.vocab = Vocab::new(&t.names);
-        t.keyed = KeyedVocab::new(&t.vocab, &t.names);
+        let (vocab, short_keys) = Vocab::new(&t.names);
+        t.vocab = vocab;
+        t.keyed = KeyedVocab::new(&t.vocab, short_keys);
         for (rank, &id) in all.keys().enumerate() {
             let rank = rank as u32;
             let bit = id % FILTER_BITS;
