@@ -382,8 +382,9 @@ fn folded(w: &[u8]) -> u64 {
     w.iter().take(8).rev().fold(0u64, |k, &b| k << 8 | u64::from(b | 0x20))
 }
 
-/// [`folded`] of a lower-case word, at compile time.
-const fn key(w: &[u8]) -> u64 {
+/// [`folded`] of a lower-case word, at compile time (its bytes as a
+/// little-endian `u64`; the pushback model's short-word keys too).
+pub(crate) const fn key(w: &[u8]) -> u64 {
     let mut k = 0u64;
     let mut j = w.len();
     while j > 0 {

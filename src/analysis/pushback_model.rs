@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
+use crate::analysis::claims::key as claims_key;
 use crate::analysis::pushback::{ascii_alnum_lanes, lanes_below, load8, RuleHit, LANE_HIGH};
 use crate::error::{Error, Result};
 
@@ -330,14 +331,20 @@ fn emit_features<S: Sink>(
                 let e = i + k as usize;
                 let next = bytes.get(e).copied();
                 let next_class = next.map_or(C_SPACE, |c| CLASS[c as usize]);
+                let key = lower & lanes_below(k);
+                // A URL starts with `http:`, `https:` or `www.` (what
+                // `token_kind` tests), told from the key itself.
+                let url = |c: u8| match c {
+                    b':' => key == claims_key(b"http") || key == claims_key(b"https"),
+                    b'.' => key == claims_key(b"www"),
+                    _ => false,
+                };
                 let plain = next_class & C_SPACE != 0
-                    || next.is_some_and(|c| {
-                        c.is_ascii() && c != b'\'' && c != b'_' && !((3..=5).contains(&k) && matches!(c, b':' | b'.'))
-                    });
+                    || next.is_some_and(|c| c.is_ascii() && c != b'\'' && c != b'_' && !url(c));
                 if plain {
                     words.count += usize::from(words.after_space);
                     at_start = false;
-                    prev_hash = sink.short_word(prev_hash, lower & lanes_below(k));
+                    prev_hash = sink.short_word(prev_hash, key);
                     let space = next.is_some() && next_class & C_SPACE != 0;
                     words.after_space = space;
                     i = e + usize::from(space);
