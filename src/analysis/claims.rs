@@ -198,7 +198,98 @@ fn opener(sentence: &str) -> &str {
 /// Declarative and at least four words: what makes a sentence a claim at
 /// all (the cheap test behind [`score_sentence`]'s zero).
 fn is_claim(sentence: &str) -> bool {
-    !is_question(sentence) && word_counts(sentence, 4).words >= 4
+    !is_question(sentence) && claim_words(sentence, 4) >= 4
+}
+
+/// `word_counts(sentence, cap).words`, reading ASCII eight bytes per step:
+/// a run of white space, or a word of ASCII bytes ended by white space
+/// within the eight, is settled by lane tests (white space, letters and
+/// digits); anything else (a non-ASCII byte, a longer word) takes one
+/// step of [`word_counts`]' byte loop.
+fn claim_words(sentence: &str, cap: usize) -> usize {
+    use crate::analysis::pushback::{ascii_alnum_lanes, lanes_below, load8, LANE_HIGH};
+    let bytes = sentence.as_bytes();
+    let n = bytes.len();
+    let (mut words, mut i) = (0, 0);
+    while i < n && words < cap {
+        let x = load8(bytes, i);
+        let space = ascii_space_lanes(x);
+        // Leading ASCII white space (lanes past the end are 0, not space).
+        let lead = (!space & LANE_HIGH).trailing_zeros() / 8;
+        if lead > 0 {
+            i += lead as usize;
+            continue;
+        }
+        // A word's ASCII bytes up to white space, a non-ASCII byte or the
+        // text's end.
+        let past_end = !lanes_below((n - i).min(8) as u32);
+        let stop = (space | x | past_end) & LANE_HIGH;
+        if stop != 0 {
+            let k = stop.trailing_zeros() / 8;
+            let alnum = ascii_alnum_lanes(x).0 & lanes_below(k) != 0;
+            let end = i + k as usize;
+            if end >= n || space & (0x80 << (8 * k)) != 0 {
+                // Ended by the text's end or by ASCII white space, which
+                // is read with the word.
+                words += usize::from(alnum);
+                i = end + 1;
+                continue;
+            }
+        }
+        // The byte loop of `word_counts` for one step.
+        if let Some(len) = wide_space(sentence, i) {
+            i += len;
+            continue;
+        }
+        let (end, acc, alnum) = word_end(sentence, i);
+        words += usize::from(alnum || acc & K_ALNUM != 0);
+        // `word_end` reads at least one character unless `i` is ASCII
+        // white space, which the lane test above skips: always a step.
+        i = end.max(i + 1);
+    }
+    words
+}
+
+/// Lanes of eight bytes that are ASCII white space (`\t`..=`\r`, space),
+/// as their high bit.
+fn ascii_space_lanes(x: u64) -> u64 {
+    use crate::analysis::pushback::{LANE_HIGH, LANE_ONES};
+    let t = x & !LANE_HIGH;
+    let blank = !(t ^ (LANE_ONES * 0x20)).wrapping_add(LANE_ONES * 0x7f);
+    let control = t.wrapping_add(LANE_ONES * (0x80 - 0x09)) & !t.wrapping_add(LANE_ONES * (0x7f - 0x0d));
+    (blank | control) & !x & LANE_HIGH
+}
+
+/// The length of the non-ASCII white space character at `i`, if it is one.
+fn wide_space(sentence: &str, i: usize) -> Option<usize> {
+    let c = sentence.get(i..).and_then(|s| s.chars().next())?;
+    (!c.is_ascii() && c.is_whitespace()).then(|| c.len_utf8())
+}
+
+/// The word from byte `i` up to the next white space: where it ends, the
+/// union of its ASCII bytes' [`KIND`]s, and whether one of its non-ASCII
+/// characters is alphanumeric.
+fn word_end(sentence: &str, mut i: usize) -> (usize, u8, bool) {
+    let bytes = sentence.as_bytes();
+    let (mut acc, mut alnum) = (0u8, false);
+    while let Some(&b) = bytes.get(i) {
+        let k = KIND[b as usize];
+        if k & (K_SPACE | K_HIGH) == 0 {
+            acc |= k;
+            i += 1;
+            continue;
+        }
+        if k & K_SPACE != 0 {
+            break;
+        }
+        let c = sentence.get(i..).and_then(|s| s.chars().next()).unwrap_or(' ');
+        if c.is_whitespace() {
+            break;
+        }
+        alnum |= crate::analysis::pushback_model::is_alphanumeric(c);
+        i += c.len_utf8();
+    }
+    (i, acc, alnum)
 }
 
 /// What [`score_sentence`] reads of a sentence's white-space separated
@@ -253,12 +344,6 @@ fn word_counts(sentence: &str, cap: usize) -> WordCounts {
     // A capped count only counts (is_claim): no verb test.
     let capped = cap != usize::MAX;
     let mut i = 0;
-    // A non-ASCII character at `i`: its length, and whether it is white space
-    // or alphanumeric.
-    let wide = |i: usize| {
-        let c = sentence.get(i..).and_then(|s| s.chars().next()).unwrap_or(' ');
-        (c.len_utf8(), c.is_whitespace(), crate::analysis::pushback_model::is_alphanumeric(c))
-    };
     while i < n && out.words < cap {
         // White space before a word.
         let k = KIND[bytes[i] as usize];
@@ -267,33 +352,15 @@ fn word_counts(sentence: &str, cap: usize) -> WordCounts {
             continue;
         }
         if k & K_HIGH != 0 {
-            let (len, space, _) = wide(i);
-            if space {
+            if let Some(len) = wide_space(sentence, i) {
                 i += len;
                 continue;
             }
         }
         // A word: up to the next white space.
         let start = i;
-        let mut acc = 0u8;
-        let mut alnum = false;
-        while i < n {
-            let k = KIND[bytes[i] as usize];
-            if k & (K_SPACE | K_HIGH) == 0 {
-                acc |= k;
-                i += 1;
-                continue;
-            }
-            if k & K_SPACE != 0 {
-                break;
-            }
-            let (len, space, an) = wide(i);
-            if space {
-                break;
-            }
-            alnum |= an;
-            i += len;
-        }
+        let (end, acc, alnum) = word_end(sentence, i);
+        i = end;
         if alnum || acc & K_ALNUM != 0 {
             out.words += 1;
         }
@@ -315,8 +382,9 @@ fn folded(w: &[u8]) -> u64 {
     w.iter().take(8).rev().fold(0u64, |k, &b| k << 8 | u64::from(b | 0x20))
 }
 
-/// [`folded`] of a lower-case word, at compile time.
-const fn key(w: &[u8]) -> u64 {
+/// [`folded`] of a lower-case word, at compile time (its bytes as a
+/// little-endian `u64`; the pushback model's short-word keys too).
+pub(crate) const fn key(w: &[u8]) -> u64 {
     let mut k = 0u64;
     let mut j = w.len();
     while j > 0 {
@@ -645,6 +713,9 @@ mod tests {
             }
             assert_eq!(is_claim(t), reference_is_claim(t), "{t:?}");
             assert_eq!(is_question(t), reference_is_question(t), "{t:?}");
+            for cap in [1, 4, usize::MAX] {
+                assert_eq!(claim_words(t, cap), word_counts(t, cap).words, "{cap} {t:?}");
+            }
         };
         let mut n = 0;
         for text in crate::analysis::fixture_comment_texts() {
@@ -682,6 +753,47 @@ mod tests {
             check(t);
         }
         crate::analysis::check_random_texts("([a-zA-Z0-9 \t\n\x0b\x0c\r.,?!'’_-]|é|ſ|\u{a0}|\u{3000}|\u{85}|\u{2003}|\u{1680}|—|“|is|WAS|killed|Shot|have|Where|DO|could|shall|İ|whose){0,40}", |t| check(t));
+    }
+
+    /// The lane test of white space agrees with the byte table in every
+    /// lane, and the eight-bytes-per-step count equals the byte loop's on
+    /// words of every length around the eight-byte block, at every
+    /// alignment, between every kind of separator (each ASCII white space
+    /// byte, Unicode white space, punctuation, NUL, non-ASCII letters).
+    #[test]
+    fn claim_words_equal_word_counts() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let x = u64::from_le_bytes([b'a'; 8]) & !(0xff << (8 * lane)) | u64::from(b) << (8 * lane);
+                let want = if KIND[b as usize] & K_SPACE != 0 { 0x80 << (8 * lane) } else { 0 };
+                assert_eq!(ascii_space_lanes(x), want, "{b} {lane}");
+            }
+        }
+        let seps = [
+            " ", "\t", "\n", "\x0b", "\x0c", "\r", "  ", " \r\n", "\u{a0}", "\u{3000}", "\u{85}", ",", "-", "\0", "é",
+            "’", "—",
+        ];
+        let mut n = 0;
+        for sep in seps {
+            for pad in 0..9 {
+                for len in [1usize, 2, 6, 7, 8, 9, 15, 16, 17] {
+                    let word = "aB3_x".chars().cycle().take(len).collect::<String>();
+                    let mut t = " ".repeat(pad);
+                    for k in 0..6 {
+                        t.push_str(if k == 2 { "--" } else { &word });
+                        t.push_str(sep);
+                    }
+                    for cut in 0..=t.len() {
+                        let Some(t) = t.get(..cut) else { continue };
+                        for cap in [1, 2, 4, 5, usize::MAX] {
+                            assert_eq!(claim_words(t, cap), word_counts(t, cap).words, "{cap} {t:?}");
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 100_000, "{n}");
     }
 
     /// [`best_claim`] skips sentences that cannot beat the best so far:

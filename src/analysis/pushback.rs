@@ -1051,12 +1051,12 @@ fn content_words_into(text: &str, out: &mut Vec<u64>) {
     }
 }
 
-const LANE_ONES: u64 = 0x0101_0101_0101_0101;
-const LANE_HIGH: u64 = 0x8080_8080_8080_8080;
+pub(crate) const LANE_ONES: u64 = 0x0101_0101_0101_0101;
+pub(crate) const LANE_HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Eight bytes of `bytes` from `at`, little-endian; zero bytes past the end.
 #[inline(always)]
-fn load8(bytes: &[u8], at: usize) -> u64 {
+pub(crate) fn load8(bytes: &[u8], at: usize) -> u64 {
     let mut a = [0u8; 8];
     match bytes.get(at..at.saturating_add(8)) {
         Some(s) => a.copy_from_slice(s),
@@ -1070,7 +1070,7 @@ fn load8(bytes: &[u8], at: usize) -> u64 {
 /// its lower case). Range tests on the low seven bits: no carry crosses
 /// a lane.
 #[inline(always)]
-fn ascii_alnum_lanes(x: u64) -> (u64, u64) {
+pub(crate) fn ascii_alnum_lanes(x: u64) -> (u64, u64) {
     let t = x & !LANE_HIGH;
     let y = t | (LANE_ONES * 0x20);
     // `a`..=`z` once 0x20 is set (so `A`..=`Z` too), and `0`..=`9`.
@@ -1081,7 +1081,7 @@ fn ascii_alnum_lanes(x: u64) -> (u64, u64) {
 
 /// The lanes below lane `k` (`k` ≤ 8).
 #[inline(always)]
-fn lanes_below(k: u32) -> u64 {
+pub(crate) fn lanes_below(k: u32) -> u64 {
     u64::MAX.checked_shr(64 - 8 * k).unwrap_or(0)
 }
 

@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use crate::analysis::pushback::RuleHit;
+use crate::analysis::claims::key as claims_key;
+use crate::analysis::pushback::{ascii_alnum_lanes, lanes_below, load8, RuleHit, LANE_HIGH};
 use crate::error::{Error, Result};
 
 pub use crate::fnv::IdHasher;
@@ -245,8 +246,20 @@ trait Sink {
     /// `unigram`, after a token with hash `prev` (or the start symbol): its
     /// features are `unigram` and `bigram_id(prev, hash)`.
     fn token(&mut self, prev: u64, hash: u64, unigram: u64);
+    /// A plain word of one to eight ASCII letters and digits, after a
+    /// token with hash `prev`: `key` is its lower case, first byte in the
+    /// low lane, the lanes past the word zero. Returns the word's hash for
+    /// the next token's bigram (a sink may return anything for a word no
+    /// bigram of it can start; see [`ScoreSink`]).
+    fn short_word(&mut self, prev: u64, key: u64) -> u64;
     /// Any other feature id (rules, categories, shape).
     fn id(&mut self, id: u64);
+}
+
+/// The bytes of a [`Sink::short_word`] key (its non-zero low lanes).
+fn key_bytes(key: &[u8; 8]) -> &[u8] {
+    let len = key.iter().position(|&b| b == 0).unwrap_or(8);
+    &key[..len]
 }
 
 /// Collects every feature id.
@@ -258,6 +271,13 @@ impl Sink for IdSink<'_> {
     fn token(&mut self, prev: u64, hash: u64, unigram: u64) {
         self.0.push(unigram);
         self.0.push(bigram_id(prev, hash));
+    }
+    fn short_word(&mut self, prev: u64, key: u64) -> u64 {
+        let bytes = key.to_le_bytes();
+        let word = key_bytes(&bytes);
+        let hash = fnv(FNV_OFFSET, word);
+        self.token(prev, hash, fnv(W_STATE, word));
+        hash
     }
     #[inline]
     fn id(&mut self, id: u64) {
@@ -298,6 +318,39 @@ fn emit_features<S: Sink>(
             words.after_space = true;
             i += 1;
             continue;
+        }
+        if !S::UNIGRAMS && fast && class & C_LETTER != 0 {
+            // Scoring: a word starting with an ASCII letter, read eight
+            // bytes at once. One to seven ASCII letters and digits followed
+            // by what ends a plain word (as below) go to the sink by their
+            // bytes; longer words and the rest take the way below.
+            let (alnum, lower) = ascii_alnum_lanes(load8(bytes, i));
+            let stop = !alnum & LANE_HIGH;
+            if stop != 0 {
+                let k = stop.trailing_zeros() / 8;
+                let e = i + k as usize;
+                let next = bytes.get(e).copied();
+                let next_class = next.map_or(C_SPACE, |c| CLASS[c as usize]);
+                let key = lower & lanes_below(k);
+                // A URL starts with `http:`, `https:` or `www.` (what
+                // `token_kind` tests), told from the key itself.
+                let url = |c: u8| match c {
+                    b':' => key == claims_key(b"http") || key == claims_key(b"https"),
+                    b'.' => key == claims_key(b"www"),
+                    _ => false,
+                };
+                let plain = next_class & C_SPACE != 0
+                    || next.is_some_and(|c| c.is_ascii() && c != b'\'' && c != b'_' && !url(c));
+                if plain {
+                    words.count += usize::from(words.after_space);
+                    at_start = false;
+                    prev_hash = sink.short_word(prev_hash, key);
+                    let space = next.is_some() && next_class & C_SPACE != 0;
+                    words.after_space = space;
+                    i = e + usize::from(space);
+                    continue;
+                }
+            }
         }
         if fast && class & C_LETTER != 0 {
             // A word starting with an ASCII letter: hashed as it is read;
@@ -737,6 +790,8 @@ struct FeatureTable {
     filter: Vec<u64>,
     /// The words of the models' unigrams and bigrams, by token hash.
     vocab: Vocab,
+    /// Those of one to eight ASCII letters and digits, by their bytes.
+    keyed: KeyedVocab,
 }
 
 /// What the models know of a word (a token's lower case).
@@ -774,21 +829,28 @@ struct Vocab {
 
 impl Vocab {
     /// The vocabulary of the feature names `names` (rank → names).
-    fn new(names: &[(Box<str>, Box<str>)]) -> Vocab {
-        /// The entry of word `w`, marked used.
-        fn word<'m>(words: &'m mut BTreeMap<u64, Word>, w: &str) -> &'m mut Word {
+    /// Also returns the [`short_key`]s of its words, for
+    /// [`KeyedVocab::new`].
+    fn new(names: &[(Box<str>, Box<str>)]) -> (Vocab, Vec<u64>) {
+        /// The entry of word `w`, marked used; its short key noted.
+        fn word<'m>(words: &'m mut BTreeMap<u64, Word>, keys: &mut Vec<u64>, w: &str) -> &'m mut Word {
             let e = words.entry(fnv(FNV_OFFSET, w.as_bytes())).or_insert(Word { unigram: NO_RANK, flags: 0 });
+            if e.flags == 0 {
+                // A new word.
+                keys.extend(short_key(w));
+            }
             e.flags |= W_USED;
             e
         }
         let mut words: BTreeMap<u64, Word> = BTreeMap::new();
+        let mut keys: Vec<u64> = Vec::new();
         for (rank, (a, b)) in names.iter().enumerate() {
             for name in [a, b] {
                 if let Some(w) = name.strip_prefix("w:") {
-                    word(&mut words, w).unigram = rank as u32;
+                    word(&mut words, &mut keys, w).unigram = rank as u32;
                 } else if let Some((l, r)) = name.strip_prefix("b:").and_then(|r| r.split_once(' ')) {
-                    word(&mut words, l).flags |= W_LEFT;
-                    word(&mut words, r).flags |= W_RIGHT;
+                    word(&mut words, &mut keys, l).flags |= W_LEFT;
+                    word(&mut words, &mut keys, r).flags |= W_RIGHT;
                 }
             }
         }
@@ -802,7 +864,7 @@ impl Vocab {
             }
             v.slots[slot] = (h, w);
         }
-        v
+        (v, keys)
     }
 
     #[inline]
@@ -825,6 +887,106 @@ impl Vocab {
     }
 }
 
+/// The vocabulary's words of one to eight ASCII letters and digits keyed
+/// by their bytes (one `u64`, first byte in the low lane, zero-padded), so
+/// the scoring tokenizer reads a short word with one eight-byte load and
+/// looks it up without hashing its bytes one by one. Buckets of eight keys
+/// (one cache line): a key's bucket is the top bits of the key times a
+/// multiplier chosen at load so that no bucket overflows, and a lookup
+/// compares all eight keys without a branch. Exact: a hit is the word's
+/// own bytes; its entry holds the word's FNV-1a hash and what [`Vocab`]
+/// holds for that hash, so scoring by key and by hash agree.
+#[derive(Clone, Debug, Default)]
+struct KeyedVocab {
+    /// Bucket → eight keys (0: an empty place; no key is 0).
+    keys: Vec<[u64; 8]>,
+    /// Bucket → the index in `words` of each key's word; places 8–15 are 0.
+    index: Vec<[u16; 16]>,
+    /// Index → (FNV-1a of the word, the word); index 0 is the unknown word.
+    words: Vec<(u64, Word)>,
+    /// The bucket multiplier.
+    mult: u64,
+    /// `64 - log2(buckets)`.
+    shift: u32,
+}
+
+impl KeyedVocab {
+    /// The short words of `vocab`, whose [`short_key`]s are `keys` (in
+    /// any order, repeats allowed).
+    fn new(vocab: &Vocab, mut keys: Vec<u64>) -> KeyedVocab {
+        keys.sort_unstable();
+        keys.dedup();
+        let short: Vec<(u64, (u64, Word))> = keys
+            .into_iter()
+            .map(|key| {
+                let h = fnv(FNV_OFFSET, key_bytes(&key.to_le_bytes()));
+                (key, (h, vocab.get(h)))
+            })
+            .collect();
+        let mut words = vec![(0, Word { unigram: NO_RANK, flags: 0 })];
+        words.extend(short.iter().map(|&(_, w)| w));
+        // From a table at most three eighths full, the first multiplier
+        // (of a fixed sequence: the same table every run) that fits every
+        // key in its bucket.
+        let mut mult: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut bits = (short.len() * 3 / 8).max(1).next_power_of_two().trailing_zeros();
+        loop {
+            for _ in 0..64 {
+                let (mut keys, mut index) = (vec![[0u64; 8]; 1 << bits], vec![[0u16; 16]; 1 << bits]);
+                let fits = short.iter().enumerate().all(|(n, &(key, _))| {
+                    let b = (key.wrapping_mul(mult) >> (64 - bits)) as usize;
+                    match keys[b].iter().position(|&k| k == 0) {
+                        Some(p) => {
+                            keys[b][p] = key;
+                            index[b][p] = (n + 1) as u16;
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                if fits && words.len() <= usize::from(u16::MAX) {
+                    return KeyedVocab { keys, index, words, mult, shift: 64 - bits };
+                }
+                mult = mult.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) | 1;
+            }
+            bits += 1;
+            if bits > 20 {
+                // Unreachable for any vocabulary that fits in memory; an
+                // empty table sends every word the hashing way.
+                return KeyedVocab::default();
+            }
+        }
+    }
+
+    /// `(FNV-1a hash, word)` of the short word `key`; `(0, unknown)` when
+    /// no model knows it.
+    #[inline(always)]
+    fn get(&self, key: u64) -> (u64, Word) {
+        let b = (key.wrapping_mul(self.mult).checked_shr(self.shift).unwrap_or(0)) as usize;
+        let (Some(keys), Some(index)) = (self.keys.get(b), self.index.get(b)) else {
+            return (0, Word { unigram: NO_RANK, flags: 0 });
+        };
+        let mut hit = 0x100u32;
+        for (p, &k) in keys.iter().enumerate() {
+            hit |= u32::from(k == key) << p;
+        }
+        let at = index[(hit.trailing_zeros() & 15) as usize];
+        self.words.get(usize::from(at)).copied().unwrap_or((0, Word { unigram: NO_RANK, flags: 0 }))
+    }
+}
+
+/// The key of a word of one to eight ASCII lower-case letters and digits
+/// (its bytes, first in the low lane), or `None`.
+fn short_key(w: &str) -> Option<u64> {
+    let b = w.as_bytes();
+    if b.is_empty() || b.len() > 8 || !b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+        return None;
+    }
+    let mut a = [0u8; 8];
+    a[..b.len()].copy_from_slice(b);
+    Some(u64::from_le_bytes(a))
+}
+
 /// Bits of an open-addressing table of `n` keys, at most a quarter full
 /// (probes are short); [`FeatureTable`] and [`Vocab`] are sized by it.
 fn probe_bits(n: usize) -> u32 {
@@ -839,12 +1001,25 @@ fn probe_slot(h: u64, shift: u32) -> usize {
 }
 
 /// Scores a comment: the ranks of its known features, each once.
+///
+/// A token's unigram rank and bigram id are written to buffers without a
+/// branch on whether the models know them (a word the models lack writes
+/// the spare rank, a bigram that cannot be a feature is overwritten by the
+/// next); [`ScoreSink::finish`] puts them in the set after the text.
 struct ScoreSink<'a> {
     table: &'a FeatureTable,
     /// The comment's known features as a set of ranks.
     set: &'a mut RankSet,
     /// The previous token starts a bigram feature.
     prev_left: bool,
+    /// Each token's unigram rank, or `spare`; `unigrams[..n_uni]` are set.
+    unigrams: &'a mut Vec<u32>,
+    n_uni: usize,
+    /// Ids of the bigrams whose two words can form one: `bigrams[..n_bi]`.
+    bigrams: &'a mut Vec<u64>,
+    n_bi: usize,
+    /// A rank past every feature's (the set has room for it; dropped).
+    spare: u32,
 }
 
 impl ScoreSink<'_> {
@@ -904,20 +1079,62 @@ impl RankSet {
     }
 }
 
+impl ScoreSink<'_> {
+    /// Token `hash`, known to the models as `w`, after token `prev`.
+    #[inline(always)]
+    fn word(&mut self, prev: u64, hash: u64, w: Word) {
+        let unigram = if w.unigram != NO_RANK && w.flags != 0 { w.unigram } else { self.spare };
+        match self.unigrams.get_mut(self.n_uni) {
+            Some(slot) => {
+                *slot = unigram;
+                self.n_uni += 1;
+            }
+            None => self.add(unigram),
+        }
+        let pair = self.prev_left & (w.flags & W_RIGHT != 0);
+        let id = bigram_id(prev, hash);
+        match self.bigrams.get_mut(self.n_bi) {
+            Some(slot) => {
+                *slot = id;
+                self.n_bi += usize::from(pair);
+            }
+            None => {
+                if let Some(rank) = self.table.rank(id).filter(|_| pair) {
+                    self.add(rank);
+                }
+            }
+        }
+        self.prev_left = w.flags & W_LEFT != 0;
+    }
+
+    /// Put the buffered unigrams and the bigrams the models know in the set.
+    fn finish(self) {
+        for &r in self.unigrams.get(..self.n_uni).unwrap_or_default() {
+            self.set.insert(r);
+        }
+        for &id in self.bigrams.get(..self.n_bi).unwrap_or_default() {
+            if let Some(rank) = self.table.rank(id) {
+                self.set.insert(rank);
+            }
+        }
+    }
+}
+
 impl Sink for ScoreSink<'_> {
     const UNIGRAMS: bool = false;
     #[inline(always)]
     fn token(&mut self, prev: u64, hash: u64, _unigram: u64) {
         let w = self.table.vocab.get(hash);
-        if w.unigram != NO_RANK && w.flags != 0 {
-            self.add(w.unigram);
-        }
-        if self.prev_left && w.flags & W_RIGHT != 0 {
-            if let Some(rank) = self.table.rank(bigram_id(prev, hash)) {
-                self.add(rank);
-            }
-        }
-        self.prev_left = w.flags & W_LEFT != 0;
+        self.word(prev, hash, w);
+    }
+    /// Looked up by its bytes ([`KeyedVocab`]): the hash returned is the
+    /// word's FNV-1a when a model knows the word, else 0 (then no bigram
+    /// starts with it, and the next token does not read `prev`).
+    #[inline(always)]
+    fn short_word(&mut self, prev: u64, key: u64) -> u64 {
+        let (hash, w) = self.table.keyed.get(key);
+        self.word(prev, hash, w);
+        hash
     }
     #[inline]
     fn id(&mut self, id: u64) {
@@ -950,8 +1167,11 @@ impl FeatureTable {
             zero: None,
             filter: vec![0u64; (FILTER_BITS / 64) as usize],
             vocab: Vocab::default(),
+            keyed: KeyedVocab::default(),
         };
-        t.vocab = Vocab::new(&t.names);
+        let (vocab, short_keys) = Vocab::new(&t.names);
+        t.vocab = vocab;
+        t.keyed = KeyedVocab::new(&t.vocab, short_keys);
         for (rank, &id) in all.keys().enumerate() {
             let rank = rank as u32;
             let bit = id % FILTER_BITS;
@@ -1002,6 +1222,9 @@ impl FeatureTable {
 #[derive(Default)]
 struct Scratch {
     set: RankSet,
+    /// [`ScoreSink`]'s buffers.
+    unigrams: Vec<u32>,
+    bigrams: Vec<u64>,
 }
 
 const FILTER_BITS: u64 = 1 << 17;
@@ -1091,13 +1314,34 @@ impl Model {
         ranks: &mut Vec<u32>,
     ) -> (f32, f32) {
         let table = &self.table;
-        scratch.set.reserve(table.weights.len());
+        // Room for the spare rank after the features'.
+        let spare = table.weights.len() as u32;
+        scratch.set.reserve(table.weights.len() + 1);
         ranks.clear();
+        // A token takes at least one byte of text.
+        let room = text.len() + 1;
+        if scratch.unigrams.len() < room {
+            scratch.unigrams.resize(room, 0);
+            scratch.bigrams.resize(room, 0);
+        }
         let prev_left = table.vocab.get(START_HASH).flags & W_LEFT != 0;
-        let mut sink = ScoreSink { table, set: &mut scratch.set, prev_left };
+        let mut sink = ScoreSink {
+            table,
+            set: &mut scratch.set,
+            prev_left,
+            unigrams: &mut scratch.unigrams,
+            n_uni: 0,
+            bigrams: &mut scratch.bigrams,
+            n_bi: 0,
+            spare,
+        };
         emit_features(text, hits, top, None, &mut sink);
+        sink.finish();
         // Ascending ranks: ascending ids, the order `probability` sums in.
         scratch.set.drain_into(ranks);
+        if ranks.last() == Some(&spare) {
+            ranks.pop();
+        }
         let weight = |r: &u32| table.weights.get(*r as usize).copied().unwrap_or_default();
         let push: f32 = ranks.iter().map(|r| weight(r).0).sum();
         let er: f32 = ranks.iter().map(|r| weight(r).1).sum();
@@ -1488,5 +1732,159 @@ mod tests {
                 }
             }
         }
+    }
+    /// The keyed vocabulary answers for every short vocabulary word what
+    /// the hashed one answers for its FNV-1a hash, and nothing for other
+    /// keys.
+    #[test]
+    fn keyed_vocabulary_equals_hashed_vocabulary() {
+        let t = &builtin().table;
+        let mut n = 0;
+        for (a, b) in &t.names {
+            for name in [a, b] {
+                let words: Vec<&str> = match name.strip_prefix("w:") {
+                    Some(w) => vec![w],
+                    None => name.strip_prefix("b:").and_then(|r| r.split_once(' ')).map_or(vec![], |(l, r)| vec![l, r]),
+                };
+                for w in words {
+                    let Some(key) = short_key(w) else { continue };
+                    let h = fnv(FNV_OFFSET, w.as_bytes());
+                    let (got_h, got) = t.keyed.get(key);
+                    let want = t.vocab.get(h);
+                    assert_eq!((got_h, got.unigram, got.flags), (h, want.unigram, want.flags), "{w}");
+                    // The same bytes one lane longer or shorter are other words.
+                    for other in
+                        [key | (u64::from(b'q') << (8 * w.len().min(7))), key & lanes_below(w.len() as u32 - 1)]
+                    {
+                        let (_, o) = t.keyed.get(other);
+                        let known = short_key_word(other)
+                            .is_some_and(|o| t.vocab.get(fnv(FNV_OFFSET, o.as_bytes())).flags != 0);
+                        assert_eq!(o.flags != 0, known, "{w} {other:x}");
+                    }
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 4000, "{n}");
+        assert_eq!(t.keyed.get(short_key("zzqzzq").unwrap()).1.flags, 0);
+        assert_eq!(t.keyed.get(u64::MAX).1.flags, 0);
+    }
+
+    /// The word a key spells, when it is a [`short_key`].
+    fn short_key_word(key: u64) -> Option<String> {
+        let bytes = key.to_le_bytes();
+        let w = String::from_utf8(key_bytes(&bytes).to_vec()).ok()?;
+        (short_key(&w) == Some(key)).then_some(w)
+    }
+
+    /// Scoring with short words read eight bytes at once and looked up by
+    /// their bytes equals `probability` on the feature list (which never
+    /// takes that path), bit for bit: the models' short words and others of
+    /// seven to nine bytes, in upper case, at every alignment, against every
+    /// kind of byte that can end a word (apostrophes, underscores, `:` and
+    /// `.` after URL-like prefixes, non-ASCII letters and spaces, links,
+    /// the text's end), empty texts and a 1 MB text.
+    #[test]
+    fn short_words_by_key_equal_probability() {
+        let m = builtin();
+        let mut words: Vec<&str> = m
+            .table
+            .names
+            .iter()
+            .flat_map(|(a, b)| [a, b])
+            .filter_map(|n| {
+                n.strip_prefix("w:").or_else(|| n.strip_prefix("b:").and_then(|r| r.split_once(' ').map(|p| p.0)))
+            })
+            .filter(|w| short_key(w).is_some() && w.as_bytes()[0].is_ascii_alphabetic())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        assert!(words.len() > 1500, "{}", words.len());
+        let odd =
+            ["abcdefg", "abcdefgh", "abcdefghi", "sevenxx", "eightxxx", "a", "x1", "http", "https", "www", "wwwx"];
+        let ends = [
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            ",",
+            ", ",
+            ".",
+            ". ",
+            ":",
+            ": ",
+            "'",
+            "' ",
+            "_",
+            "_x ",
+            "é",
+            "é ",
+            "’",
+            "’s ",
+            "!",
+            "?",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{2019}",
+            "-",
+            "/",
+            "@",
+            "#",
+            "\0",
+            "",
+            " http://x.y/z ",
+            " @bob ",
+            " 42 ",
+        ];
+        let mut state: u64 = 0x9e37_79b9;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let check = |text: &str, top: bool| {
+            let f = features(text, &[], top);
+            let want = (m.pushback.probability(&f), m.evidence_request.probability(&f));
+            let got = m.scores(text, &[], top);
+            assert_eq!((got.0.to_bits(), got.1.to_bits()), (want.0.to_bits(), want.1.to_bits()), "{text:?}");
+        };
+        check("", false);
+        check("", true);
+        let mut big = String::new();
+        for pad in 0..8 {
+            for _ in 0..400 {
+                // Every alignment of the first word, then random words and ends.
+                let mut text = " ".repeat(pad);
+                for _ in 0..1 + next(12) {
+                    let w = if next(6) == 0 { odd[next(odd.len())] } else { words[next(words.len())] };
+                    match next(5) {
+                        0 => text.push_str(&w.to_uppercase()),
+                        1 => {
+                            let mut c = w.chars();
+                            text.extend(c.next().map(|f| f.to_ascii_uppercase()));
+                            text.push_str(c.as_str());
+                        }
+                        _ => text.push_str(w),
+                    }
+                    text.push_str(ends[next(ends.len())]);
+                }
+                check(&text, next(2) == 0);
+                // The same text cut at every byte near its end (words end
+                // at the text's end, inside the last eight-byte block).
+                for cut in text.len().saturating_sub(9)..text.len() {
+                    if let Some(t) = text.get(..cut) {
+                        check(t, false);
+                    }
+                }
+                if big.len() < 1 << 20 {
+                    big.push_str(&text);
+                    big.push(' ');
+                }
+            }
+        }
+        while big.len() < 1 << 20 {
+            big.push_str(&big.clone());
+        }
+        check(&big, false);
     }
 }
