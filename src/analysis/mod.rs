@@ -308,6 +308,25 @@ pub(crate) fn matches_between(
 /// Run `check` on random texts drawn from the regex `pattern` (proptest's
 /// deterministic runner: the same texts every run, shrunk on failure; a
 /// panicking assertion in `check` fails the test).
+/// A deterministic pseudo-random sequence for tests (a 64-bit LCG, Knuth's
+/// MMIX constants): the same seed gives the same texts on every machine.
+#[cfg(test)]
+pub(crate) struct TestRng(pub(crate) u64);
+
+#[cfg(test)]
+impl TestRng {
+    /// The next state.
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0
+    }
+
+    /// A number below `n` (from the state's high bits).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() >> 33) as usize % n
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn check_random_texts(pattern: &str, check: impl Fn(&str)) {
     proptest::test_runner::TestRunner::deterministic()

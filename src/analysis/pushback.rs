@@ -1604,11 +1604,8 @@ mod tests {
             "bs",
             "",
         ];
-        let mut state: u64 = 99;
-        let mut next = |n: usize| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut rng = crate::analysis::TestRng(99);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..400 {
             texts.push((0..next(40)).map(|_| words[next(words.len())]).collect());
         }

@@ -1575,11 +1575,11 @@ mod tests {
     fn rank_set_drains_sorted_unique_and_empties() {
         let mut set = RankSet::default();
         set.reserve(11_000);
-        let mut state: u64 = 7;
+        let mut rng = crate::analysis::TestRng(7);
         for n in [0usize, 1, 5, 60, 400, 3000] {
             let mut want: Vec<u32> = (0..n)
                 .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let state = rng.next_u64();
                     // Repeats, both ends of the range and word edges.
                     [(state >> 33) as u32 % 11_000, 0, 63, 64, 4095, 4096, 10_999][(state >> 60) as usize % 7]
                 })
@@ -1628,11 +1628,8 @@ mod tests {
         assert!(words.len() > 2000, "{}", words.len());
         let extra =
             ["’", "'", "Don't", "@bob", "#Tag", "http://x.y", "www.z", "2014", "café", "?", "!", "\n", ".", ","];
-        let mut state: u64 = 0x1234_5678;
-        let mut next = |n: usize| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut rng = crate::analysis::TestRng(0x1234_5678);
+        let mut next = |n: usize| rng.below(n);
         let mut flagged = 0;
         for _ in 0..3000 {
             let mut text = String::new();
@@ -1837,11 +1834,8 @@ mod tests {
             " @bob ",
             " 42 ",
         ];
-        let mut state: u64 = 0x9e37_79b9;
-        let mut next = |n: usize| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut rng = crate::analysis::TestRng(0x9e37_79b9);
+        let mut next = |n: usize| rng.below(n);
         let check = |text: &str, top: bool| {
             let f = features(text, &[], top);
             let want = (m.pushback.probability(&f), m.evidence_request.probability(&f));
