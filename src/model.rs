@@ -297,10 +297,11 @@ impl Comment {
         self.rare.0.get_or_insert_with(Box::default)
     }
 
-    /// This comment with `extra` as its rarely set fields (nothing is
-    /// allocated when `extra` is empty).
-    pub fn with_extra(mut self, extra: CommentExtra) -> Comment {
-        self.rare = RareFields((extra != CommentExtra::default()).then(|| Box::new(extra)));
+    /// This comment with `extra` as its rarely set fields (a box is kept
+    /// as given; nothing is held when `extra` is empty).
+    pub fn with_extra(mut self, extra: impl Into<Box<CommentExtra>>) -> Comment {
+        let extra = extra.into();
+        self.rare = RareFields((*extra != CommentExtra::default()).then_some(extra));
         self
     }
 

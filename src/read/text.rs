@@ -814,7 +814,7 @@ pub fn read_text(text: &str, source: Source) -> Thread {
 
 /// A comment as the section pass fills it: what every comment of a page
 /// has, with the rarely set fields boxed. 72 bytes (parent included) where
-/// a [`Comment`] has 224 and its parent 16 more: the comments are read
+/// a [`Comment`] has 144 and its parent 16 more: the comments are read
 /// while the input and its lines are alive, and become [`Comment`]s only
 /// after those are freed (docs/performance.md, "Memory of one thread").
 #[derive(Debug)]
@@ -824,19 +824,12 @@ struct Draft {
     lines: LineSpan,
     /// Index of the parent draft, [`Offset::NONE`] for a reply to the post.
     parent: usize,
-    rare: Option<Box<Rare>>,
-}
-
-/// The [`Comment`] fields few comments of a page have.
-#[derive(Debug, Default)]
-struct Rare {
-    created_at: Option<String>,
-    score: Option<i64>,
-    metadata: BTreeMap<String, String>,
+    /// The fields few comments of a page have, moved into the comment as is.
+    rare: Option<Box<CommentExtra>>,
 }
 
 impl Draft {
-    fn rare(&mut self) -> &mut Rare {
+    fn rare(&mut self) -> &mut CommentExtra {
         self.rare.get_or_insert_with(Box::default)
     }
 
@@ -862,12 +855,7 @@ impl Draft {
             ..Comment::default()
         };
         match self.rare {
-            Some(r) => comment.with_extra(CommentExtra {
-                created_at: r.created_at,
-                score: r.score,
-                metadata: r.metadata,
-                ..CommentExtra::default()
-            }),
+            Some(extra) => comment.with_extra(extra),
             None => comment,
         }
     }
@@ -1133,7 +1121,7 @@ fn take_widget_comments<O: Offset>(
         for r in s..e {
             roles.set(r, LineRole::CommentBody(index));
         }
-        let rare = (!metadata.is_empty()).then(|| Box::new(Rare { metadata, ..Rare::default() }));
+        let rare = (!metadata.is_empty()).then(|| Box::new(CommentExtra { metadata, ..CommentExtra::default() }));
         let lines = LineSpan { start: (s + 1) as u64, end: e as u64 };
         comments.push(Draft { text, author: None, lines, parent: usize::NONE, rare });
     }
@@ -1224,7 +1212,7 @@ fn read_comment_section<O: Offset>(
                         metadata.insert("chrome".to_string(), ch);
                     }
                     let rare = (created_at.is_some() || score.is_some() || !metadata.is_empty())
-                        .then(|| Box::new(Rare { created_at, score, metadata }));
+                        .then(|| Box::new(CommentExtra { created_at, score, metadata, ..CommentExtra::default() }));
                     (name.into_boxed_str(), rare)
                 }
                 // A bare name: the text after the bullet, as the layout pass saw it.
