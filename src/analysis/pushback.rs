@@ -839,9 +839,8 @@ fn detect_comment(
         Some(_) => Target::ParentClaim,
         None => Target::PostClaim,
     };
-    let target_comment = c.parent;
     if !is_scanned(c) {
-        return (CommentPushback { target: target_comment, ..CommentPushback::default() }, None);
+        return (CommentPushback { target: c.parent, ..CommentPushback::default() }, None);
     }
     let scan = scan.unwrap_or_else(|| Scan::of(&c.text));
     let hits = scan.act_hits(&c.text);
@@ -914,15 +913,8 @@ fn detect_comment(
     let pushback = acts.iter().any(|a| a.is_pushback());
     let evidence_request = acts.contains(Category::EvidenceRequest);
     let claim_support = scan.support_kind(&c.text);
-    let cp = CommentPushback {
-        pushback,
-        acts,
-        findings,
-        evidence_request,
-        target: target_comment,
-        claim_support,
-        model_scores,
-    };
+    let cp =
+        CommentPushback { pushback, acts, findings, evidence_request, target: c.parent, claim_support, model_scores };
     (cp, Some(scan))
 }
 

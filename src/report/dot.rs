@@ -139,7 +139,7 @@ pub fn write_author_dot<W: Write>(r: &Report, mut w: W) -> io::Result<()> {
     // authors are sorted by name, so the position is a stable id.
     let id = |name: &str| g.authors.binary_search_by(|a| a.name.as_str().cmp(name)).ok();
     for (i, a) in g.authors.iter().enumerate() {
-        let label = format!("{}\n{} comment{}", a.name, a.comments, if a.comments == 1 { "" } else { "s" });
+        let label = format!("{}\n{}", a.name, crate::report::counted(a.comments, "comment"));
         let fill = if a.hostile_comments > 0 { ", fillcolor=\"#f4a261\"" } else { "" };
         let pen = if a.pushback_given > 0 { ", color=\"#1d4ed8\", penwidth=2" } else { "" };
         writeln!(w, "  a{i} [label=\"{}\"{fill}{pen}];", dot_escape(&label))?;

@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use crate::report::{CommentRef, Corpus, Report, PARTICIPANT_COLUMNS};
+use crate::report::{counted, CommentRef, Corpus, Report, PARTICIPANT_COLUMNS};
 
 /// Items shown per list before "… and N more".
 pub const LIST_MAX: usize = 5;
@@ -44,15 +44,6 @@ pub fn md_escape(s: &str) -> String {
 
 fn quote(text: &str) -> String {
     md_escape(&crate::cli::excerpt(text, QUOTE_CHARS))
-}
-
-/// `1 comment`, `2 comments`: a count with its noun.
-fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 fn cref(r: &CommentRef) -> String {

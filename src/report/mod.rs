@@ -541,8 +541,7 @@ impl PushbackEvents<'_> {
 
     /// Event `k`. Panics when `k` is out of range, as indexing a slice does.
     pub fn get(&self, k: usize) -> PushbackEvent {
-        let Comments { thread, analysis } = self.comments;
-        pushback_event(thread, self.comments, &analysis.pushback.events[self.events[k]])
+        pushback_event(self.comments, &self.comments.analysis.pushback.events[self.events[k]])
     }
 
     /// The events in display order.
@@ -566,11 +565,8 @@ fn pushback_events<'a>(analysis: &ThreadAnalysis, comments: Comments<'a>) -> Pus
 }
 
 /// The report's record of one analysis event.
-fn pushback_event(
-    thread: &Thread,
-    comments: Comments<'_>,
-    e: &crate::analysis::pushback::PushbackEvent,
-) -> PushbackEvent {
+fn pushback_event(comments: Comments<'_>, e: &crate::analysis::pushback::PushbackEvent) -> PushbackEvent {
+    let thread = comments.thread;
     let co = comments.get(e.comment);
     let target = e.target.comment.map(|p| comment_ref(thread, p));
     let claim = if e.target.sentence.is_empty() {
@@ -590,6 +586,15 @@ fn pushback_event(
         support: e.target.support.as_ref().map(|s| s.support.name().to_string()),
         outcome: e.outcome.name().to_string(),
         reply: e.reply.map(|k| comment_ref(thread, k)),
+    }
+}
+
+/// `1 comment`, `2 comments`: a count with its noun (the renderers' wording).
+pub(crate) fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
